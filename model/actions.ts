@@ -1,0 +1,65 @@
+/**
+ * The closed union of interleaving points. Each kind is `<component>.<real function>`; a guest register
+ * write includes the QEMU handler it traps into and the hypercalls QEMU makes for it (see qemu.ts).
+ */
+import type { Component } from './types.ts';
+
+export type Action =
+  | { readonly kind: 'guest.pci_enable_msix'; readonly domid: number; readonly dev: number; readonly nvec: number }
+  | { readonly kind: 'guest.pci_msix_clear_and_set_ctrl'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'guest.pci_enable_msi'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'guest.request_irq'; readonly domid: number; readonly dev: number; readonly entry: number }
+  | { readonly kind: 'guest.free_irq'; readonly domid: number; readonly dev: number; readonly entry: number }
+  | { readonly kind: 'guest.pci_disable_msix'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'guest.pci_disable_msi'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'guest.pci_write_config_word'; readonly domid: number; readonly dev: number; readonly reg: 'MSIX_FLAGS'; readonly value: number };
+
+export type ActionKind = Action['kind'];
+
+/** Every action kind, for coverage reports and the trace schema. */
+export const ACTION_KINDS: readonly ActionKind[] = [
+  'guest.pci_enable_msix',
+  'guest.pci_msix_clear_and_set_ctrl',
+  'guest.pci_enable_msi',
+  'guest.request_irq',
+  'guest.free_irq',
+  'guest.pci_disable_msix',
+  'guest.pci_disable_msi',
+  'guest.pci_write_config_word',
+];
+
+export function componentOf(a: Action): Component {
+  return a.kind.slice(0, a.kind.indexOf('.')) as Component;
+}
+
+export function functionOf(a: Action): string {
+  return a.kind.slice(a.kind.indexOf('.') + 1);
+}
+
+/** The device an action concerns, if any. */
+export function deviceOf(a: Action): number | null {
+  return 'dev' in a ? a.dev : null;
+}
+
+/** One token group, no commas: `guest.request_irq dom1 dev=1 entry=0`. */
+export function describe(a: Action, devName: (dev: number) => string = (d) => `dev${d}`): string {
+  switch (a.kind) {
+    case 'guest.pci_enable_msix':
+      return `${a.kind} dom${a.domid} ${devName(a.dev)} nvec=${a.nvec}`;
+    case 'guest.request_irq':
+    case 'guest.free_irq':
+      return `${a.kind} dom${a.domid} ${devName(a.dev)} entry=${a.entry}`;
+    case 'guest.pci_write_config_word':
+      return `${a.kind} dom${a.domid} ${devName(a.dev)} ${a.reg}=0x${a.value.toString(16)}`;
+    case 'guest.pci_msix_clear_and_set_ctrl':
+      return `${a.kind} dom${a.domid} ${devName(a.dev)} clear=MASKALL`;
+    case 'guest.pci_enable_msi':
+    case 'guest.pci_disable_msix':
+    case 'guest.pci_disable_msi':
+      return `${a.kind} dom${a.domid} ${devName(a.dev)}`;
+  }
+}
+
+export function sameAction(a: Action, b: Action): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

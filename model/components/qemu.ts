@@ -1,0 +1,370 @@
+/**
+ * QEMU's Xen PCI passthrough (xen_pt): the emulated MSI and MSI-X state of each passed-through device of
+ * one HVM domain, and the handlers of the guest's trapped writes that turn into map/bind/unbind/unmap
+ * hypercalls.
+ *
+ * Mirrors qemu/qemu hw/xen/xen_pt_msi.c @003f8dbc8e09 and hw/xen/xen_pt_config_init.c @2d0ed5e642d5
+ * (after c976437c7dba, QEMU >= 2.1.0), and hw/xen_pt_msi.c @156f9dd18290 / hw/xen_pt_config_init.c
+ * @0546b8c2f089 (before it); the differences are the `qemu*` flags of the variants.
+ *
+ * A trapped access is handled synchronously: the vCPU that made it waits for the ioreq, and QEMU handles
+ * ioreqs one at a time under its global lock, so each guest register write and the hypercalls QEMU makes
+ * for it form one step.
+ *
+ * Left out: INTx (machine_irq), the MSI-X table latch and the XEN_DOMCTL_VMSI_X86_UNMASKED flag of later
+ * QEMU versions, gflags (destination/delivery bits of a pirq-encoded message are constant), the PBA and
+ * the `warned` rate limit of "Can't update msix entry".
+ */
+import { XEN_PT_UNASSIGNED_PIRQ, XEN_PIRQ_MSI_DATA, hex, rc, type MsiMsg } from '../types.ts';
+import type { Sys } from '../context.ts';
+import type { Draft } from '../world.ts';
+import * as xen from './xen.ts';
+
+/** XenPTMSIXEntry (hw/xen/xen_pt.h). */
+export interface XenPTMSIXEntry {
+  /** pirq: QEMU's belief of what Xen maps for this entry; XEN_PT_UNASSIGNED_PIRQ until a map. */
+  readonly pirq: number;
+  /** addr/data: the message the guest last wrote, kept after MSI-X is disabled. */
+  readonly addr_lo: number;
+  readonly addr_hi: number;
+  readonly data: number;
+  /** updated: addr or data changed since the last successful map/bind. */
+  readonly updated: boolean;
+}
+
+/** XenPTMSIX (hw/xen/xen_pt.h). */
+export interface XenPTMSIX {
+  /** enabled: the ENABLE bit the guest last wrote. */
+  readonly enabled: boolean;
+  /** maskall: the MASKALL bit the guest last wrote. */
+  readonly maskall: boolean;
+  readonly msix_entry: readonly XenPTMSIXEntry[];
+}
+
+/** XenPTMSI (hw/xen/xen_pt.h). */
+export interface XenPTMSI {
+  /** flags & PCI_MSI_FLAGS_ENABLE as the guest sees it. */
+  readonly enabled: boolean;
+  readonly addr_lo: number;
+  readonly addr_hi: number;
+  readonly data: number;
+  readonly pirq: number;
+  readonly initialized: boolean;
+  readonly mapped: boolean;
+}
+
+/** XenPCIPassthroughState, the MSI parts. */
+export interface XenPTDevice {
+  /** The guest-visible slot, used in QEMU's log prefix "[00:04.0]". */
+  readonly vslot: string;
+  readonly msix: XenPTMSIX;
+  readonly msi: XenPTMSI;
+}
+
+export interface QemuInstance {
+  readonly domid: number;
+  /** The device model process is running (false once killed). */
+  readonly alive: boolean;
+  /** Passed-through devices, by device index. */
+  readonly devices: Readonly<Record<number, XenPTDevice>>;
+}
+
+type Dev = Draft<XenPTDevice>;
+
+export function initialQemuDevice(vslot: string, entries: number): XenPTDevice {
+  return {
+    vslot,
+    msix: {
+      enabled: false,
+      maskall: false,
+      msix_entry: Array.from({ length: entries }, () => ({
+        pirq: XEN_PT_UNASSIGNED_PIRQ,
+        addr_lo: 0,
+        addr_hi: 0,
+        data: 0,
+        updated: false,
+      })),
+    },
+    msi: { enabled: false, addr_lo: 0, addr_hi: 0, data: 0, pirq: XEN_PT_UNASSIGNED_PIRQ, initialized: false, mapped: false },
+  };
+}
+
+function get(s: Sys, domid: number, dev: number): Dev | undefined {
+  const q = s.w.qemu[domid];
+  if (!q || !q.alive) return undefined;
+  return q.devices[dev];
+}
+
+/** XEN_PT_LOG / XEN_PT_ERR prefix: "[00:04.0] function: ". */
+function pt(d: Dev, fn: string, msg: string): string {
+  return `[${d.vslot}] ${fn}: ${msg}`;
+}
+
+/** msi_vector(data): the vector field; 0 for a pirq-encoded message. */
+function msi_vector(data: number): number {
+  return data & 0xff;
+}
+
+/** xen_is_pirq_msi + msi_ext_dest_id(addr >> 32) | msi_dest_id(addr): the pirq a guest message names. */
+export function pirqFromMsg(m: MsiMsg): number {
+  if (msi_vector(m.data) !== 0) return XEN_PT_UNASSIGNED_PIRQ;
+  const p = (m.address_hi & 0xffffff00) | ((m.address_lo >>> 12) & 0xff);
+  return p === 0 ? XEN_PT_UNASSIGNED_PIRQ : p;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* helpers shared by MSI and MSI-X (xen_pt_msi.c)                                                    */
+
+/**
+ * Models hw/xen/xen_pt_msi.c:msi_msix_setup. Takes the pirq the guest encoded; maps only when the entry is
+ * not mapped yet. If it is mapped, the requested pirq just replaces the caller's local variable.
+ */
+function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: MsiMsg, isMsix: boolean, entry: number, isNotMapped: boolean): { rc: number; pirq: number } {
+  let pirq = XEN_PT_UNASSIGNED_PIRQ;
+  if (msi_vector(m.data) === 0) {
+    pirq = pirqFromMsg(m);
+    if (pirq !== XEN_PT_UNASSIGNED_PIRQ) {
+      s.log.log(pt(d, 'msi_msix_setup', `requested pirq ${pirq} for MSI${isMsix ? '-X' : ''} (vec: 0, entry: ${hex(entry)}) [XEN_PT_LOG]`));
+    }
+  }
+  if (isNotMapped) {
+    const r = xen.PHYSDEVOP_map_pirq(s, { domid, pirq, dev, entry_nr: entry, msix: isMsix });
+    if (r < 0) {
+      s.log.log(pt(d, 'msi_msix_setup', `Mapping of MSI${isMsix ? '-X' : ''} (err: ${-r}, vec: 0, entry ${hex(entry)})`));
+      return { rc: r, pirq };
+    }
+    pirq = r;
+  }
+  return { rc: 0, pirq };
+}
+
+/**
+ * Models hw/xen/xen_pt_msi.c:msi_msix_update: bind `pirq` for the guest; on failure unmap `*old_pirq` (not
+ * necessarily the pirq that failed) and forget it.
+ */
+function msi_msix_update(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, entry: number, oldPirq: { v: number }): number {
+  s.log.log(pt(d, 'msi_msix_update', `Updating MSI${isMsix ? '-X' : ''} with pirq ${pirq} gvec ${hex(msi_vector(m.data))} (entry: ${hex(entry)}) [XEN_PT_LOG]`));
+  const r = xen.XEN_DOMCTL_bind_pt_irq(s, domid, pirq, msi_vector(m.data));
+  if (r < 0) {
+    s.log.log(pt(d, 'msi_msix_update', `Updating of MSI${isMsix ? '-X' : ''} failed. (err: ${-r})`));
+    const u = xen.PHYSDEVOP_unmap_pirq(s, domid, oldPirq.v);
+    if (u < 0) s.log.log(pt(d, 'msi_msix_update', `Unmapping of MSI${isMsix ? '-X' : ''} pirq ${oldPirq.v} failed. (err: ${-u})`));
+    oldPirq.v = XEN_PT_UNASSIGNED_PIRQ;
+  }
+  return r;
+}
+
+/**
+ * Models hw/xen/xen_pt_msi.c:msi_msix_disable: unbind (returning early, without the unmap, if that fails)
+ * then unmap.
+ */
+function msi_msix_disable(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, isBinded: boolean): number {
+  if (pirq === XEN_PT_UNASSIGNED_PIRQ) return 0;
+  if (isBinded) {
+    const r = xen.XEN_DOMCTL_unbind_pt_irq(s, domid, pirq);
+    if (r < 0) {
+      s.log.log(pt(d, 'msi_msix_disable', `Unbinding of MSI${isMsix ? '-X' : ''} failed. (err: ${-r}, pirq: ${pirq}, gvec: ${hex(msi_vector(m.data))})`));
+      return r;
+    }
+  }
+  const r = xen.PHYSDEVOP_unmap_pirq(s, domid, pirq);
+  if (r < 0) {
+    s.log.log(pt(d, 'msi_msix_disable', `Unmapping of MSI${isMsix ? '-X' : ''} pirq ${pirq} failed. (err: ${-r})`));
+    return r;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* MSI-X                                                                                             */
+
+function entryMsg(e: XenPTMSIXEntry): MsiMsg {
+  return { address_lo: e.addr_lo, address_hi: e.addr_hi, data: e.data };
+}
+
+/**
+ * Models hw/xen/xen_pt_msi.c:xen_pt_msix_update_one: map if the entry has no pirq yet, then bind; clear
+ * `updated` on success. An entry that was not written since its last map is skipped.
+ */
+function xen_pt_msix_update_one(s: Sys, domid: number, dev: number, d: Dev, k: number): number {
+  const e = d.msix.msix_entry[k];
+  if (!e || !e.updated) return 0;
+  const notMapped = e.pirq === XEN_PT_UNASSIGNED_PIRQ;
+  const setup = msi_msix_setup(s, domid, dev, d, entryMsg(e), true, k, notMapped);
+  if (setup.rc) return setup.rc;
+  if (notMapped) e.pirq = setup.pirq;
+  const old = { v: e.pirq };
+  const r = msi_msix_update(s, domid, d, entryMsg(e), setup.pirq, true, k, old);
+  e.pirq = old.v;
+  if (r === 0) e.updated = false;
+  return r;
+}
+
+/** Models hw/xen/xen_pt_msi.c:xen_pt_msix_update: update_one for every entry. */
+function xen_pt_msix_update(s: Sys, domid: number, dev: number, d: Dev): void {
+  s.log.call('qemu', 'xen_pt_msix_update', `[${d.vslot}]`, () => {
+    for (let k = 0; k < d.msix.msix_entry.length; k++) xen_pt_msix_update_one(s, domid, dev, d, k);
+  });
+}
+
+/**
+ * Models hw/xen/xen_pt_msi.c:xen_pt_msix_disable (QEMU >= 2.1.0): clear ENABLE in hardware, unbind and
+ * unmap every entry, then forget its pirq unconditionally (even when the unbind failed and Xen kept the
+ * mapping). The guest-written address/data stay.
+ */
+function xen_pt_msix_disable(s: Sys, domid: number, dev: number, d: Dev): void {
+  s.log.call('qemu', 'xen_pt_msix_disable', `[${d.vslot}]`, () => {
+    xen.pci_msi_conf_write_intercept(s, dev, false, s.w.hw[dev]?.msix.maskall ?? false);
+    for (const e of d.msix.msix_entry) {
+      msi_msix_disable(s, domid, d, entryMsg(e), e.pirq, true, true);
+      e.pirq = XEN_PT_UNASSIGNED_PIRQ;
+      e.updated = false;
+    }
+  });
+}
+
+/**
+ * Models hw/xen/xen_pt_msi.c:pci_msix_write for an entry's address/data. A changed value sets `updated`;
+ * with `qemuRewriteIfUnassigned` an unchanged value also does while the entry has no pirq. Refused while
+ * MSI-X is enabled and the entry is unmasked in hardware.
+ */
+export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m: MsiMsg): void {
+  const d = get(s, domid, dev);
+  s.log.call('qemu', 'pci_msix_write', `entry=${k} addr=${hex(m.address_hi)}:${hex(m.address_lo)} data=${hex(m.data)}`, () => {
+    if (!d) return 'ioreq not served: no device model';
+    const e = d.msix.msix_entry[k];
+    if (!e) return 'no such entry';
+    const unchanged = e.addr_lo === m.address_lo && e.addr_hi === m.address_hi && e.data === m.data;
+    // c976437c-era QEMU also treats an unchanged value as new while the entry has no pirq.
+    if (unchanged && !(s.flags.qemuRewriteIfUnassigned && e.pirq === XEN_PT_UNASSIGNED_PIRQ)) return 'unchanged';
+    const hwEntry = s.w.hw[dev]?.msix.entries[k];
+    if (d.msix.enabled && hwEntry && !hwEntry.masked) {
+      s.log.log(pt(d, 'pci_msix_write', `Can't update msix entry ${k} since MSI-X is already enabled.`));
+      return 'refused';
+    }
+    e.addr_lo = m.address_lo;
+    e.addr_hi = m.address_hi;
+    e.data = m.data;
+    e.updated = true;
+    return 'updated=true';
+  });
+}
+
+/** Models hw/xen/xen_pt_msi.c:pci_msix_read of an entry's message: what the guest reads back. */
+export function pci_msix_read(s: Sys, domid: number, dev: number, k: number): MsiMsg | undefined {
+  const e = s.w.qemu[domid]?.devices[dev]?.msix.msix_entry[k];
+  return e ? entryMsg(e) : undefined;
+}
+
+/**
+ * Models hw/xen/xen_pt_config_init.c:xen_pt_msixctrl_reg_write. ENABLE without MASKALL updates every
+ * entry; clearing ENABLE while enabled runs xen_pt_msix_disable only with `qemuUnmapOnDisable`
+ * (c976437c7dba, QEMU 2.1.0); before that it only records the bit and every mapping stays. The written
+ * ENABLE/MASKALL bits then go to the device through dom0, where Xen intercepts them.
+ */
+export function xen_pt_msixctrl_reg_write(s: Sys, domid: number, dev: number, enable: boolean, maskall: boolean): void {
+  const d = get(s, domid, dev);
+  s.log.call('qemu', 'xen_pt_msixctrl_reg_write', `MSIX_FLAGS ENABLE=${+enable} MASKALL=${+maskall}`, () => {
+    if (!d) return 'ioreq not served: no device model';
+    if (enable && !maskall) {
+      xen_pt_msix_update(s, domid, dev, d);
+    } else if (!enable && d.msix.enabled && s.flags.qemuUnmapOnDisable) {
+      xen_pt_msix_disable(s, domid, dev, d);
+    }
+    const was = d.msix.enabled;
+    d.msix.maskall = maskall;
+    d.msix.enabled = enable;
+    if (was !== enable) s.log.log(pt(d, 'xen_pt_msixctrl_reg_write', `${enable ? 'enable' : 'disable'} MSI-X [XEN_PT_LOG]`));
+    xen.pci_msi_conf_write_intercept(s, dev, enable, maskall);
+    return '';
+  });
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* MSI                                                                                               */
+
+function msiMsg(m: XenPTMSI): MsiMsg {
+  return { address_lo: m.addr_lo, address_hi: m.addr_hi, data: m.data };
+}
+
+/** Models hw/xen/xen_pt_msi.c:xen_pt_msi_update: re-bind msi->pirq with the current gvec. */
+function xen_pt_msi_update(s: Sys, domid: number, d: Dev): number {
+  const old = { v: d.msi.pirq };
+  const r = msi_msix_update(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, 0, old);
+  d.msi.pirq = old.v;
+  return r;
+}
+
+/**
+ * Models hw/xen/xen_pt_config_init.c:xen_pt_msgaddr32_reg_write / xen_pt_msgdata_reg_write: store the
+ * message; if MSI is mapped, re-bind the *old* pirq with the new vector (a new pirq is not picked up).
+ */
+export function xen_pt_msg_reg_write(s: Sys, domid: number, dev: number, m: MsiMsg): void {
+  const d = get(s, domid, dev);
+  s.log.call('qemu', 'xen_pt_msgaddr32_reg_write+xen_pt_msgdata_reg_write', `addr=${hex(m.address_hi)}:${hex(m.address_lo)} data=${hex(m.data)}`, () => {
+    if (!d) return 'ioreq not served: no device model';
+    const changed = d.msi.addr_lo !== m.address_lo || d.msi.addr_hi !== m.address_hi || d.msi.data !== m.data;
+    d.msi.addr_lo = m.address_lo;
+    d.msi.addr_hi = m.address_hi;
+    d.msi.data = m.data;
+    if (changed && d.msi.mapped) return rc(xen_pt_msi_update(s, domid, d));
+    return '';
+  });
+}
+
+/** What the guest reads back from the emulated MSI address/data registers. */
+export function msi_read(s: Sys, domid: number, dev: number): MsiMsg | undefined {
+  const m = s.w.qemu[domid]?.devices[dev]?.msi;
+  return m ? msiMsg(m) : undefined;
+}
+
+/**
+ * Models hw/xen/xen_pt_config_init.c:xen_pt_msgctrl_reg_write. Enable with !initialized maps the pirq the
+ * guest encoded (xen_pt_msi_setup) and binds it (xen_pt_msi_update). Disable unbinds and unmaps only with
+ * `qemuUnmapOnDisable` (c976437c7dba); before it, the mapping, pirq and `initialized` stay, so a later
+ * enable re-binds nothing.
+ */
+export function xen_pt_msgctrl_reg_write(s: Sys, domid: number, dev: number, enable: boolean): void {
+  const d = get(s, domid, dev);
+  s.log.call('qemu', 'xen_pt_msgctrl_reg_write', `MSI_FLAGS ENABLE=${+enable}`, () => {
+    if (!d) return 'ioreq not served: no device model';
+    if (enable) {
+      if (!d.msi.initialized) {
+        s.log.log(pt(d, 'xen_pt_msgctrl_reg_write', `setup MSI (register: ${hex(0x81)}). [XEN_PT_LOG]`));
+        // xen_pt_msi_setup
+        const setup = msi_msix_setup(s, domid, dev, d, msiMsg(d.msi), false, 0, true);
+        if (setup.rc || setup.pirq < 0) {
+          if (!setup.rc) s.log.log(pt(d, 'xen_pt_msi_setup', `Invalid pirq number: ${setup.pirq}.`));
+          s.log.log(pt(d, 'xen_pt_msgctrl_reg_write', `Can not map MSI (register: ${hex(0x80)})!`));
+          return 'map failed';
+        }
+        d.msi.pirq = setup.pirq;
+        if (xen_pt_msi_update(s, domid, d)) {
+          s.log.log(pt(d, 'xen_pt_msgctrl_reg_write', `Can not bind MSI (register: ${hex(0x80)})!`));
+          return 'bind failed';
+        }
+        d.msi.initialized = true;
+        d.msi.mapped = true;
+      }
+      d.msi.enabled = true;
+      return `pirq=${d.msi.pirq}`;
+    }
+    if (d.msi.mapped && s.flags.qemuUnmapOnDisable) {
+      // xen_pt_msi_disable
+      const hw = s.w.hw[dev];
+      if (hw) hw.msi.enable = false;
+      msi_msix_disable(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, d.msi.initialized);
+      d.msi.initialized = false;
+      d.msi.mapped = false;
+      d.msi.pirq = XEN_PT_UNASSIGNED_PIRQ;
+    }
+    d.msi.enabled = false;
+    return '';
+  });
+}
+
+/** True when a message carries the pirq encoding (vector 0 and XEN_PIRQ_MSI_DATA). */
+export function isPirqMsg(m: MsiMsg): boolean {
+  return m.data === XEN_PIRQ_MSI_DATA;
+}
+

@@ -1,0 +1,336 @@
+/**
+ * Named claims over the world. Each reads the world only and returns evidence (which pirq, which device,
+ * which fields disagree) or undefined. Reference section D numbers are given as `ref`.
+ */
+import type { World } from './world.ts';
+import { IRQ_UNBOUND, XEN_PT_UNASSIGNED_PIRQ } from './types.ts';
+import { deliver, isFreePirq, pirqInfo } from './components/xen.ts';
+import { shortBdf } from './components/device.ts';
+
+export interface Evidence {
+  /** One or two sentences naming the pirq, device, entry and the fields that disagree. */
+  readonly text: string;
+  /** The same facts as data. */
+  readonly facts: Readonly<Record<string, unknown>>;
+}
+
+export interface Invariant {
+  readonly name: string;
+  readonly doc: string;
+  /** Reference section D item(s). */
+  readonly ref: string;
+  readonly check: (w: World) => Evidence | undefined;
+}
+
+function devName(w: World, dev: number): string {
+  return shortBdf(w.hw[dev]?.bdf ?? `dev${dev}`);
+}
+
+function vecName(w: World, dev: number, entry: number, msix: boolean): string {
+  return msix ? `${devName(w, dev)} MSI-X entry ${entry}` : `${devName(w, dev)} MSI`;
+}
+
+/** Who holds each pirq of a domain: guest irq_info records, QEMU entries, Xen msi_descs. */
+function holders(w: World, domid: number): Map<number, Map<string, string[]>> {
+  const out = new Map<number, Map<string, string[]>>();
+  const add = (p: number, vec: string, who: string) => {
+    let m = out.get(p);
+    if (!m) out.set(p, (m = new Map()));
+    const l = m.get(vec) ?? [];
+    l.push(who);
+    m.set(vec, l);
+  };
+  const g = w.guests[domid];
+  if (g) for (const i of Object.values(g.irqs)) add(i.pirq, vecName(w, i.dev, i.entry, i.msix), `guest irq ${i.irq}`);
+  const q = w.qemu[domid];
+  if (q?.alive) {
+    for (const [devS, d] of Object.entries(q.devices)) {
+      const dev = Number(devS);
+      d.msix.msix_entry.forEach((e, k) => {
+        if (e.pirq !== XEN_PT_UNASSIGNED_PIRQ) add(e.pirq, vecName(w, dev, k, true), `XenPTMSIXEntry[${k}].pirq`);
+      });
+      if (d.msi.pirq !== XEN_PT_UNASSIGNED_PIRQ) add(d.msi.pirq, vecName(w, dev, 0, false), 'XenPTMSI.pirq');
+    }
+  }
+  const d = w.xen.domains[domid];
+  if (d) {
+    for (const [pS, info] of Object.entries(d.pirqs)) {
+      const md = info.irq > 0 ? w.xen.irqs[info.irq]?.msi_desc : undefined;
+      if (md) add(Number(pS), vecName(w, md.dev, md.entry_nr, md.msix), `Xen msi_desc of irq ${info.irq}`);
+    }
+  }
+  return out;
+}
+
+const pirqSingleOwner: Invariant = {
+  name: 'pirq-single-owner',
+  doc: 'No pirq of a domain is held for two different vectors, counting guest irqs, QEMU entries and Xen msi_descs together.',
+  ref: 'D.3, D.6',
+  check(w) {
+    for (const domid of Object.keys(w.xen.domains).map(Number)) {
+      for (const [p, vecs] of holders(w, domid)) {
+        if (vecs.size > 1) {
+          const parts = [...vecs].map(([vec, who]) => `${vec} (${who.join(', ')})`);
+          return {
+            text: `dom${domid} pirq ${p} is held for ${vecs.size} vectors: ${parts.join('; ')}.`,
+            facts: { domid, pirq: p, holders: Object.fromEntries(vecs) },
+          };
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+const mapSuccessMeansMapped: Invariant = {
+  name: 'map-success-means-mapped',
+  doc: 'A PHYSDEVOP_map_pirq that returns success with pirq p leaves p mapped to the requested device vector.',
+  ref: 'D.2',
+  check(w) {
+    for (const a of w.audit) {
+      if (a.kind !== 'map_pirq' || a.rc !== 0) continue;
+      const o = a.observed;
+      if (!o || o.dev !== a.dev || o.entry !== a.entry || o.msix !== a.msix) {
+        const d = w.xen.domains[a.domid];
+        const irq = d ? pirqInfo(d, a.pirq).irq : 0;
+        return {
+          text: `PHYSDEVOP_map_pirq(dom${a.domid}, pirq=${a.requested}, ${vecName(w, a.dev, a.entry, a.msix)}) returned 0 with pirq ${a.pirq}, but Xen maps pirq ${a.pirq} ${o ? `to ${vecName(w, o.dev, o.entry, o.msix)} (irq ${irq})` : 'to nothing'}.`,
+          facts: { call: a, xenMapsTo: o, irq },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+const qemuXenAgree: Invariant = {
+  name: 'qemu-xen-agree',
+  doc: 'Every pirq QEMU records for a vector is mapped by Xen to that vector, and every MSI pirq Xen maps for a device QEMU manages is the one QEMU records for it.',
+  ref: 'D.4',
+  check(w) {
+    for (const q of Object.values(w.qemu)) {
+      if (!q.alive) continue;
+      const d = w.xen.domains[q.domid];
+      if (!d) continue;
+      const expect = (p: number, dev: number, entry: number, msix: boolean, field: string): Evidence | undefined => {
+        const irq = pirqInfo(d, p).irq;
+        const md = irq > 0 ? w.xen.irqs[irq]?.msi_desc : undefined;
+        if (!md || md.dev !== dev || md.entry_nr !== entry || md.msix !== msix) {
+          return {
+            text: `QEMU ${field} = ${p} for ${vecName(w, dev, entry, msix)}, but Xen maps dom${q.domid} pirq ${p} ${md ? `to ${vecName(w, md.dev, md.entry_nr, md.msix)} (irq ${irq})` : `to nothing (arch.irq ${irq})`}.`,
+            facts: { domid: q.domid, pirq: p, qemu: { dev, entry, msix }, xen: md ? { irq, dev: md.dev, entry: md.entry_nr, msix: md.msix } : { irq } },
+          };
+        }
+        return undefined;
+      };
+      for (const [devS, dv] of Object.entries(q.devices)) {
+        const dev = Number(devS);
+        for (let k = 0; k < dv.msix.msix_entry.length; k++) {
+          const e = dv.msix.msix_entry[k];
+          if (e && e.pirq !== XEN_PT_UNASSIGNED_PIRQ) {
+            const ev = expect(e.pirq, dev, k, true, `XenPTMSIXEntry[${k}].pirq`);
+            if (ev) return ev;
+          }
+        }
+        if (dv.msi.mapped && dv.msi.pirq !== XEN_PT_UNASSIGNED_PIRQ) {
+          const ev = expect(dv.msi.pirq, dev, 0, false, 'XenPTMSI.pirq');
+          if (ev) return ev;
+        }
+      }
+      for (const [pS, info] of Object.entries(d.pirqs)) {
+        const p = Number(pS);
+        const md = info.irq > 0 ? w.xen.irqs[info.irq]?.msi_desc : undefined;
+        if (!md) continue;
+        const dv = q.devices[md.dev];
+        if (!dv) continue;
+        const qp = md.msix ? dv.msix.msix_entry[md.entry_nr]?.pirq : dv.msi.pirq;
+        if (qp !== p) {
+          return {
+            text: `Xen maps dom${q.domid} pirq ${p} (irq ${info.irq}) to ${vecName(w, md.dev, md.entry_nr, md.msix)}, but QEMU records pirq ${qp === XEN_PT_UNASSIGNED_PIRQ ? 'XEN_PT_UNASSIGNED_PIRQ' : qp} for it: nobody will unmap it.`,
+            facts: { domid: q.domid, pirq: p, irq: info.irq, dev: md.dev, entry: md.entry_nr, qemuPirq: qp },
+          };
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+/** Live guest irqs whose vector the guest enabled and whose irq a driver requested. */
+function activeGuestIrqs(w: World) {
+  const out: { domid: number; irq: number; pirq: number; dev: number; entry: number; msix: boolean; evtchn: number }[] = [];
+  for (const g of Object.values(w.guests)) {
+    for (const i of Object.values(g.irqs)) {
+      const d = g.devices[i.dev];
+      if (!d || !i.requested) continue;
+      if (i.msix ? !d.msix_enabled : !d.msi_enabled) continue;
+      out.push({ domid: g.domid, irq: i.irq, pirq: i.pirq, dev: i.dev, entry: i.entry, msix: i.msix, evtchn: i.evtchn });
+    }
+  }
+  return out;
+}
+
+const guestXenAgree: Invariant = {
+  name: 'guest-xen-agree',
+  doc: 'For every vector the guest enabled and requested, Xen maps the guest irq\'s pirq to that vector with a MAPPED dpci binding and the guest\'s event channel.',
+  ref: 'D.5',
+  check(w) {
+    for (const a of activeGuestIrqs(w)) {
+      const d = w.xen.domains[a.domid];
+      if (!d) continue;
+      const info = pirqInfo(d, a.pirq);
+      const md = info.irq > 0 ? w.xen.irqs[info.irq]?.msi_desc : undefined;
+      const vec = vecName(w, a.dev, a.entry, a.msix);
+      let why: string | undefined;
+      if (!md) why = `Xen has pirq ${a.pirq} ${info.irq === -1 ? 'only reserved (PIRQ_ALLOCATED)' : info.irq === 0 ? 'unmapped' : `at arch.irq ${info.irq}`}`;
+      else if (md.dev !== a.dev || md.entry_nr !== a.entry || md.msix !== a.msix) why = `Xen maps pirq ${a.pirq} to ${vecName(w, md.dev, md.entry_nr, md.msix)}`;
+      else if (d.hvm && !info.dpci) why = `pirq ${a.pirq} has no MAPPED dpci binding`;
+      else if (a.evtchn === 0) why = `the guest irq has no event channel (EVTCHNOP_bind_pirq failed)`;
+      else if (info.evtchn !== a.evtchn) why = `Xen's pirq ${a.pirq} evtchn is ${info.evtchn}, the guest's is ${a.evtchn}`;
+      if (why) {
+        return {
+          text: `guest irq ${a.irq} of dom${a.domid} (${vec}) uses pirq ${a.pirq}, but ${why}.`,
+          facts: { ...a, xen: { irq: info.irq, evtchn: info.evtchn, emuirq: info.emuirq, dpci: info.dpci, msi_desc: md ?? null } },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+const enabledVectorDelivers: Invariant = {
+  name: 'enabled-vector-delivers',
+  doc: 'Every vector the guest enabled, unmasked and requested can deliver an interrupt to that guest irq\'s event channel.',
+  ref: 'D.8',
+  check(w) {
+    for (const a of activeGuestIrqs(w)) {
+      const r = deliver(w.xen, w.hw[a.dev], a.dev, a.entry, a.msix);
+      const vec = vecName(w, a.dev, a.entry, a.msix);
+      if (!r.ok) {
+        return { text: `an interrupt from ${vec} never reaches guest irq ${a.irq} of dom${a.domid} (pirq ${a.pirq}): ${r.why}.`, facts: { ...a, why: r.why } };
+      }
+      if (r.domid !== a.domid || r.port !== a.evtchn || a.evtchn === 0) {
+        return {
+          text: `an interrupt from ${vec} is delivered to dom${r.domid} pirq ${r.pirq} port ${r.port}, not to guest irq ${a.irq} (pirq ${a.pirq}, port ${a.evtchn}).`,
+          facts: { ...a, delivered: r },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+const freePirqHasNoEvtchn: Invariant = {
+  name: 'free-pirq-has-no-evtchn',
+  doc: 'A pirq Xen considers free (is_free_pirq) has no event channel bound to it.',
+  ref: 'D.19',
+  check(w) {
+    for (const d of Object.values(w.xen.domains)) {
+      for (const [pS, info] of Object.entries(d.pirqs)) {
+        const p = Number(pS);
+        if (isFreePirq(d, p) && info.evtchn !== 0) {
+          return {
+            text: `dom${d.domid} pirq ${p} is free (arch.irq 0${d.hvm ? ', emuirq IRQ_UNBOUND' : ''}) but still has event channel port ${info.evtchn}: get_free_pirq can hand it out and the next EVTCHNOP_bind_pirq on it gets -EEXIST.`,
+            facts: { domid: d.domid, pirq: p, evtchn: info.evtchn, emuirq: info.emuirq === IRQ_UNBOUND ? 'IRQ_UNBOUND' : info.emuirq },
+          };
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+const noDuplicateGuestPirq: Invariant = {
+  name: 'no-duplicate-guest-pirq',
+  doc: 'No two live irqs of a guest are bound to the same pirq.',
+  ref: 'D.6',
+  check(w) {
+    for (const g of Object.values(w.guests)) {
+      const seen = new Map<number, number>();
+      for (const i of Object.values(g.irqs)) {
+        const other = seen.get(i.pirq);
+        if (other !== undefined) {
+          const o = g.irqs[other];
+          return {
+            text: `dom${g.domid} guest irqs ${other} (${o ? vecName(w, o.dev, o.entry, o.msix) : '?'}) and ${i.irq} (${vecName(w, i.dev, i.entry, i.msix)}) are both bound to pirq ${i.pirq}.`,
+            facts: { domid: g.domid, pirq: i.pirq, irqs: [other, i.irq] },
+          };
+        }
+        seen.set(i.pirq, i.irq);
+      }
+    }
+    return undefined;
+  },
+};
+
+const cachedPirqIsHint: Invariant = {
+  name: 'cached-pirq-is-hint',
+  doc: 'The guest reuses a pirq cached in a vector\'s message only if Xen still maps that pirq to the same vector.',
+  ref: 'D.7',
+  check(w) {
+    for (const a of w.audit) {
+      if (a.kind !== 'guest_reuse') continue;
+      const d = w.xen.domains[a.domid];
+      if (!d) continue;
+      const irq = pirqInfo(d, a.pirq).irq;
+      const md = irq > 0 ? w.xen.irqs[irq]?.msi_desc : undefined;
+      const dev = w.guests[a.domid]?.devices[a.dev];
+      const msix = dev?.mode !== 'msi';
+      if (!md || md.dev !== a.dev || md.entry_nr !== a.entry || md.msix !== msix) {
+        return {
+          text: `the guest reused pirq ${a.pirq} cached in ${vecName(w, a.dev, a.entry, msix)}'s message without allocating, but Xen maps pirq ${a.pirq} ${md ? `to ${vecName(w, md.dev, md.entry_nr, md.msix)}` : `to nothing (arch.irq ${irq})`}.`,
+          facts: { reuse: a, xen: md ? { irq, dev: md.dev, entry: md.entry_nr } : { irq } },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+const noLeakedIrq: Invariant = {
+  name: 'no-leaked-irq',
+  doc: 'Every irq Xen created for an MSI map is either set up for a vector or destroyed again.',
+  ref: 'D.2 (the leaked irq of allocate_and_map_msi_pirq)',
+  check(w) {
+    for (const [irqS, desc] of Object.entries(w.xen.irqs)) {
+      if (!desc.msi_desc) {
+        return {
+          text: `Xen irq ${irqS} was created by PHYSDEVOP_map_pirq, which returned success without mapping it; nothing will ever destroy it.`,
+          facts: { irq: Number(irqS) },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+export const INVARIANTS: readonly Invariant[] = [
+  enabledVectorDelivers,
+  guestXenAgree,
+  pirqSingleOwner,
+  noDuplicateGuestPirq,
+  cachedPirqIsHint,
+  mapSuccessMeansMapped,
+  qemuXenAgree,
+  noLeakedIrq,
+  freePirqHasNoEvtchn,
+];
+
+export function findInvariant(name: string): Invariant | undefined {
+  return INVARIANTS.find((i) => i.name === name);
+}
+
+export interface Violation {
+  readonly invariant: string;
+  readonly evidence: Evidence;
+}
+
+/** Check the given invariants in order; every violated one is returned, the first first. */
+export function violations(w: World, invs: readonly Invariant[]): Violation[] {
+  const out: Violation[] = [];
+  for (const inv of invs) {
+    const ev = inv.check(w);
+    if (ev) out.push({ invariant: inv.name, evidence: ev });
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+/**
+ * The one dispatcher: every action kind has exactly one arm (ts-pattern `.exhaustive()`, no catch-all).
+ * A step copies the world, runs the real function the action names, and returns the new world with the
+ * calls made and the log lines printed.
+ */
+import { match } from 'ts-pattern';
+import type { Action } from './actions.ts';
+import { sameAction } from './actions.ts';
+import type { Resolved } from './config.ts';
+import type { Sys } from './context.ts';
+import { CallLog } from './trace.ts';
+import type { Call } from './types.ts';
+import { rc } from './types.ts';
+import { cloneWorld, type World } from './world.ts';
+import { enabledActions } from './scenarios.ts';
+import * as guest from './components/guest.ts';
+
+export interface StepResult {
+  readonly world: World;
+  /** The calls made, the action's own first (depth 0). */
+  readonly calls: readonly Call[];
+  /** Set when the action is not possible in this world under this configuration; the world is unchanged. */
+  readonly refused?: string;
+}
+
+/** Run one action. An action that is not enabled in `w` is refused, never silently skipped. */
+export function step(w: World, a: Action, r: Resolved): StepResult {
+  if (!enabledActions(w, r.scenario).some((e) => sameAction(e, a))) {
+    return { world: w, calls: [], refused: 'not possible in this state: the driver is not at this point of its program' };
+  }
+  return apply(w, a, r);
+}
+
+/** Run one action known to be enabled (the search engines call this on members of enabledActions). */
+export function apply(w: World, a: Action, r: Resolved): StepResult {
+  const draft = cloneWorld(w);
+  draft.audit = [];
+  const log = new CallLog();
+  const s: Sys = { w: draft, log, flags: r.flags };
+  const show = (v: number) => rc(v);
+  match(a)
+    .with({ kind: 'guest.pci_enable_msix' }, (x) =>
+      log.call('guest', 'pci_enable_msix', `nvec=${x.nvec}`, () => guest.pci_enable_msix(s, x.domid, x.dev, x.nvec), show),
+    )
+    .with({ kind: 'guest.pci_msix_clear_and_set_ctrl' }, (x) =>
+      log.call('guest', 'pci_msix_clear_and_set_ctrl', 'clear=PCI_MSIX_FLAGS_MASKALL', () => guest.pci_msix_clear_and_set_ctrl(s, x.domid, x.dev), show),
+    )
+    .with({ kind: 'guest.pci_enable_msi' }, (x) =>
+      log.call('guest', 'pci_enable_msi', '', () => guest.pci_enable_msi(s, x.domid, x.dev), show),
+    )
+    .with({ kind: 'guest.request_irq' }, (x) =>
+      log.call('guest', 'request_irq', `entry=${x.entry}`, () => guest.request_irq(s, x.domid, x.dev, x.entry), show),
+    )
+    .with({ kind: 'guest.free_irq' }, (x) =>
+      log.call('guest', 'free_irq', `entry=${x.entry}`, () => guest.free_irq(s, x.domid, x.dev, x.entry), show),
+    )
+    .with({ kind: 'guest.pci_disable_msix' }, (x) =>
+      log.call('guest', 'pci_disable_msix', '', () => guest.pci_disable_msix(s, x.domid, x.dev), show),
+    )
+    .with({ kind: 'guest.pci_disable_msi' }, (x) =>
+      log.call('guest', 'pci_disable_msi', '', () => guest.pci_disable_msi(s, x.domid, x.dev), show),
+    )
+    .with({ kind: 'guest.pci_write_config_word' }, (x) =>
+      log.call('guest', 'pci_write_config_word', `${x.reg} ${'0x' + x.value.toString(16)}`, () => guest.pci_write_config_msix_flags(s, x.domid, x.dev, (x.value & 0x8000) !== 0), show),
+    )
+    .exhaustive();
+  return { world: draft, calls: log.calls };
+}

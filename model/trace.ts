@@ -1,0 +1,41 @@
+import type { Call, Component } from './types.ts';
+
+/**
+ * Collects the calls and log lines of one step. The step function creates one per step, so the model stays
+ * pure from the outside: same world and action in, same world and calls out.
+ */
+export class CallLog {
+  readonly calls: Call[] = [];
+  private readonly stack: Call[] = [];
+
+  /** Record a call to `component`.`fn`, run `body`, and store what it returned as the call's result. */
+  call<T>(component: Component, fn: string, args: string, body: () => T, show: (v: T) => string = defaultShow): T {
+    const c: Call = { component, fn, args, result: '', log: [], logAt: [], depth: this.stack.length };
+    this.calls.push(c);
+    this.stack.push(c);
+    try {
+      const v = body();
+      c.result = show(v);
+      return v;
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  /** A line the real code prints at this point (printk, dprintk, XEN_PT_ERR, dev_warn, ...). */
+  log(line: string): void {
+    const top = this.stack[this.stack.length - 1];
+    if (top) {
+      top.log.push(line);
+      top.logAt.push(this.calls.length);
+    }
+  }
+}
+
+function defaultShow(v: unknown): string {
+  if (v === undefined) return '';
+  if (typeof v === 'number') return v < 0 ? rcName(v) : String(v);
+  return String(v);
+}
+
+import { rc as rcName } from './types.ts';
