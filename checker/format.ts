@@ -8,21 +8,12 @@ const COMPONENT_WIDTH = 6;
 
 /** Calls and log lines of one step in the order they happened: (depth, text) pairs. */
 export function timeline(calls: readonly Call[]): { depth: number; kind: 'call' | 'log'; call: Call; text: string }[] {
-  const out: { depth: number; kind: 'call' | 'log'; call: Call; text: string }[] = [];
-  const logsAt = new Map<number, { call: Call; text: string }[]>();
+  const ev: { at: number; depth: number; kind: 'call' | 'log'; call: Call; text: string }[] = [];
   for (const c of calls) {
-    c.log.forEach((text, i) => {
-      const at = c.logAt[i] ?? calls.length;
-      const l = logsAt.get(at) ?? [];
-      l.push({ call: c, text });
-      logsAt.set(at, l);
-    });
+    ev.push({ at: c.at, depth: c.depth, kind: 'call', call: c, text: '' });
+    c.log.forEach((text, i) => ev.push({ at: c.logAt[i] ?? Number.MAX_SAFE_INTEGER, depth: c.depth, kind: 'log', call: c, text }));
   }
-  calls.forEach((c, i) => {
-    out.push({ depth: c.depth, kind: 'call', call: c, text: '' });
-    for (const l of logsAt.get(i + 1) ?? []) out.push({ depth: l.call.depth, kind: 'log', call: l.call, text: l.text });
-  });
-  return out;
+  return ev.sort((a, b) => a.at - b.at).map(({ depth, kind, call, text }) => ({ depth, kind, call, text }));
 }
 
 export function formatSteps(steps: readonly TraceStep[], indent = '  '): string[] {

@@ -7,10 +7,11 @@ import type { Call, Component } from './types.ts';
 export class CallLog {
   readonly calls: Call[] = [];
   private readonly stack: Call[] = [];
+  private seq = 0;
 
   /** Record a call to `component`.`fn`, run `body`, and store what it returned as the call's result. */
   call<T>(component: Component, fn: string, args: string, body: () => T, show: (v: T) => string = defaultShow): T {
-    const c: Call = { component, fn, args, result: '', log: [], logAt: [], depth: this.stack.length };
+    const c: Call = { component, fn, args, result: '', log: [], at: this.seq++, logAt: [], depth: this.stack.length };
     this.calls.push(c);
     this.stack.push(c);
     try {
@@ -27,7 +28,7 @@ export class CallLog {
     const top = this.stack[this.stack.length - 1];
     if (top) {
       top.log.push(line);
-      top.logAt.push(this.calls.length);
+      top.logAt.push(this.seq++);
     }
   }
 }

@@ -60,10 +60,9 @@ export interface Call {
   readonly args: string;
   result: string;
   readonly log: string[];
-  /**
-   * For each log line, how many calls had been recorded when it was printed, so a renderer can put it
-   * in time order between nested calls.
-   */
+  /** Position of the call in the step's sequence of calls and log lines. */
+  readonly at: number;
+  /** For each log line, its position in that same sequence, so a renderer can show everything in time order. */
   readonly logAt: number[];
   readonly depth: number;
 }
