@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { configLabel } from '../../model/config.ts';
+import { search, DEFAULT_MAX_STEPS } from '../../checker/search.ts';
+import { formatSteps, formatViolation } from '../../checker/format.ts';
+import { checkJson } from '../../checker/report-json.ts';
+import { addConfigOptions, collect, configFromOptions, invariantsFromOptions, parseNat, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('check')
+    .description('search one configuration for a violation of every invariant (or the named ones); exit 0 holds, 1 violated, 2 bad usage');
+  addConfigOptions(cmd)
+    .option('--invariant <name>', 'check only this invariant (repeatable)', collect)
+    .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseNat('--seed'))
+    .option('--runs <n>', `random runs (default: ${DEFAULT_RUNS})`, parseNat('--runs', 1))
+    .option('--max-steps <n>', `longest run (default: ${DEFAULT_MAX_STEPS})`, parseNat('--max-steps', 1))
+    .option('--json', 'print one JSON object')
+    .action((o: Record<string, unknown>) => {
+      const r = configFromOptions(o);
+      const invs = invariantsFromOptions(o['invariant'] as string[] | undefined);
+      const seed = (o['seed'] as number | undefined) ?? DEFAULT_SEED;
+      const runs = (o['runs'] as number | undefined) ?? DEFAULT_RUNS;
+      const res = search(r, { seed, runs, maxSteps: (o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS, invariants: invs });
+      if (o['json']) {
+        process.stdout.write(JSON.stringify(checkJson(r.config, res), null, 2) + '\n');
+      } else if (res.verdict === 'holds') {
+        process.stdout.write(`${pc.green('holds')}  ${configLabel(r.config)}\n  ${invs.length} invariant(s) held in ${res.runsExecuted} runs of up to ${(o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS} steps (seed ${seed})\n`);
+      } else {
+        const lines = [
+          `${pc.red('violated')}  ${configLabel(r.config)}  (seed ${seed}, found in run ${res.runsExecuted}, shrunk to ${res.steps?.length ?? 0} steps)`,
+          ...formatSteps(res.steps ?? []),
+          ...formatViolation(res.violation!),
+        ];
+        if (res.alsoViolated.length > 1) lines.push(`also violated at that step: ${res.alsoViolated.filter((n) => n !== res.violation!.invariant).join(', ')}`);
+        process.stdout.write(lines.join('\n') + '\n');
+      }
+      process.exitCode = res.verdict === 'holds' ? 0 : 1;
+    });
+}

@@ -1,0 +1,47 @@
+/** The pirqcheck command line. Every user error ends in one line on stderr and exit status 2. */
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { UsageError } from './options.ts';
+import { register as registerMatrix } from './commands/matrix.ts';
+import { register as registerCheck } from './commands/check.ts';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('pirqcheck')
+    .description('Model checker for the interrupt plumbing of Xen PCI passthrough: guest Linux, QEMU xen_pt, dom0/pciback, Xen')
+    .version(pkg.version)
+    .option('--debug', 'show stack traces of internal errors')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerMatrix(program);
+  registerCheck(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its one-line message; help and version exit 0.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`pirqcheck: ${e.message}\n`);
+      return 2;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`pirqcheck: internal error: ${msg}${debug ? '' : ' (run with --debug for a stack trace)'}\n`);
+    if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+    return 3;
+  }
+}
