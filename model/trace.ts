@@ -8,6 +8,8 @@ export class CallLog {
   readonly calls: Call[] = [];
   private readonly stack: Call[] = [];
   private seq = 0;
+  /** Lines printed outside any recorded call (only when a handler is called directly, as in unit tests). */
+  readonly loose: string[] = [];
 
   /** Record a call to `component`.`fn`, run `body`, and store what it returned as the call's result. */
   call<T>(component: Component, fn: string, args: string, body: () => T, show: (v: T) => string = defaultShow): T {
@@ -29,6 +31,8 @@ export class CallLog {
     if (top) {
       top.log.push(line);
       top.logAt.push(this.seq++);
+    } else {
+      this.loose.push(line);
     }
   }
 }

@@ -1,0 +1,22 @@
+/** Helpers for the unit tests of the component handlers: a Sys over a copy of a scenario's world. */
+import { CallLog } from './trace.ts';
+import type { Sys } from './context.ts';
+import { DEFAULT_FLAGS, type Flags } from './variants.ts';
+import { cloneWorld, type World } from './world.ts';
+import { findScenario, initialWorld } from './scenarios.ts';
+
+export function sysFor(scenario = 'nvme-hvm', flags: Partial<Flags> = {}, world?: World): Sys {
+  const sc = findScenario(scenario);
+  if (!sc) throw new Error(`no scenario ${scenario}`);
+  return { w: cloneWorld(world ?? initialWorld(sc)), log: new CallLog(), flags: { ...DEFAULT_FLAGS, ...flags } };
+}
+
+/** Every log line printed so far, in order. */
+export function logLines(s: Sys): string[] {
+  return [...s.log.calls.flatMap((c) => c.log), ...s.log.loose];
+}
+
+/** The results of every call to `fn` so far. */
+export function results(s: Sys, fn: string): string[] {
+  return s.log.calls.filter((c) => c.fn === fn).map((c) => c.result);
+}
