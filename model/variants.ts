@@ -173,8 +173,8 @@ export const VARIANTS: readonly Variant[] = [
     upstream: 'linux-2.6.18-xen.hg / RHEL5 drivers/pci/msi-xen.c, drivers/xen/pciback',
     versions: 'linux-2.6.18-xen, RHEL 5 kernels',
     link: 'https://lists.xen.org/archives/html/xen-devel/2011-06/msg00038.html',
-    confidence: 'read in code (RHEL5 copy); upstream 2.6.18-xen.hg reset may differ [unconfirmed]',
-    flags: { dom0ReuseListedEntry: true, dom0DisableDeviceClearsMsix: true, pcibackMsixHypercalls: false, pcibackDisableMsixOnReset: false, pcibackResetZeroesCommand: true },
+    confidence: 'read in code (RHEL5 copy); reset with c/s 1070 (pci_disable_msix if msix_enabled) as the seed 002 kernel had it; upstream 2.6.18-xen.hg may differ [unconfirmed]',
+    flags: { dom0ReuseListedEntry: true, dom0DisableDeviceClearsMsix: true, pcibackMsixHypercalls: false, pcibackDisableMsixOnReset: true, pcibackResetZeroesCommand: true },
   },
   {
     id: 'xen-2.6.18-prune',
@@ -184,7 +184,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'RFC against linux-2.6.18-xen / RHEL5 (RHBZ#688673)',
     link: 'https://lists.xen.org/archives/html/xen-devel/2011-06/msg00038.html',
     confidence: 'patch per seed 002 [code]; whether it was merged [unconfirmed]',
-    flags: { dom0ReuseListedEntry: true, dom0DisableDeviceClearsMsix: true, pcibackMsixHypercalls: false, pcibackDisableMsixOnReset: false, pcibackResetZeroesCommand: true, pcibackPruneOnReset: true },
+    flags: { dom0ReuseListedEntry: true, dom0DisableDeviceClearsMsix: true, pcibackMsixHypercalls: false, pcibackDisableMsixOnReset: true, pcibackResetZeroesCommand: true, pcibackPruneOnReset: true },
   },
   {
     id: 'pvops',

@@ -74,7 +74,7 @@ function writeCommand(s: Sys, dev: number, memory: boolean, master: boolean): vo
 
 /** drivers/pci/pci.c:pci_enable_device: memory decoding on. */
 export function pci_enable_device(s: Sys, dev: number): void {
-  s.log.call('dom0', 'pci_enable_device', `0000:${bdfOf(s, dev)}`, () => {
+  s.log.call('dom0', 'pci_enable_device', `${bdfOf(s, dev)}`, () => {
     const d = d0(s, dev);
     if (!d) return;
     d.enabled = true;
@@ -89,7 +89,7 @@ export function pci_enable_device(s: Sys, dev: number): void {
  * msi_dev pirq list untouched.
  */
 export function pci_disable_device(s: Sys, dev: number): void {
-  s.log.call('dom0', 'pci_disable_device', `0000:${bdfOf(s, dev)}`, () => {
+  s.log.call('dom0', 'pci_disable_device', `${bdfOf(s, dev)}`, () => {
     const d = d0(s, dev);
     const hw = s.w.hw[dev];
     if (!d || !hw) return;
@@ -109,7 +109,7 @@ export function pci_disable_device(s: Sys, dev: number): void {
  * value then reaches the device.
  */
 export function command_write(s: Sys, dev: number, memory: boolean): number {
-  return s.log.call('dom0', 'command_write', `0000:${bdfOf(s, dev)} PCI_COMMAND MEMORY=${+memory}`, () => {
+  return s.log.call('dom0', 'command_write', `${bdfOf(s, dev)} PCI_COMMAND MEMORY=${+memory}`, () => {
     const d = d0(s, dev);
     const hw = s.w.hw[dev];
     if (!d || !hw) return -ERRNO.ENODEV;
@@ -128,7 +128,7 @@ export function command_write(s: Sys, dev: number, memory: boolean): number {
  * mapped so far are unmapped and detached (-EBUSY). enable_msi_mode sets ENABLE and dev->msix_enabled.
  */
 function dom0_pci_enable_msix(s: Sys, dev: number, nvec: number): number[] | number {
-  return s.log.call('dom0', 'msix_capability_init', `0000:${bdfOf(s, dev)} nvec=${nvec}`, (): number[] | number => {
+  return s.log.call('dom0', 'msix_capability_init', `${bdfOf(s, dev)} nvec=${nvec}`, (): number[] | number => {
     const d = d0(s, dev);
     if (!d) return -ERRNO.ENODEV;
     const owner = d.owner ?? 0;
@@ -166,7 +166,7 @@ function dom0_pci_enable_msix(s: Sys, dev: number, nvec: number): number[] | num
  * list, then disable_msi_mode.
  */
 export function pci_disable_msix(s: Sys, dev: number): number {
-  return s.log.call('dom0', 'pci_disable_msix', `0000:${bdfOf(s, dev)}`, () => {
+  return s.log.call('dom0', 'pci_disable_msix', `${bdfOf(s, dev)}`, () => {
     const d = d0(s, dev);
     const hw = s.w.hw[dev];
     if (!d || !hw || !d.msix_enabled) return 0;
@@ -183,7 +183,7 @@ export function pci_disable_msix(s: Sys, dev: number): number {
 
 /** Models seed 002's msi_prune_pci_irq_vectors: empty the list, no hypercall. */
 function msi_prune_pci_irq_vectors(s: Sys, dev: number): void {
-  s.log.call('dom0', 'msi_prune_pci_irq_vectors', `0000:${bdfOf(s, dev)}`, () => {
+  s.log.call('dom0', 'msi_prune_pci_irq_vectors', `${bdfOf(s, dev)}`, () => {
     const d = d0(s, dev);
     if (!d) return;
     for (const e of d.msi_dev) s.log.log(`PCI: ${bdfOf(s, dev)}: cleaning up MSI-X entry ${e.entry_nr}`);
@@ -198,7 +198,7 @@ function msi_prune_pci_irq_vectors(s: Sys, dev: number): void {
  * 002's prune (`pcibackPruneOnReset`).
  */
 export function xen_pcibk_reset_device(s: Sys, dev: number): void {
-  s.log.call('dom0', 'xen_pcibk_reset_device', `0000:${bdfOf(s, dev)}`, () => {
+  s.log.call('dom0', 'xen_pcibk_reset_device', `${bdfOf(s, dev)}`, () => {
     const d = d0(s, dev);
     if (!d) return;
     if (s.flags.pcibackDisableMsixOnReset && d.msix_enabled) pci_disable_msix(s, dev);
@@ -224,7 +224,7 @@ function flrRestore(s: Sys, dev: number, memory: boolean): void {
  * dev->msix_enabled is 0 for an HVM guest's device, so MSI-X stays disabled.
  */
 export function pci_reset_function(s: Sys, dev: number): number {
-  return s.log.call('dom0', 'pci_reset_function', `0000:${bdfOf(s, dev)}`, () => {
+  return s.log.call('dom0', 'pci_reset_function', `${bdfOf(s, dev)}`, () => {
     const hw = s.w.hw[dev];
     if (!hw) return -ERRNO.ENODEV;
     flrRestore(s, dev, hw.command.memory);
@@ -279,7 +279,7 @@ export function pcistub_device_release(s: Sys, dev: number): number {
  * xenstore backend: FLR, restore, xen_pcibk_reset_device, unregister the owner. No MSI-X hypercall.
  */
 export function pcistub_put_pci_dev(s: Sys, dev: number): void {
-  s.log.call('dom0', 'pcistub_put_pci_dev', `0000:${bdfOf(s, dev)}`, () => {
+  s.log.call('dom0', 'pcistub_put_pci_dev', `${bdfOf(s, dev)}`, () => {
     const d = d0(s, dev);
     if (!d) return;
     flrRestore(s, dev, d.saved_memory);
@@ -294,7 +294,7 @@ export function pcistub_put_pci_dev(s: Sys, dev: number): void {
  * then PHYSDEVOP_prepare_msix.
  */
 function pcistub_msix_reset(s: Sys, dev: number): number {
-  return s.log.call('dom0', 'pcistub_msix_reset', `0000:${bdfOf(s, dev)}`, () => {
+  return s.log.call('dom0', 'pcistub_msix_reset', `${bdfOf(s, dev)}`, () => {
     const hw = s.w.hw[dev];
     if (!hw) return -ERRNO.ENODEV;
     xen.pci_msi_conf_write_intercept(s, dev, hw.msix.enable, hw.msix.maskall);
@@ -316,7 +316,7 @@ function pcistub_msix_reset(s: Sys, dev: number): number {
  * with seed 003's pcistub_msix_reset first (`pcibackMsixResetOnExport`).
  */
 export function xen_pcibk_export_device(s: Sys, dev: number, domid: number): number {
-  return s.log.call('dom0', 'xen_pcibk_export_device', `0000:${bdfOf(s, dev)} dom${domid}`, () => {
+  return s.log.call('dom0', 'xen_pcibk_export_device', `${bdfOf(s, dev)} dom${domid}`, () => {
     const d = d0(s, dev);
     if (!d || !d.bound) return -ERRNO.ENODEV;
     if (s.flags.pcibackMsixResetOnExport) {
@@ -330,10 +330,10 @@ export function xen_pcibk_export_device(s: Sys, dev: number, domid: number): num
 
 /** Models pciback_ops.c:xen_pcibk_enable_msix (pciback_enable_msix in 2.6.18): returns the guest's pirqs. */
 export function xen_pcibk_enable_msix(s: Sys, dev: number, nvec: number): number[] | number {
-  return s.log.call('dom0', 'xen_pcibk_enable_msix', `0000:${bdfOf(s, dev)} nvec=${nvec}`, () => dom0_pci_enable_msix(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
+  return s.log.call('dom0', 'xen_pcibk_enable_msix', `${bdfOf(s, dev)} nvec=${nvec}`, () => dom0_pci_enable_msix(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
 }
 
 /** Models pciback_ops.c:xen_pcibk_disable_msix: dom0's pci_disable_msix. */
 export function xen_pcibk_disable_msix(s: Sys, dev: number): number {
-  return s.log.call('dom0', 'xen_pcibk_disable_msix', `0000:${bdfOf(s, dev)}`, () => pci_disable_msix(s, dev));
+  return s.log.call('dom0', 'xen_pcibk_disable_msix', `${bdfOf(s, dev)}`, () => pci_disable_msix(s, dev));
 }
