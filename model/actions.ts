@@ -12,7 +12,16 @@ export type Action =
   | { readonly kind: 'guest.free_irq'; readonly domid: number; readonly dev: number; readonly entry: number }
   | { readonly kind: 'guest.pci_disable_msix'; readonly domid: number; readonly dev: number }
   | { readonly kind: 'guest.pci_disable_msi'; readonly domid: number; readonly dev: number }
-  | { readonly kind: 'guest.pci_write_config_word'; readonly domid: number; readonly dev: number; readonly reg: 'MSIX_FLAGS'; readonly value: number };
+  | { readonly kind: 'guest.pci_write_config_word'; readonly domid: number; readonly dev: number; readonly reg: 'MSIX_FLAGS'; readonly value: number }
+  | { readonly kind: 'guest.igbvf_probe'; readonly domid: number; readonly dev: number; readonly nvec: number }
+  | { readonly kind: 'guest.igbvf_remove'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'guest.igbvf_shutdown'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'guest.kernel_power_off'; readonly domid: number }
+  | { readonly kind: 'qemu.sigkill'; readonly domid: number }
+  | { readonly kind: 'dom0.pcistub_probe'; readonly dev: number }
+  | { readonly kind: 'dom0.pcistub_remove'; readonly dev: number }
+  | { readonly kind: 'toolstack.libxl__device_pci_add'; readonly dev: number }
+  | { readonly kind: 'toolstack.libxl__destroy_domid'; readonly domid: number; readonly dev: number };
 
 export type ActionKind = Action['kind'];
 
@@ -26,6 +35,15 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'guest.pci_disable_msix',
   'guest.pci_disable_msi',
   'guest.pci_write_config_word',
+  'guest.igbvf_probe',
+  'guest.igbvf_remove',
+  'guest.igbvf_shutdown',
+  'guest.kernel_power_off',
+  'qemu.sigkill',
+  'dom0.pcistub_probe',
+  'dom0.pcistub_remove',
+  'toolstack.libxl__device_pci_add',
+  'toolstack.libxl__destroy_domid',
 ];
 
 export function componentOf(a: Action): Component {
@@ -45,6 +63,7 @@ export function deviceOf(a: Action): number | null {
 export function describe(a: Action, devName: (dev: number) => string = (d) => `dev${d}`): string {
   switch (a.kind) {
     case 'guest.pci_enable_msix':
+    case 'guest.igbvf_probe':
       return `${a.kind} dom${a.domid} ${devName(a.dev)} nvec=${a.nvec}`;
     case 'guest.request_irq':
     case 'guest.free_irq':
@@ -56,7 +75,17 @@ export function describe(a: Action, devName: (dev: number) => string = (d) => `d
     case 'guest.pci_enable_msi':
     case 'guest.pci_disable_msix':
     case 'guest.pci_disable_msi':
+    case 'guest.igbvf_remove':
+    case 'guest.igbvf_shutdown':
+    case 'toolstack.libxl__destroy_domid':
       return `${a.kind} dom${a.domid} ${devName(a.dev)}`;
+    case 'guest.kernel_power_off':
+    case 'qemu.sigkill':
+      return `${a.kind} dom${a.domid}`;
+    case 'dom0.pcistub_probe':
+    case 'dom0.pcistub_remove':
+    case 'toolstack.libxl__device_pci_add':
+      return `${a.kind} ${devName(a.dev)}`;
   }
 }
 

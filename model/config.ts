@@ -7,15 +7,21 @@ export interface Config {
   readonly guest: string;
   readonly qemu: string;
   readonly xen: string;
+  /** dom0 kernel and xen-pciback; only lifecycle scenarios use it. Default: pvops-7681f31e. */
+  readonly dom0: string;
+  /** The toolstack; only lifecycle scenarios use it. Default: libxl. */
+  readonly toolstack: string;
 }
 
-export const CONFIG_COMPONENTS: readonly VariantComponent[] = ['guest', 'qemu', 'xen'];
+export const CONFIG_COMPONENTS: readonly VariantComponent[] = ['guest', 'qemu', 'xen', 'dom0', 'toolstack'];
 
 export const DEFAULT_CONFIG: Config = {
   scenario: DEFAULT_SCENARIO,
   guest: DEFAULT_VARIANT.guest,
   qemu: DEFAULT_VARIANT.qemu,
   xen: DEFAULT_VARIANT.xen,
+  dom0: DEFAULT_VARIANT.dom0,
+  toolstack: DEFAULT_VARIANT.toolstack,
 };
 
 /** A configuration error a user can act on: one line naming the bad value and the valid ones. */
@@ -34,7 +40,8 @@ export function resolveConfig(c: Config): Resolved {
   }
   let flags: Flags = DEFAULT_FLAGS;
   for (const comp of CONFIG_COMPONENTS) {
-    const id = c[comp];
+    // A configuration written before dom0/toolstack existed names neither: use the documented default.
+    const id = (c as Partial<Config>)[comp] ?? DEFAULT_VARIANT[comp];
     const v = findVariant(comp, id);
     if (!v) {
       throw new ConfigError(`unknown ${comp} variant '${id}' (valid: ${variantsOf(comp).map((x) => x.id).join(', ')})`);
@@ -45,5 +52,5 @@ export function resolveConfig(c: Config): Resolved {
 }
 
 export function configLabel(c: Config): string {
-  return `scenario=${c.scenario} guest=${c.guest} qemu=${c.qemu} xen=${c.xen}`;
+  return `scenario=${c.scenario} guest=${c.guest} qemu=${c.qemu} xen=${c.xen} dom0=${c.dom0} toolstack=${c.toolstack}`;
 }

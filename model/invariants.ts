@@ -304,6 +304,209 @@ const noLeakedIrq: Invariant = {
   },
 };
 
+/* ------------------------------------------------------------------------------------------------ */
+/* Domain lifecycle, dom0/pciback, MSI-X mask state (seeds 002-004)                                  */
+
+const pvVectorsBound: Invariant = {
+  name: 'pv-vectors-bound',
+  doc: 'Every MSI-X vector a running PV guest enabled through pcifront has an event channel bound to a pirq Xen maps to that vector.',
+  ref: 'D.5 (PV), E.2 step 8',
+  check(w) {
+    for (const g of Object.values(w.pv)) {
+      const d = w.xen.domains[g.domid];
+      if (!d) continue;
+      for (const [devS, pd] of Object.entries(g.devices)) {
+        if (pd.stage !== 'running') continue;
+        for (const v of pd.vectors) {
+          const info = pirqInfo(d, v.pirq);
+          const md = info.irq > 0 ? w.xen.irqs[info.irq]?.msi_desc : undefined;
+          if (v.evtchn === 0 || !md || md.dev !== Number(devS) || md.entry_nr !== v.entry) {
+            return {
+              text: `dom${g.domid} got pirq ${v.pirq} for ${vecName(w, Number(devS), v.entry, true)} from pciback, but ${v.evtchn === 0 ? 'EVTCHNOP_bind_pirq failed' : 'Xen does not map it to that vector'} (Xen arch.irq ${info.irq}).`,
+              facts: { domid: g.domid, dev: Number(devS), entry: v.entry, pirq: v.pirq, evtchn: v.evtchn, xenIrq: info.irq },
+            };
+          }
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+const dom0NoStaleMsixEntries: Invariant = {
+  name: 'dom0-no-stale-msix-entries',
+  doc: 'Every (pirq, entry) dom0 holds for a device is mapped by Xen, for the device\'s current owner, to that device entry.',
+  ref: 'D.9 (I9)',
+  check(w) {
+    for (const [devS, d] of Object.entries(w.dom0.devices)) {
+      const dev = Number(devS);
+      for (const e of d.msi_dev) {
+        const owner = d.owner;
+        const dom = owner === null ? undefined : w.xen.domains[owner];
+        const irq = dom ? pirqInfo(dom, e.pirq).irq : 0;
+        const md = irq > 0 ? w.xen.irqs[irq]?.msi_desc : undefined;
+        if (!md || md.dev !== dev || md.entry_nr !== e.entry_nr) {
+          return {
+            text: `dom0 lists pirq ${e.pirq} for ${vecName(w, dev, e.entry_nr, true)} (mapped for dom${e.domid}), but ${owner === null ? 'the device has no owner' : `Xen maps dom${owner} pirq ${e.pirq} ${md ? `to ${vecName(w, md.dev, md.entry_nr, md.msix)}` : 'to nothing'}`}.`,
+            facts: { dev, entry: e, owner, xenIrq: irq },
+          };
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+const dom0FlagMatchesHoldings: Invariant = {
+  name: 'dom0-flag-matches-holdings',
+  doc: 'dom0\'s dev->msix_enabled is set exactly when dom0 holds MSI-X pirqs for the device.',
+  ref: 'D.10 (I10)',
+  check(w) {
+    for (const [devS, d] of Object.entries(w.dom0.devices)) {
+      if (d.msix_enabled !== d.msi_dev.length > 0) {
+        return {
+          text: `dom0 has dev->msix_enabled = ${+d.msix_enabled} for ${devName(w, Number(devS))} but holds ${d.msi_dev.length} MSI-X pirq(s)${d.msi_dev.length ? ` (${d.msi_dev.map((e) => e.pirq).join(', ')})` : ''}: pci_disable_msix will ${d.msix_enabled ? 'unmap nothing' : 'return early and never unmap them'}.`,
+          facts: { dev: Number(devS), msix_enabled: d.msix_enabled, held: d.msi_dev },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+const noStalePirqAfterDestroy: Invariant = {
+  name: 'no-stale-pirq-after-destroy',
+  doc: 'Once a domain is destroyed, no Xen irq is bound to it and dom0 holds no pirq mapped for it.',
+  ref: 'D.17 (I17)',
+  check(w) {
+    for (const [irqS, desc] of Object.entries(w.xen.irqs)) {
+      for (const g of desc.guests) {
+        if (!w.xen.domains[g]) return { text: `Xen irq ${irqS} is still bound to dom${g}, which is destroyed.`, facts: { irq: Number(irqS), domid: g } };
+      }
+    }
+    for (const [devS, d] of Object.entries(w.dom0.devices)) {
+      for (const e of d.msi_dev) {
+        if (!w.xen.domains[e.domid]) {
+          return {
+            text: `dom0 still lists pirq ${e.pirq} (entry ${e.entry_nr}) of ${devName(w, Number(devS))} mapped for dom${e.domid}, which is destroyed.`,
+            facts: { dev: Number(devS), entry: e },
+          };
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+const maskallClearAfterAssign: Invariant = {
+  name: 'maskall-clear-after-assign',
+  doc: 'After libxl resets a device and assigns it successfully to a new domain, MSI-X MASKALL in hardware and Xen\'s host_maskall are clear.',
+  ref: 'D.13 (I13)',
+  check(w) {
+    for (const a of w.audit) {
+      if (a.kind !== 'device_added' || a.rc !== 0) continue;
+      if (a.host_maskall || a.hw_maskall) {
+        return {
+          text: `${devName(w, a.dev)} was reset and assigned to dom${a.domid}${a.previous >= 0 ? ` (previously dom${a.previous})` : ''}, but host_maskall = ${+a.host_maskall} and hardware MASKALL = ${+a.hw_maskall}: every MSI-X enable by the new guest is forced masked.`,
+          facts: { ...a },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+const noCarriedOverMask: Invariant = {
+  name: 'no-carried-over-mask',
+  doc: 'A device owned by a live domain that never had MSI-X set up by that domain carries no host_maskall or guest_maskall from an earlier owner.',
+  ref: 'D.14 (I14)',
+  check(w) {
+    for (const [devS, pdev] of Object.entries(w.xen.pdevs)) {
+      const dev = Number(devS);
+      const owner = pdev.domain;
+      if (owner === 0 || !w.xen.domains[owner]) continue;
+      const mapped = Object.values(w.xen.irqs).some((d) => d.msi_desc?.dev === dev);
+      if (mapped) continue;
+      if (pdev.msix.host_maskall || pdev.msix.guest_maskall) {
+        return {
+          text: `${devName(w, dev)} belongs to dom${owner}, which has no vector of it set up, yet host_maskall = ${+pdev.msix.host_maskall}, guest_maskall = ${+pdev.msix.guest_maskall} (left from an earlier owner).`,
+          facts: { dev, owner, ...pdev.msix },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+const noMaskWithoutDecoding: Invariant = {
+  name: 'no-mask-without-decoding',
+  doc: 'Xen never has to mask an MSI-X vector while the device\'s memory decoding is off (which it does by setting MASKALL and host_maskall).',
+  ref: 'D.11 (I11)',
+  check(w) {
+    const a = w.audit.find((x) => x.kind === 'mask_without_decoding');
+    if (a && a.kind === 'mask_without_decoding') {
+      return {
+        text: `${a.fn} had to mask irq ${a.irq} of ${devName(w, a.dev)} (owner dom${a.owner}) with memory decoding off: it set MASKALL and host_maskall instead.`,
+        facts: { ...a },
+      };
+    }
+    return undefined;
+  },
+};
+
+const cleanHandover: Invariant = {
+  name: 'clean-handover',
+  doc: 'When a device is reset or deassigned, Xen maps no MSI pirq of its old owner to it.',
+  ref: 'D.12 (I12), B.5',
+  check(w) {
+    for (const a of w.audit) {
+      if (a.kind !== 'handover' || a.mapped.length === 0) continue;
+      return {
+        text: `${devName(w, a.dev)} was ${a.at === 'reset' ? 'reset' : 'deassigned'} while Xen still mapped dom${a.from} pirq(s) ${a.mapped.map((m) => `${m.pirq} (entry ${m.entry})`).join(', ')} to it.`,
+        facts: { ...a },
+      };
+    }
+    return undefined;
+  },
+};
+
+const hostMaskallNotGuestClearable: Invariant = {
+  name: 'host-maskall-not-guest-clearable',
+  doc: 'A host_maskall Xen set is never cleared by a guest setting up an MSI-X vector (only by prepare_msix or the reset on assign).',
+  ref: 'C (575e18d54d rationale)',
+  check(w) {
+    for (const a of w.audit) {
+      if (a.kind === 'host_maskall_cleared' && a.entry !== null) {
+        return {
+          text: `mapping entry ${a.entry} of ${devName(w, a.dev)} for dom${a.owner} cleared host_maskall in msix_capability_init (used_entries was 0): a guest can undo Xen's mask by enabling MSI-X.`,
+          facts: { ...a },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+const usedEntriesAccounting: Invariant = {
+  name: 'used-entries-accounting',
+  doc: 'arch_msix used_entries equals the live MSI-X descriptors of the device plus one while pciback holds the prepare_msix pseudo-entry.',
+  ref: 'A.5',
+  check(w) {
+    for (const [devS, pdev] of Object.entries(w.xen.pdevs)) {
+      const dev = Number(devS);
+      const live = Object.values(w.xen.irqs).filter((d) => d.msi_desc?.dev === dev && d.msi_desc.msix).length;
+      const used = pdev.msix.used_entries;
+      if (used !== live && used !== live + 1) {
+        return {
+          text: `${devName(w, dev)} has used_entries = ${used} but ${live} live MSI-X descriptor(s).`,
+          facts: { dev, used, live },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
 export const INVARIANTS: readonly Invariant[] = [
   enabledVectorDelivers,
   guestXenAgree,
@@ -314,6 +517,16 @@ export const INVARIANTS: readonly Invariant[] = [
   qemuXenAgree,
   noLeakedIrq,
   freePirqHasNoEvtchn,
+  pvVectorsBound,
+  dom0NoStaleMsixEntries,
+  dom0FlagMatchesHoldings,
+  noStalePirqAfterDestroy,
+  maskallClearAfterAssign,
+  noCarriedOverMask,
+  noMaskWithoutDecoding,
+  cleanHandover,
+  hostMaskallNotGuestClearable,
+  usedEntriesAccounting,
 ];
 
 export function findInvariant(name: string): Invariant | undefined {

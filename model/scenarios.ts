@@ -9,6 +9,9 @@ import { initialDevice } from './components/device.ts';
 import { initialXen, newDomain, newPdev } from './components/xen.ts';
 import { initialQemuDevice } from './components/qemu.ts';
 import { initialGuestDevice, type GuestKernel } from './components/guest.ts';
+import { initialDom0Device } from './components/dom0.ts';
+import type { LifecycleSpec } from './components/lifecycle.ts';
+import type { VariantComponent } from './variants.ts';
 
 export interface ScenarioDevice {
   /** Host BDF. */
@@ -36,6 +39,12 @@ export interface Scenario {
   readonly nvecChoices: readonly number[];
   /** Guest user space may write the MSI-X control word directly (setpci), bypassing the MSI core. */
   readonly hostileConfigWrites: boolean;
+  /** The components whose variant changes what this scenario does. */
+  readonly components: readonly VariantComponent[];
+  /** Set for scenarios that create, destroy and reboot domains (the toolstack drives them). */
+  readonly lifecycle?: LifecycleSpec & { readonly bdf: string; readonly maxBoots: number };
+  /** The invariants that speak about this scenario (all of them when absent). */
+  readonly invariants?: readonly string[];
 }
 
 const NVME_A: ScenarioDevice = { bdf: '0000:01:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' };
@@ -53,6 +62,7 @@ export const SCENARIOS: readonly Scenario[] = [
     nr_irqs_gsi: 48,
     nvecChoices: [2, 3],
     hostileConfigWrites: false,
+    components: ['guest', 'qemu', 'xen'],
   },
   {
     id: 'nvme-msi-hvm',
@@ -68,6 +78,7 @@ export const SCENARIOS: readonly Scenario[] = [
     nr_irqs_gsi: 48,
     nvecChoices: [1],
     hostileConfigWrites: false,
+    components: ['guest', 'qemu', 'xen'],
   },
   {
     id: 'hostile-hvm',
@@ -80,6 +91,37 @@ export const SCENARIOS: readonly Scenario[] = [
     nr_irqs_gsi: 48,
     nvecChoices: [2, 3],
     hostileConfigWrites: true,
+    components: ['guest', 'qemu', 'xen'],
+  },
+  {
+    id: 'igbvf-pv',
+    title: 'One igbvf VF with 3 MSI-X vectors passed through to a PV guest (pcifront); controlled shutdown, destroy and reboot',
+    doc: 'Seed 002: the toolstack creates the domain and adds the VF; igbvf probes (pci_enable_device, 3 MSI-X vectors through pcifront/pciback, one event channel each), may be removed and reprobed, and either shuts down (igbvf_shutdown clears PCI_COMMAND IO|MEMORY, MSI-X left enabled) or crashes; the toolstack destroys the domain and boots a new one with the same VF. The administrator may rebind pciback while the VF is unassigned.',
+    seeds: ['002'],
+    domid: 1,
+    devices: [{ bdf: '0000:01:10.0', vslot: '00:00.0', msixEntries: 3, mode: 'msix' }],
+    nr_pirqs: 56,
+    nr_irqs_gsi: 48,
+    nvecChoices: [3],
+    hostileConfigWrites: false,
+    components: ['xen', 'dom0', 'toolstack'],
+    lifecycle: { hvm: false, nvec: 3, nr_pirqs: 56, vslot: '00:00.0', entries: 3, bdf: '0000:01:10.0', maxBoots: 3 },
+    invariants: ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'dom0-flag-matches-holdings', 'no-stale-pirq-after-destroy', 'maskall-clear-after-assign', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting'],
+  },
+  {
+    id: 'reboot-hvm',
+    title: 'A PV-on-HVM guest with an MSI-X device; QEMU killed or MSI-X left enabled, destroy, reboot',
+    doc: 'Seeds 003 and 004: pciback seizes the device, the toolstack creates the domain and adds it, the nvme driver program runs (probe, I/O vectors, unload); faults: QEMU killed, guest power-off with MSI-X still enabled; the toolstack destroys the domain in libxl order and boots a new one with the same device. The administrator may unbind and rebind the device to pciback while it is unassigned.',
+    seeds: ['003', '004'],
+    domid: 1,
+    devices: [{ bdf: '0000:03:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' }],
+    nr_pirqs: 56,
+    nr_irqs_gsi: 48,
+    nvecChoices: [2],
+    hostileConfigWrites: false,
+    components: ['guest', 'qemu', 'xen', 'dom0', 'toolstack'],
+    lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
+    invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy'],
   },
 ];
 
@@ -91,6 +133,7 @@ export const DEFAULT_SCENARIO = 'nvme-hvm';
 
 /** The world before the first step: devices assigned to the guest, nothing enabled. */
 export function initialWorld(sc: Scenario): World {
+  if (sc.lifecycle) return initialLifecycleWorld(sc, sc.lifecycle);
   const hw: Record<number, ReturnType<typeof initialDevice>> = {};
   const pdevs: Record<number, ReturnType<typeof newPdev>> = {};
   const qdevs: Record<number, ReturnType<typeof initialQemuDevice>> = {};
@@ -108,13 +151,64 @@ export function initialWorld(sc: Scenario): World {
     xen: { ...xen, domains: { [sc.domid]: newDomain(sc.domid, true, sc.nr_pirqs) }, pdevs },
     qemu: { [sc.domid]: { domid: sc.domid, alive: true, devices: qdevs } },
     guests: { [sc.domid]: guest },
+    dom0: { devices: {} },
+    pv: {},
+    toolstack: { next_domid: sc.domid + 1, max_domid: 0, domains: {}, last_owner: sc.domid },
     audit: [],
   };
+}
+
+/** A lifecycle scenario starts with the device in dom0, not bound to pciback, and no guest domain. */
+function initialLifecycleWorld(sc: Scenario, l: NonNullable<Scenario['lifecycle']>): World {
+  const xen = initialXen({ nr_irqs_gsi: sc.nr_irqs_gsi, nr_irqs: sc.nr_irqs_gsi + 64 });
+  return {
+    hw: { 0: initialDevice(l.bdf, l.entries) },
+    xen: { ...xen, pdevs: { 0: newPdev(0) } },
+    qemu: {},
+    guests: {},
+    dom0: { devices: { 0: initialDom0Device() } },
+    pv: {},
+    toolstack: { next_domid: 1, max_domid: l.maxBoots, domains: {}, last_owner: -1 },
+    audit: [],
+  };
+}
+
+/** What the toolstack, the administrator, the faults and the PV driver can do next. */
+function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
+  const l = sc.lifecycle;
+  if (!l) return;
+  const dev = 0;
+  const d0 = w.dom0.devices[dev];
+  const ts = w.toolstack;
+  const live = Object.keys(ts.domains).length > 0;
+  if (d0 && !d0.bound) out.push({ kind: 'dom0.pcistub_probe', dev });
+  if (d0?.bound && !live && w.xen.pdevs[dev]?.domain === 0) {
+    out.push({ kind: 'dom0.pcistub_remove', dev });
+    if (ts.next_domid <= ts.max_domid) out.push({ kind: 'toolstack.libxl__device_pci_add', dev });
+  }
+  for (const [domidS, td] of Object.entries(ts.domains)) {
+    const domid = Number(domidS);
+    out.push({ kind: 'toolstack.libxl__destroy_domid', domid, dev });
+    if (td.state === 'running' && td.hvm) out.push({ kind: 'guest.kernel_power_off', domid });
+    if (td.hvm && w.qemu[domid]?.alive) out.push({ kind: 'qemu.sigkill', domid });
+  }
+  for (const [domidS, g] of Object.entries(w.pv)) {
+    const domid = Number(domidS);
+    for (const [devS, pd] of Object.entries(g.devices)) {
+      const dv = Number(devS);
+      if (pd.stage === 'idle') out.push({ kind: 'guest.igbvf_probe', domid, dev: dv, nvec: l.nvec });
+      if (pd.stage === 'running') {
+        out.push({ kind: 'guest.igbvf_remove', domid, dev: dv });
+        out.push({ kind: 'guest.igbvf_shutdown', domid, dev: dv });
+      }
+    }
+  }
 }
 
 /** The actions the drivers' code (and, where the scenario allows it, guest user space) can take next. */
 export function enabledActions(w: World, sc: Scenario): Action[] {
   const out: Action[] = [];
+  lifecycleActions(w, sc, out);
   for (const [domidS, k] of Object.entries(w.guests)) {
     const domid = Number(domidS);
     for (const [devS, d] of Object.entries(k.devices)) {

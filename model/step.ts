@@ -14,6 +14,8 @@ import { rc } from './types.ts';
 import { cloneWorld, type World } from './world.ts';
 import { enabledActions } from './scenarios.ts';
 import * as guest from './components/guest.ts';
+import * as dom0 from './components/dom0.ts';
+import * as life from './components/lifecycle.ts';
 
 export interface StepResult {
   readonly world: World;
@@ -62,6 +64,28 @@ export function apply(w: World, a: Action, r: Resolved): StepResult {
     )
     .with({ kind: 'guest.pci_write_config_word' }, (x) =>
       log.call('guest', 'pci_write_config_word', `${x.reg} ${'0x' + x.value.toString(16)}`, () => guest.pci_write_config_msix_flags(s, x.domid, x.dev, (x.value & 0x8000) !== 0), show),
+    )
+    .with({ kind: 'guest.igbvf_probe' }, (x) =>
+      log.call('guest', 'igbvf_probe', `nvec=${x.nvec}`, () => life.igbvf_probe(s, x.domid, x.dev, x.nvec), show),
+    )
+    .with({ kind: 'guest.igbvf_remove' }, (x) => log.call('guest', 'igbvf_remove', '', () => life.igbvf_remove(s, x.domid, x.dev), show))
+    .with({ kind: 'guest.igbvf_shutdown' }, (x) => log.call('guest', 'igbvf_shutdown', '', () => life.igbvf_shutdown(s, x.domid, x.dev), show))
+    .with({ kind: 'guest.kernel_power_off' }, (x) =>
+      log.call('guest', 'kernel_power_off', 'driver leaves MSI-X enabled', () => life.guest_power_off(s, x.domid), show),
+    )
+    .with({ kind: 'qemu.sigkill' }, (x) => log.call('qemu', 'sigkill', `dom${x.domid}`, () => life.qemu_sigkill(s, x.domid), show))
+    .with({ kind: 'dom0.pcistub_probe' }, (x) => log.call('dom0', 'pcistub_init_device', 'admin bind to pciback', () => dom0.pcistub_init_device(s, x.dev), show))
+    .with({ kind: 'dom0.pcistub_remove' }, (x) =>
+      log.call('dom0', 'pcistub_device_release', 'admin unbind from pciback', () => dom0.pcistub_device_release(s, x.dev), show),
+    )
+    .with({ kind: 'toolstack.libxl__device_pci_add' }, (x) =>
+      log.call('toolstack', 'libxl__device_pci_add', 'new domain', () => {
+        const spec = r.scenario.lifecycle;
+        return spec ? life.libxl__device_pci_add(s, x.dev, spec) : -22;
+      }, (v) => (v > 0 ? `dom${v}` : rc(v))),
+    )
+    .with({ kind: 'toolstack.libxl__destroy_domid' }, (x) =>
+      log.call('toolstack', 'libxl__destroy_domid', `dom${x.domid}`, () => life.libxl__destroy_domid(s, x.domid, x.dev), show),
     )
     .exhaustive();
   return { world: draft, calls: log.calls };

@@ -16,15 +16,51 @@ export interface Flags {
   readonly qemuUnmapOnDisable: boolean;
   /** hw/xen/xen_pt_msi.c:pci_msix_write: an unchanged message counts as new while the entry has no pirq. */
   readonly qemuRewriteIfUnassigned: boolean;
+  /**
+   * drivers/pci/msi-xen.c:msix_capability_init @RHEL5 (linux-2.6.18-xen): an entry_nr already on the
+   * device's msi_dev pirq list is reused without a hypercall ("... are not freed before acquire again.").
+   */
+  readonly dom0ReuseListedEntry: boolean;
+  /** drivers/pci/pci.c:pci_disable_device @RHEL5: disable_msi_mode clears MSI-X ENABLE and dev->msix_enabled. */
+  readonly dom0DisableDeviceClearsMsix: boolean;
+  /** xen-pciback pci_stub.c:pcistub_init_device / pcistub_device_release: PHYSDEVOP_prepare_msix / release_msix (Linux 3.9+). */
+  readonly pcibackMsixHypercalls: boolean;
+  /** pciback_ops.c:xen_pcibk_reset_device: pci_disable_msix if dev->msix_enabled (pvops; absent in RHEL5 2.6.18). */
+  readonly pcibackDisableMsixOnReset: boolean;
+  /** pciback_ops.c:xen_pcibk_reset_device: pci_write_config_word(PCI_COMMAND, 0), removed by 7681f31ec9cd. */
+  readonly pcibackResetZeroesCommand: boolean;
+  /** pciback_ops.c:pciback_reset_device: Laszlo Ersek's msi_prune_pci_irq_vectors (seed 002, RFC). */
+  readonly pcibackPruneOnReset: boolean;
+  /** xenbus.c:xen_pcibk_export_device: Chao Gao's pcistub_msix_reset (seed 003, not merged). */
+  readonly pcibackMsixResetOnExport: boolean;
+  /** xen/drivers/passthrough/pci.c:assign_device: pci_reset_msix_state (575e18d54d, Xen 4.13). */
+  readonly xenResetMsixOnAssign: boolean;
+  /** xen/drivers/passthrough/pci.c:deassign_device: unmap the old owner's pirqs of the device (seed 004, v6). */
+  readonly xenUnmapOnDeassign: boolean;
+  /** xen/arch/x86/physdev.c:physdev_unmap_pirq: a force-unmapped pirq: 0 (v6) or -ESRCH (Roger's suggestion). */
+  readonly xenForceUnmappedRc: 'ok' | 'esrch';
+  /** tools/libxl/libxl_pci.c:do_pci_remove: unbind and unmap leftover MSI pirqs before the reset (seed 004, Jan). */
+  readonly libxlUnbindBeforeReset: boolean;
 }
 
 export const DEFAULT_FLAGS: Flags = {
   guestReuse: 'never',
   qemuUnmapOnDisable: true,
   qemuRewriteIfUnassigned: true,
+  dom0ReuseListedEntry: false,
+  dom0DisableDeviceClearsMsix: false,
+  pcibackMsixHypercalls: true,
+  pcibackDisableMsixOnReset: true,
+  pcibackResetZeroesCommand: false,
+  pcibackPruneOnReset: false,
+  pcibackMsixResetOnExport: false,
+  xenResetMsixOnAssign: false,
+  xenUnmapOnDeassign: false,
+  xenForceUnmappedRc: 'ok',
+  libxlUnbindBeforeReset: false,
 };
 
-export type VariantComponent = Extract<Component, 'guest' | 'qemu' | 'xen'>;
+export type VariantComponent = Extract<Component, 'guest' | 'qemu' | 'xen' | 'dom0' | 'toolstack'>;
 
 export interface Variant {
   readonly id: string;
@@ -100,12 +136,116 @@ export const VARIANTS: readonly Variant[] = [
     confidence: 'read in code (X4.1, X4.8, X4.12, master)',
     flags: {},
   },
+  {
+    id: '4.13',
+    component: 'xen',
+    title: 'pci: clear {host/guest}_maskall field on assign (pci_reset_msix_state: -EBUSY if MASKALL is set in hardware)',
+    upstream: '575e18d54d (Xen), Roger Pau Monne, 2019-10-10, Tested-by Chao Gao',
+    versions: 'Xen 4.13.0 and later (moved into pdev_msix_assign by a12ceae85b, 4.16)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h=575e18d54d',
+    confidence: 'read in code (reference C); the rest of the 4.13 paths modelled as 4.12',
+    flags: { xenResetMsixOnAssign: true },
+  },
+  {
+    id: 'chao-v6',
+    component: 'xen',
+    title: 'xen/pt: fix some pass-thru devices don\'t work across reboot (v6 1/3): unmap the pirqs of a device on deassign, force_unmapped/force_unbound',
+    upstream: 'xen-devel 2019-01 msg01227, Chao Gao, [PATCH v6 1/3] (not merged)',
+    versions: 'proposal against Xen 4.12-unstable; superseded by 575e18d54d',
+    link: 'https://lists.xenproject.org/archives/html/xen-devel/2019-01/msg01227.html',
+    confidence: 'patch text per seed 004 only [unconfirmed]; flag semantics derived from its description',
+    flags: { xenUnmapOnDeassign: true, xenForceUnmappedRc: 'ok' },
+  },
+  {
+    id: 'chao-v6-esrch',
+    component: 'xen',
+    title: 'chao-v6 with Roger Pau Monne\'s suggestion: -ESRCH for a pirq Xen already unmapped',
+    upstream: 'review of v6 1/3 (seed 004), not implemented',
+    versions: 'proposal; Xen master still returns -EINVAL from unmap_domain_pirq',
+    link: 'https://lists.xenproject.org/archives/html/xen-devel/2019-01/msg01227.html',
+    confidence: 'suggestion per seed 004; its intent (dom0 xen_destroy_irq treats -ESRCH as gone) derived [unconfirmed]',
+    flags: { xenUnmapOnDeassign: true, xenForceUnmappedRc: 'esrch' },
+  },
+  {
+    id: 'xen-2.6.18',
+    component: 'dom0',
+    title: 'linux-2.6.18-xen dom0: msi_dev pirq list reused on enable, pci_disable_device clears msix_enabled, no MSI-X hypercalls in pciback',
+    upstream: 'linux-2.6.18-xen.hg / RHEL5 drivers/pci/msi-xen.c, drivers/xen/pciback',
+    versions: 'linux-2.6.18-xen, RHEL 5 kernels',
+    link: 'https://lists.xen.org/archives/html/xen-devel/2011-06/msg00038.html',
+    confidence: 'read in code (RHEL5 copy); reset with c/s 1070 (pci_disable_msix if msix_enabled) as the seed 002 kernel had it; upstream 2.6.18-xen.hg may differ [unconfirmed]',
+    flags: { dom0ReuseListedEntry: true, dom0DisableDeviceClearsMsix: true, pcibackMsixHypercalls: false, pcibackDisableMsixOnReset: true, pcibackResetZeroesCommand: true },
+  },
+  {
+    id: 'xen-2.6.18-prune',
+    component: 'dom0',
+    title: 'pciback: clean up (MSI-X vec, entrynr) list when resetting PCI device (msi_prune_pci_irq_vectors)',
+    upstream: 'Laszlo Ersek, [RFC PATCH linux-2.6.18-xen], xen-devel 2011-06-01 (seed 002); not found in any public tree',
+    versions: 'RFC against linux-2.6.18-xen / RHEL5 (RHBZ#688673)',
+    link: 'https://lists.xen.org/archives/html/xen-devel/2011-06/msg00038.html',
+    confidence: 'patch per seed 002 [code]; whether it was merged [unconfirmed]',
+    flags: { dom0ReuseListedEntry: true, dom0DisableDeviceClearsMsix: true, pcibackMsixHypercalls: false, pcibackDisableMsixOnReset: true, pcibackResetZeroesCommand: true, pcibackPruneOnReset: true },
+  },
+  {
+    id: 'pvops',
+    component: 'dom0',
+    title: 'pvops dom0 (Linux 3.9 to 5.0): pciback prepare/release MSI-X, FLR on put, xen_pcibk_reset_device writes PCI_COMMAND=0',
+    upstream: 'drivers/xen/xen-pciback (PB-old), before 7681f31ec9cd',
+    versions: 'Linux 3.9 - 5.0 (4.19.y before 4.19.48)',
+    link: 'https://git.kernel.org/torvalds/c/7681f31ec9cdacab4fd10570be924f2cef6669ba',
+    confidence: 'read in code (PB-old, PB-new); the 3.9 lower bound of PHYSDEVOP_prepare_msix use approximate',
+    flags: { pcibackResetZeroesCommand: true },
+  },
+  {
+    id: 'pvops-7681f31e',
+    component: 'dom0',
+    title: 'xen/pciback: Don\'t disable PCI_COMMAND on PCI device reset',
+    upstream: '7681f31ec9cd (Linux), CVE-2015-8553',
+    versions: 'Linux 5.1 and later; 4.19.48',
+    link: 'https://git.kernel.org/torvalds/c/7681f31ec9cdacab4fd10570be924f2cef6669ba',
+    confidence: 'commit per stable-list mail; its effect on late masking derived [unconfirmed]',
+    flags: { pcibackResetZeroesCommand: false },
+  },
+  {
+    id: 'pvops-msix-reset',
+    component: 'dom0',
+    title: 'xen: xen-pciback: Reset MSI-X state when exposing a device (pcistub_msix_reset)',
+    upstream: 'Chao Gao, message-id 1543976357-1053-1-git-send-email-chao.gao@intel.com (seed 003), not merged',
+    versions: 'proposal against Linux 4.20 (pvops with PCI_COMMAND=0)',
+    link: 'https://lkml.org/lkml/2018/12/4/1099',
+    confidence: 'patch per seed 003 [code]; applied on top of the pvops variant',
+    flags: { pcibackResetZeroesCommand: true, pcibackMsixResetOnExport: true },
+  },
+  {
+    id: 'libxl',
+    component: 'toolstack',
+    title: 'libxl: device_del, reset, deassign, pciback release, kill QEMU, xc_domain_destroy; never unmaps MSI pirqs',
+    upstream: 'tools/libxl/libxl_pci.c:do_pci_remove, libxl_domain.c:libxl__destroy_domid @ RELEASE-4.12.0',
+    versions: 'Xen 4.1 - master (pci_remove_detached in master, same order)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=tools/libxl/libxl_pci.c;hb=RELEASE-4.12.0',
+    confidence: 'read in code (X4.12, Xm)',
+    flags: { libxlUnbindBeforeReset: false },
+  },
+  {
+    id: 'unbind-before-reset',
+    component: 'toolstack',
+    title: 'libxl clears leftover MSI pirq bindings of the device before the reset (Jan Beulich: "an ordering issue in the tool stack?")',
+    upstream: 'suggestion in review of Chao Gao\'s pciback patch (seed 004 [0], xen-devel 2019-01 msg01753); never implemented',
+    versions: 'proposal',
+    link: 'https://lists.xenproject.org/archives/html/xen-devel/2019-01/msg01753.html',
+    confidence: 'the suggestion per reference C; the mechanism (a wildcard unbind + unmap of the device\'s pirqs) derived',
+    flags: { libxlUnbindBeforeReset: true },
+  },
 ];
 
 export const DEFAULT_VARIANT: Readonly<Record<VariantComponent, string>> = {
   guest: 'fresh-pirq',
   qemu: 'unmap-on-disable',
   xen: '4.12',
+  /** Current upstream dom0 (Linux 5.1 and later). */
+  dom0: 'pvops-7681f31e',
+  /** The real libxl order. */
+  toolstack: 'libxl',
 };
 
 export function variantsOf(component: VariantComponent): readonly Variant[] {

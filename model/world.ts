@@ -10,6 +10,8 @@ import type { HwDevice } from './components/device.ts';
 import type { XenState } from './components/xen.ts';
 import type { QemuInstance } from './components/qemu.ts';
 import type { GuestKernel } from './components/guest.ts';
+import type { Dom0State } from './components/dom0.ts';
+import type { ToolstackState, PvGuest } from './components/lifecycle.ts';
 
 /** One observation a handler made of a hypercall it issued, kept for the last step only. */
 export type AuditRecord =
@@ -31,6 +33,42 @@ export type AuditRecord =
       readonly dev: number;
       readonly entry: number;
       readonly pirq: number;
+    }
+  | {
+      /** msi_set_mask_bit / __pci_disable_msix had to set MASKALL because memory decoding was off. */
+      readonly kind: 'mask_without_decoding';
+      readonly fn: 'msi_set_mask_bit' | '__pci_disable_msix';
+      readonly dev: number;
+      readonly irq: number;
+      /** pdev->domain at that moment. */
+      readonly owner: number;
+    }
+  | {
+      /** msix_capability_init cleared a set host_maskall; entry is null for PHYSDEVOP_prepare_msix. */
+      readonly kind: 'host_maskall_cleared';
+      readonly dev: number;
+      readonly entry: number | null;
+      readonly owner: number;
+    }
+  | {
+      /** The device is reset or changes owner; the MSI pirqs Xen maps for it at that moment. */
+      readonly kind: 'handover';
+      readonly at: 'reset' | 'deassign';
+      readonly dev: number;
+      readonly from: number;
+      readonly mapped: readonly { readonly domid: number; readonly pirq: number; readonly entry: number }[];
+    }
+  | {
+      /** libxl__device_pci_add finished (reset, assign, export) with this result; the mask state right after. */
+      readonly kind: 'device_added';
+      readonly dev: number;
+      readonly domid: number;
+      readonly rc: number;
+      readonly host_maskall: boolean;
+      readonly guest_maskall: boolean;
+      readonly hw_maskall: boolean;
+      /** The domid that owned the device before, -1 if none. */
+      readonly previous: number;
     };
 
 export interface World {
@@ -41,6 +79,12 @@ export interface World {
   readonly qemu: Readonly<Record<number, QemuInstance>>;
   /** One guest kernel per domain, by domid. */
   readonly guests: Readonly<Record<number, GuestKernel>>;
+  /** dom0 kernel and xen-pciback. */
+  readonly dom0: Dom0State;
+  /** PV guests with pcifront, by domid. */
+  readonly pv: Readonly<Record<number, PvGuest>>;
+  /** The toolstack (libxl) and the domains it created. */
+  readonly toolstack: ToolstackState;
   readonly audit: readonly AuditRecord[];
 }
 

@@ -61,6 +61,8 @@ export interface XenDomain {
   readonly irq_pirq: Readonly<Record<number, number>>;
   /** Event channel ports in state ECS_PIRQ: port -> pirq. */
   readonly ports: Readonly<Record<number, number>>;
+  /** chao-v6 only: pirqs Xen unmapped/unbound behind QEMU and pciback (force_unmapped/force_unbound). */
+  readonly forced: Readonly<Record<number, { readonly unmapped: boolean; readonly unbound: boolean }>>;
 }
 
 /** struct msi_desc (asm-x86/msi.h), only the fields the model needs. */
@@ -123,7 +125,7 @@ export function initialXen(opts: { nr_irqs_gsi: number; nr_irqs: number }): XenS
 }
 
 export function newDomain(domid: number, hvm: boolean, nr_pirqs: number): XenDomain {
-  return { domid, hvm, dying: false, nr_pirqs, pirqs: {}, irq_pirq: {}, ports: {} };
+  return { domid, hvm, dying: false, nr_pirqs, pirqs: {}, irq_pirq: {}, ports: {}, forced: {} };
 }
 
 export function newPdev(domain: number): XenPdev {
@@ -220,6 +222,7 @@ export function msi_set_mask_bit(s: Sys, irq: number, host: boolean, guest: bool
     }
   } else if (flag && !controlMaskall) {
     maskall = true;
+    s.w.audit.push({ kind: 'mask_without_decoding', fn: 'msi_set_mask_bit', dev: md.dev, irq, owner: pdev.domain });
     if (pdev.msix.warned !== pdev.domain) {
       pdev.msix.warned = pdev.domain;
       s.log.log(
@@ -263,6 +266,7 @@ function msix_capability_init(s: Sys, dev: number, entry_nr: number | null): num
     controlMaskall = pdev.msix.guest_maskall;
   }
   pdev.msix.used_entries += 1;
+  if (pdev.msix.host_maskall && !maskall) s.w.audit.push({ kind: 'host_maskall_cleared', dev, entry: entry_nr, owner: pdev.domain });
   pdev.msix.host_maskall = maskall;
   hw.msix.enable = saved.enable;
   hw.msix.maskall = controlMaskall;
@@ -290,6 +294,7 @@ function __pci_disable_msix(s: Sys, irq: number, md: XenMsiDesc): void {
     if (e) e.masked = true;
   } else if (!control.maskall) {
     s.log.log(`(XEN) cannot disable IRQ ${irq}: masking MSI-X on 0000:${pdevName(s, md.dev)}`);
+    s.w.audit.push({ kind: 'mask_without_decoding', fn: '__pci_disable_msix', dev: md.dev, irq, owner: pdev.domain });
     maskall = true;
   }
   pdev.msix.host_maskall = maskall;
@@ -537,6 +542,13 @@ export function PHYSDEVOP_unmap_pirq(s: Sys, domid: number, p: number): number {
   return s.log.call('xen', 'PHYSDEVOP_unmap_pirq', `domid=${domid} pirq=${p}`, () => {
     const d = dom(s, domid);
     if (!d) return -ERRNO.ESRCH;
+    const forced = d.forced[p];
+    if (forced?.unmapped) {
+      // chao-v6: a request from QEMU/pciback for a pirq Xen already unmapped clears the flag and frees it;
+      // Roger Pau Monne's suggestion answers -ESRCH so dom0's xen_destroy_irq treats it as gone.
+      delete d.forced[p];
+      return s.flags.xenForceUnmappedRc === 'esrch' ? -ERRNO.ESRCH : 0;
+    }
     if (d.hvm && pirqInfo(d, p).emuirq !== IRQ_UNBOUND) {
       const r = unmap_domain_pirq_emuirq(d, p);
       if (r) return r;
@@ -694,6 +706,143 @@ export function deliver(x: XenState, hw: import('./device.ts').HwDevice | undefi
   }
   if (info.evtchn === 0) return { ok: false, why: `pirq ${p} has no event channel` };
   return { ok: true, domid, pirq: p, port: info.evtchn, irq };
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* device ownership and domain lifecycle (drivers/passthrough/pci.c, physdev.c, domain.c)            */
+
+/**
+ * Models xen/arch/x86/physdev.c PHYSDEVOP_prepare_msix / release_msix -> msi.c:pci_prepare_msix @4.12:
+ * -EBUSY unless used_entries == !!off; prepare runs msix_capability_init with no entry (the pseudo-entry,
+ * used_entries 0 -> 1, clearing host_maskall; -ENXIO with memory decoding off), release drops it to 0.
+ * Left out: the MSI-X table/PBA mmio ranges made read-only for dom0.
+ */
+export function PHYSDEVOP_prepare_msix(s: Sys, dev: number, off: boolean): number {
+  return s.log.call('xen', off ? 'PHYSDEVOP_release_msix' : 'PHYSDEVOP_prepare_msix', `0000:${pdevName(s, dev)}`, () => {
+    const pdev = s.w.xen.pdevs[dev];
+    if (!pdev) return -ERRNO.ENODEV;
+    if (pdev.msix.used_entries !== (off ? 1 : 0)) return -ERRNO.EBUSY;
+    if (off) {
+      pdev.msix.used_entries = 0;
+      return 0;
+    }
+    return msix_capability_init(s, dev, null);
+  });
+}
+
+/** The MSI pirqs each domain maps for `dev` (read by the toolstack's wildcard unbind and the handover audit). */
+export function mappedPirqsOf(x: XenState, dev: number): { domid: number; pirq: number; entry: number }[] {
+  const out: { domid: number; pirq: number; entry: number }[] = [];
+  for (const d of Object.values(x.domains)) {
+    for (const [pS, info] of Object.entries(d.pirqs)) {
+      const md = info.irq > 0 ? x.irqs[info.irq]?.msi_desc : undefined;
+      if (md && md.dev === dev) out.push({ domid: d.domid, pirq: Number(pS), entry: md.entry_nr });
+    }
+  }
+  return out;
+}
+
+/**
+ * Models xen/drivers/passthrough/pci.c:assign_device @4.12 (XEN_DOMCTL_assign_device), with 575e18d54d's
+ * pci_reset_msix_state (Xen 4.13): -EBUSY if MASKALL is set in hardware, otherwise clear host_maskall and
+ * guest_maskall. Left out: IOMMU context setup, quarantine (DOMID_IO), phantom functions.
+ */
+export function XEN_DOMCTL_assign_device(s: Sys, domid: number, dev: number): number {
+  return s.log.call('xen', 'XEN_DOMCTL_assign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => {
+    const pdev = s.w.xen.pdevs[dev];
+    const hw = s.w.hw[dev];
+    if (!pdev || !hw) return -ERRNO.ENODEV;
+    if (!dom(s, domid)) return -ERRNO.ESRCH;
+    if (pdev.domain !== DOMID_HARDWARE) return -ERRNO.EBUSY;
+    if (s.flags.xenResetMsixOnAssign) {
+      // pci_reset_msix_state (575e18d54d)
+      if (hw.msix.maskall) return -ERRNO.EBUSY;
+      pdev.msix.host_maskall = false;
+      pdev.msix.guest_maskall = false;
+    }
+    pdev.domain = domid;
+    return 0;
+  });
+}
+
+/**
+ * Models xen/drivers/passthrough/pci.c:deassign_device @4.12: the device goes back to the hardware domain;
+ * the old owner's pirqs stay mapped. With chao-v6 every pirq of the old owner mapped to the device is
+ * unbound and unmapped first and marked force_unbound / force_unmapped.
+ */
+export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): number {
+  return s.log.call('xen', 'XEN_DOMCTL_deassign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => {
+    const pdev = s.w.xen.pdevs[dev];
+    if (!pdev) return -ERRNO.ENODEV;
+    if (pdev.domain !== domid) return -ERRNO.EINVAL;
+    s.w.audit.push({ kind: 'handover', at: 'deassign', dev, from: domid, mapped: mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
+    const d = s.w.xen.domains[domid];
+    if (s.flags.xenUnmapOnDeassign && d) {
+      for (const m of mappedPirqsOf(s.w.xen, dev)) {
+        if (m.domid !== domid) continue;
+        const info = pirqInfo(d, m.pirq);
+        const bound = info.dpci !== null || s.w.xen.irqs[info.irq]?.guests.includes(domid) === true;
+        if (info.dpci) {
+          pirq_guest_unbind(s, d, m.pirq);
+          setPirq(d, m.pirq, { dpci: null });
+        }
+        unmap_domain_pirq(s, d, m.pirq);
+        d.forced[m.pirq] = { unmapped: true, unbound: bound };
+        s.log.log(`(XEN) dom${domid}: force unmapped pirq ${m.pirq} of 0000:${pdevName(s, dev)} on deassign`);
+      }
+    }
+    pdev.domain = DOMID_HARDWARE;
+    return 0;
+  });
+}
+
+/**
+ * Models the pirq part of XEN_DOMCTL_destroydomain @4.12: domain_kill -> evtchn_destroy (PV pirq ports:
+ * pirq_guest_unbind), domain_relinquish_resources -> pci_release_devices (devices still owned go back to
+ * dom0) -> pci_clean_dpci_irqs (pirq_guest_unbind of every dpci-bound pirq), then arch_domain_destroy ->
+ * free_domain_pirqs -> unmap_domain_pirq of every mapped pirq (forced unbind included). The domain struct
+ * is then freed. Left out: memory, vCPUs, grant tables; zombie domains held by references.
+ */
+export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
+  return s.log.call('xen', 'XEN_DOMCTL_destroydomain', `dom${domid}`, () => {
+    const d = s.w.xen.domains[domid];
+    if (!d) return -ERRNO.ESRCH;
+    d.dying = true;
+    s.log.call('xen', 'evtchn_destroy', `dom${domid}`, () => {
+      for (const [portS, p] of Object.entries(d.ports)) {
+        if (!d.hvm && pirqInfo(d, p).irq !== 0) pirq_guest_unbind(s, d, p);
+        delete d.ports[Number(portS)];
+        setPirq(d, p, { evtchn: 0 });
+      }
+    });
+    s.log.call('xen', 'pci_release_devices', `dom${domid}`, () => {
+      for (const pdev of Object.values(s.w.xen.pdevs)) if (pdev.domain === domid) pdev.domain = DOMID_HARDWARE;
+      s.log.call('xen', 'pci_clean_dpci_irqs', `dom${domid}`, () => {
+        for (const [pS, info] of Object.entries(d.pirqs)) {
+          if (!info.dpci) continue;
+          pirq_guest_unbind(s, d, Number(pS));
+          setPirq(d, Number(pS), { dpci: null });
+        }
+      });
+    });
+    s.log.call('xen', 'free_domain_pirqs', `dom${domid}`, () => {
+      for (const [pS, info] of Object.entries(d.pirqs)) if (info.irq > 0) unmap_domain_pirq(s, d, Number(pS));
+    });
+    for (const [irqS, desc] of Object.entries(s.w.xen.irqs)) {
+      if (desc.guests.includes(domid)) s.w.xen.irqs[Number(irqS)] = { ...desc, guests: desc.guests.filter((g) => g !== domid) };
+    }
+    delete s.w.xen.domains[domid];
+    return 0;
+  });
+}
+
+/** XEN_DOMCTL_createdomain: an empty domain. */
+export function XEN_DOMCTL_createdomain(s: Sys, domid: number, hvm: boolean, nr_pirqs: number): number {
+  return s.log.call('xen', 'XEN_DOMCTL_createdomain', `dom${domid} ${hvm ? 'hvm' : 'pv'}`, () => {
+    if (s.w.xen.domains[domid]) return -ERRNO.EEXIST;
+    s.w.xen.domains[domid] = newDomain(domid, hvm, nr_pirqs);
+    return 0;
+  });
 }
 
 /** The hardware domain id, re-exported for callers that name owners. */

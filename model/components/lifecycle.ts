@@ -1,0 +1,221 @@
+/**
+ * The toolstack (libxl), the PV guest with pcifront, and the faults of a domain's life: QEMU killed, a guest
+ * that shuts down or crashes without disabling MSI-X, and the administrator rebinding pciback.
+ *
+ * Mirrors xen-project/xen @ RELEASE-4.12.0 tools/libxl/libxl_pci.c:libxl__device_pci_add (X4.13 order:
+ * reset, QMP device_add, xc_assign_device, xenstore backend), do_pci_remove / libxl__device_pci_destroy_all
+ * (device_del, reset, xc_deassign_device, xenstore removal), libxl_domain.c:libxl__destroy_domid (pause,
+ * kill the device model, xc_domain_destroy); tools/firmware/hvmloader/pci.c:pci_setup (memory decoding on);
+ * the PV guest: arch/x86/pci/xen.c:xen_setup_msi_irqs / xen_pv_teardown_msi_irqs @L-cur and 2.6.18
+ * pci_enable_msix -> pci_frontend_enable_msix, drivers/xen/events startup_pirq ("Failed to obtain physical
+ * IRQ %d"), igbvf_shutdown clearing PCI_COMMAND IO|MEMORY (seed 002).
+ *
+ * Left out: xenstore itself, QMP replies (device_del of a shut-down guest gets no eject, so it does
+ * nothing), domain pause, grant and memory teardown, the guest's own irq numbers (a PV vector is named by its
+ * pirq), INTx, and PV MSI (non-X).
+ */
+import { ERRNO, rc } from '../types.ts';
+import type { Sys } from '../context.ts';
+import * as xen from './xen.ts';
+import * as dom0 from './dom0.ts';
+import { initialGuestDevice } from './guest.ts';
+import { initialQemuDevice } from './qemu.ts';
+
+export interface PvVector {
+  readonly entry: number;
+  readonly pirq: number;
+  /** Event channel port, 0 if EVTCHNOP_bind_pirq failed. */
+  readonly evtchn: number;
+}
+
+export interface PvDevice {
+  readonly stage: 'idle' | 'running' | 'down';
+  readonly msix_enabled: boolean;
+  readonly vectors: readonly PvVector[];
+}
+
+export interface PvGuest {
+  readonly domid: number;
+  readonly devices: Readonly<Record<number, PvDevice>>;
+}
+
+export interface ToolstackDomain {
+  readonly hvm: boolean;
+  /** 'running' while the guest kernel runs; 'shutdown' once it shut down or crashed. */
+  readonly state: 'running' | 'shutdown';
+}
+
+export interface ToolstackState {
+  /** Domids created so far; the next domain gets next_domid. */
+  readonly next_domid: number;
+  /** Bound on boots in a run (the scenario's). */
+  readonly max_domid: number;
+  readonly domains: Readonly<Record<number, ToolstackDomain>>;
+  /** The domid the device was last given to, -1 if none. */
+  readonly last_owner: number;
+}
+
+/** The lifecycle parameters of a scenario (see scenarios.ts). */
+export interface LifecycleSpec {
+  readonly hvm: boolean;
+  readonly nvec: number;
+  readonly nr_pirqs: number;
+  readonly vslot: string;
+  readonly entries: number;
+}
+
+/**
+ * Models tools/libxl/libxl_create.c + libxl_pci.c:libxl__device_pci_add @4.13 for a new domain (the first
+ * boot or a reboot: a new domid) that gets device `dev`: xc_domain_create, libxl__device_pci_reset,
+ * QMP device_add (HVM), xc_assign_device, the xenstore backend (xen_pcibk_export_device), and for HVM
+ * hvmloader's pci_setup turning memory decoding on. On a failed assign the domain is destroyed again.
+ */
+export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec): number {
+  const ts = s.w.toolstack;
+  const domid = ts.next_domid;
+  ts.next_domid += 1;
+  const previous = ts.last_owner;
+  xen.XEN_DOMCTL_createdomain(s, domid, spec.hvm, spec.nr_pirqs);
+  dom0.pci_reset_function(s, dev);
+  if (spec.hvm) {
+    s.log.call('qemu', 'QMP device_add', `xen-pci-passthrough hostaddr=${s.w.hw[dev]?.bdf ?? dev}`, () => {
+      s.w.qemu[domid] = JSON.parse(JSON.stringify({ domid, alive: true, devices: { [dev]: initialQemuDevice(spec.vslot, spec.entries) } })) as (typeof s.w.qemu)[number];
+    });
+  }
+  let r = xen.XEN_DOMCTL_assign_device(s, domid, dev);
+  if (r === 0) r = dom0.xen_pcibk_export_device(s, dev, domid);
+  else s.log.log(`libxl: error: libxl_pci.c: xc_assign_device failed: ${rc(r)}`);
+  const pdev = s.w.xen.pdevs[dev];
+  const hw = s.w.hw[dev];
+  s.w.audit.push({
+    kind: 'device_added',
+    dev,
+    domid,
+    rc: r,
+    host_maskall: pdev?.msix.host_maskall ?? false,
+    guest_maskall: pdev?.msix.guest_maskall ?? false,
+    hw_maskall: hw?.msix.maskall ?? false,
+    previous,
+  });
+  if (r !== 0) {
+    if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
+    xen.XEN_DOMCTL_destroydomain(s, domid);
+    delete s.w.qemu[domid];
+    return r;
+  }
+  ts.last_owner = domid;
+  ts.domains[domid] = { hvm: spec.hvm, state: 'running' };
+  if (spec.hvm) {
+    s.log.call('guest', 'hvmloader:pci_setup', `${spec.vslot} PCI_COMMAND MEMORY|MASTER`, () => {
+      if (hw) hw.command = { memory: true, master: true };
+    });
+    s.w.guests[domid] = JSON.parse(JSON.stringify({ domid, irqs: {}, pirq_to_irq: {}, devices: { [dev]: initialGuestDevice(spec.vslot, 'msix') } })) as (typeof s.w.guests)[number];
+  } else {
+    s.w.pv[domid] = { domid, devices: { [dev]: { stage: 'idle', msix_enabled: false, vectors: [] } } };
+  }
+  return domid;
+}
+
+/**
+ * Models libxl_domain.c:libxl__destroy_domid @4.12: libxl__device_pci_destroy_all (forced do_pci_remove:
+ * QMP device_del, libxl__device_pci_reset, xc_deassign_device, xenstore removal -> pcistub_put_pci_dev),
+ * kill the device model, xc_domain_destroy. With `libxlUnbindBeforeReset` the leftover MSI pirqs of the
+ * device are unbound and unmapped before the reset (the toolstack fix seed 004 asks about; [derived]: it
+ * stands for a wildcard unbind, since libxl does not know the pirqs QEMU mapped).
+ */
+export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number {
+  const ts = s.w.toolstack;
+  const td = ts.domains[domid];
+  if (!td) return -ERRNO.ESRCH;
+  s.log.call('toolstack', 'libxl__device_pci_destroy_all', `dom${domid}`, () => {
+    if (td.hvm) s.log.call('qemu', 'QMP device_del', `dom${domid}`, () => 'no eject from the guest: nothing done');
+    if (s.flags.libxlUnbindBeforeReset) {
+      for (const m of xen.mappedPirqsOf(s.w.xen, dev)) {
+        if (m.domid !== domid) continue;
+        if (td.hvm) xen.XEN_DOMCTL_unbind_pt_irq(s, domid, m.pirq);
+        xen.PHYSDEVOP_unmap_pirq(s, domid, m.pirq);
+      }
+    }
+    s.w.audit.push({ kind: 'handover', at: 'reset', dev, from: domid, mapped: xen.mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
+    dom0.pci_reset_function(s, dev);
+    if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
+    s.log.call('toolstack', 'xenstore backend removal', `dom${domid}`, () => dom0.pcistub_put_pci_dev(s, dev));
+  });
+  if (td.hvm) {
+    s.log.call('toolstack', 'libxl__destroy_device_model', `dom${domid}`, () => {
+      delete s.w.qemu[domid];
+    });
+  }
+  const r = xen.XEN_DOMCTL_destroydomain(s, domid);
+  delete s.w.guests[domid];
+  delete s.w.pv[domid];
+  delete ts.domains[domid];
+  return r;
+}
+
+/** The device model process is killed (fault): no xen_pt_unregister_device, every mapping stays in Xen. */
+export function qemu_sigkill(s: Sys, domid: number): number {
+  const q = s.w.qemu[domid];
+  if (!q || !q.alive) return -ERRNO.ESRCH;
+  q.alive = false;
+  s.log.log(`qemu-system-i386 (dom${domid}): killed by signal 9`);
+  return 0;
+}
+
+/** The guest kernel stops (power off or crash) without its driver disabling MSI-X. */
+export function guest_power_off(s: Sys, domid: number): number {
+  const td = s.w.toolstack.domains[domid];
+  if (!td || td.state !== 'running') return -ERRNO.ESRCH;
+  delete s.w.guests[domid];
+  const pv = s.w.pv[domid];
+  if (pv) for (const d of Object.values(pv.devices)) d.stage = 'down';
+  td.state = 'shutdown';
+  return 0;
+}
+
+/**
+ * The PV guest's igbvf probe: pci_enable_device through pcifront (command_write), then pci_enable_msix ->
+ * pci_frontend_enable_msix -> XEN_PCI_OP_enable_msix -> pciback, then one EVTCHNOP_bind_pirq per vector
+ * (startup_pirq: "Failed to obtain physical IRQ %d" on failure).
+ */
+export function igbvf_probe(s: Sys, domid: number, dev: number, nvec: number): number {
+  const g = s.w.pv[domid];
+  const d = g?.devices[dev];
+  if (!g || !d) return -ERRNO.ENODEV;
+  s.log.call('guest', 'pci_enable_device', 'pcifront PCI_COMMAND MEMORY=1', () => dom0.command_write(s, dev, true));
+  const r = s.log.call('guest', 'pci_frontend_enable_msix', `nvec=${nvec}`, () => dom0.xen_pcibk_enable_msix(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
+  if (typeof r === 'number') return r;
+  const vectors: PvVector[] = [];
+  r.forEach((pirq, entry) => {
+    const port = s.log.call('guest', 'startup_pirq', `pirq=${pirq}`, () => {
+      const p = xen.EVTCHNOP_bind_pirq(s, domid, pirq);
+      if (p < 0) s.log.log(`Failed to obtain physical IRQ ${pirq}`);
+      return p;
+    });
+    vectors.push({ entry, pirq, evtchn: port > 0 ? port : 0 });
+  });
+  d.vectors = vectors;
+  d.msix_enabled = true;
+  d.stage = 'running';
+  return 0;
+}
+
+/** The igbvf module removed: xen_pv_teardown_msi_irqs (disable_msix to pcifront first, then the irqs). */
+export function igbvf_remove(s: Sys, domid: number, dev: number): number {
+  const d = s.w.pv[domid]?.devices[dev];
+  if (!d) return -ERRNO.ENODEV;
+  s.log.call('guest', 'pci_frontend_disable_msix', '', () => dom0.xen_pcibk_disable_msix(s, dev));
+  for (const v of d.vectors) if (v.evtchn) xen.EVTCHNOP_close(s, domid, v.evtchn);
+  d.vectors = [];
+  d.msix_enabled = false;
+  d.stage = 'idle';
+  return 0;
+}
+
+/** Seed 002's igbvf_shutdown: clear PCI_COMMAND IO|MEMORY through pcifront, MSI-X left enabled; the guest then stops. */
+export function igbvf_shutdown(s: Sys, domid: number, dev: number): number {
+  const d = s.w.pv[domid]?.devices[dev];
+  if (!d) return -ERRNO.ENODEV;
+  s.log.call('guest', 'pci_write_config_word', 'pcifront PCI_COMMAND &= ~(IO|MEMORY)', () => dom0.command_write(s, dev, false));
+  return guest_power_off(s, domid);
+}
