@@ -3,7 +3,7 @@
  * configurations exist; the verdicts come from search.
  */
 import type { Config } from '../model/config.ts';
-import { resolveConfig } from '../model/config.ts';
+import { DEFAULT_CONFIG, resolveConfig } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import { search, DEFAULT_MAX_STEPS, type SearchResult } from './search.ts';
 import { checkJson, type CheckJson } from './report-json.ts';
@@ -14,7 +14,7 @@ export function matrixConfigs(): Config[] {
   for (const scenario of ['nvme-hvm', 'nvme-msi-hvm']) {
     for (const guest of ['reuse-pirq', 'reuse-pirq-live', 'fresh-pirq']) {
       for (const qemu of ['keep-pirqs', 'unmap-on-disable']) {
-        out.push({ scenario, guest, qemu, xen: '4.12' });
+        out.push({ scenario, guest, qemu, xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack });
       }
     }
   }

@@ -4,7 +4,7 @@
  * and of the c74fd80f commit message; the verdicts come from search.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type Config } from '../model/config.ts';
+import { DEFAULT_CONFIG, resolveConfig, type Config } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import { search } from '../checker/search.ts';
 import { propertySeeds, PROPERTY_RUNS } from './seeds.ts';
@@ -21,14 +21,14 @@ for (const seed of propertySeeds()) {
     describe(`seed 001 matrix, ${scenario} (seed: ${seed}, runs: ${PROPERTY_RUNS})`, () => {
       for (const c of cells) {
         it(`${c.cell}: ${c.guest} x ${c.qemu} ${c.seedSays}`, () => {
-          const cfg: Config = { scenario, guest: c.guest, qemu: c.qemu, xen: '4.12' };
+          const cfg: Config = { scenario, guest: c.guest, qemu: c.qemu, xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack };
           const res = search(resolveConfig(cfg), { seed, runs: PROPERTY_RUNS, maxSteps: 40, invariants: INVARIANTS });
           expect(res.verdict, res.violation?.evidence.text).toBe(c.seedSays);
         });
       }
       it('the 2.6.39-4.10 kernel (reuse only while a live irq holds the pirq) fails with either QEMU', () => {
         for (const qemu of ['keep-pirqs', 'unmap-on-disable']) {
-          const res = search(resolveConfig({ scenario, guest: 'reuse-pirq-live', qemu, xen: '4.12' }), { seed, runs: PROPERTY_RUNS, maxSteps: 40, invariants: INVARIANTS });
+          const res = search(resolveConfig({ scenario, guest: 'reuse-pirq-live', qemu, xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack }), { seed, runs: PROPERTY_RUNS, maxSteps: 40, invariants: INVARIANTS });
           expect(res.verdict).toBe('violated');
         }
       });
@@ -39,7 +39,7 @@ for (const seed of propertySeeds()) {
 describe('the counterexamples read like the bug reports', () => {
   const seed = propertySeeds()[0]!;
   it(`(fresh-pirq, keep-pirqs): re-enable after disable binds a pirq QEMU never mapped (seed ${seed})`, () => {
-    const res = search(resolveConfig({ scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'keep-pirqs', xen: '4.12' }), { seed, runs: PROPERTY_RUNS, maxSteps: 40, invariants: INVARIANTS });
+    const res = search(resolveConfig({ scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'keep-pirqs', xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack }), { seed, runs: PROPERTY_RUNS, maxSteps: 40, invariants: INVARIANTS });
     const calls = res.steps!.flatMap((s) => s.calls);
     const binds = calls.filter((c) => c.fn === 'XEN_DOMCTL_bind_pt_irq');
     expect(binds.some((c) => c.result === '-EINVAL')).toBe(true);
@@ -50,14 +50,14 @@ describe('the counterexamples read like the bug reports', () => {
     expect(res.steps!.length).toBeLessThanOrEqual(10);
   });
   it(`(reuse-pirq-live, unmap-on-disable): a second device is given the first one's pirq, which the first then reuses (seed ${seed})`, () => {
-    const res = search(resolveConfig({ scenario: 'nvme-hvm', guest: 'reuse-pirq-live', qemu: 'unmap-on-disable', xen: '4.12' }), { seed, runs: PROPERTY_RUNS, maxSteps: 40, invariants: INVARIANTS });
+    const res = search(resolveConfig({ scenario: 'nvme-hvm', guest: 'reuse-pirq-live', qemu: 'unmap-on-disable', xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack }), { seed, runs: PROPERTY_RUNS, maxSteps: 40, invariants: INVARIANTS });
     const logs = res.steps!.flatMap((s) => s.log);
     expect(logs.some((l) => /xen: msi already bound to pirq=\d+/.test(l))).toBe(true);
     expect(new Set(res.steps!.map((s) => s.device)).size).toBe(2);
     expect(res.violation!.invariant).toBe('pirq-single-owner');
   });
   it(`(reuse-pirq-live, unmap-on-disable) in MSI mode: QEMU maps a pirq that is another device's and Xen says success (seed ${seed})`, () => {
-    const res = search(resolveConfig({ scenario: 'nvme-msi-hvm', guest: 'reuse-pirq-live', qemu: 'unmap-on-disable', xen: '4.12' }), { seed, runs: PROPERTY_RUNS, maxSteps: 40, invariants: INVARIANTS });
+    const res = search(resolveConfig({ scenario: 'nvme-msi-hvm', guest: 'reuse-pirq-live', qemu: 'unmap-on-disable', xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack }), { seed, runs: PROPERTY_RUNS, maxSteps: 40, invariants: INVARIANTS });
     expect(res.alsoViolated).toContain('map-success-means-mapped');
     expect(res.steps!.flatMap((s) => s.log).some((l) => l.includes('already mapped'))).toBe(true);
   });

@@ -295,9 +295,8 @@ export function free_irq(s: Sys, domid: number, dev: number, entry: number): num
     if (cur) k.irqs[irq] = { ...cur, evtchn: 0, requested: false };
     const drv = d.driver;
     if (drv.stage === 'probe-running') d.driver = { ...drv, stage: 'probe-freed' };
-    else if (drv.stage === 'running' || drv.stage === 'unloading') {
-      d.driver = { ...drv, stage: 'unloading', next: drv.next + 1 };
-    }
+    else if (drv.stage === 'running') d.driver = { ...drv, stage: 'unloading', next: 1 };
+    else if (drv.stage === 'unloading') d.driver = { ...drv, next: drv.next + 1 };
     return 0;
   });
 }

@@ -248,6 +248,7 @@ function msix_capability_init(s: Sys, dev: number, entry_nr: number | null): num
   if (!hw || !pdev) return -ERRNO.ENODEV;
   const saved = { enable: hw.msix.enable, maskall: hw.msix.maskall };
   let maskall = pdev.msix.host_maskall;
+  const wasHostMaskall = maskall;
   pdev.msix.host_maskall = true;
   hw.msix.enable = true;
   hw.msix.maskall = true;
@@ -266,7 +267,7 @@ function msix_capability_init(s: Sys, dev: number, entry_nr: number | null): num
     controlMaskall = pdev.msix.guest_maskall;
   }
   pdev.msix.used_entries += 1;
-  if (pdev.msix.host_maskall && !maskall) s.w.audit.push({ kind: 'host_maskall_cleared', dev, entry: entry_nr, owner: pdev.domain });
+  if (wasHostMaskall && !maskall) s.w.audit.push({ kind: 'host_maskall_cleared', dev, entry: entry_nr, owner: pdev.domain });
   pdev.msix.host_maskall = maskall;
   hw.msix.enable = saved.enable;
   hw.msix.maskall = controlMaskall;
