@@ -59,3 +59,26 @@ describe('explore', () => {
     }
   }, 30_000);
 });
+
+describe('pirqcheck explore command', () => {
+  it('registers and reports through exit codes', async () => {
+    const { Command } = await import('commander');
+    const { register } = await import('../cli/commands/explore.ts');
+    const program = new Command().exitOverride();
+    register(program);
+    for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    try {
+      process.exitCode = undefined;
+      await program.parseAsync(['explore', '--qemu', 'keep-pirqs', '--depth', '30', '--json'], { from: 'user' });
+      expect(process.exitCode).toBe(1);
+      expect(JSON.parse(out.join('')).verdict).toBe('violated');
+      await expect(program.parseAsync(['explore', '--guest', 'nope'], { from: 'user' })).rejects.toMatchObject({ exitCode: 2 });
+    } finally {
+      process.stdout.write = write;
+      process.exitCode = undefined;
+    }
+  });
+});
