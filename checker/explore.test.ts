@@ -82,3 +82,14 @@ describe('pirqcheck explore command', () => {
     }
   });
 });
+
+describe('swarm search', () => {
+  it('finds the keep-pirqs violation, deterministically, with every step enabled', () => {
+    const o = { seed: 42, runs: 300, maxSteps: 40, invariants: INVARIANTS, swarm: true };
+    const a = search(keep, o);
+    const b = search(keep, o);
+    expect(a.verdict).toBe('violated');
+    expect(b.actions).toEqual(a.actions);
+    expect(a.steps?.length).toBe(a.actions?.length);
+  });
+});
