@@ -51,6 +51,8 @@ export interface SearchOptions {
    * is enabled, so a run never stalls. fast-check shrinks the subset with the choices.
    */
   readonly swarm?: boolean;
+  /** Called once, when the first failing run is found (before shrinking); used by the benchmarks. */
+  readonly onFirstFailure?: () => void;
 }
 
 export interface SearchResult {
@@ -81,6 +83,7 @@ export function search(r: Resolved, o: SearchOptions): SearchResult {
     if (!shrinking) executed++;
     const res = run(kinds, choices, shrinking ? undefined : counts);
     if (res.violation) {
+      if (!shrinking) o.onFirstFailure?.();
       shrinking = true;
       return false;
     }
