@@ -9,6 +9,35 @@ import { ACTION_KINDS } from '../model/actions.ts';
 import type { Resolved } from '../model/config.ts';
 import type { Invariant, Violation } from '../model/invariants.ts';
 import { execute, interpret, minimize, type TraceStep } from './run.ts';
+import { violations } from '../model/invariants.ts';
+import { enabledActions, initialWorld } from '../model/scenarios.ts';
+import { apply } from '../model/step.ts';
+
+/** `interpret` restricted to a swarm subset of action kinds (falling back to all when the subset has none). */
+export function interpretSwarm(
+  r: Resolved,
+  kinds: readonly string[],
+  choices: readonly number[],
+  invs: readonly Invariant[],
+  kindCounts?: Map<string, number>,
+): { actions: Action[]; violation: Violation | null } {
+  let w = initialWorld(r.scenario);
+  const actions: Action[] = [];
+  const allowed = new Set(kinds);
+  for (const c of choices) {
+    const all = enabledActions(w, r.scenario);
+    if (all.length === 0) break;
+    const some = all.filter((a) => allowed.has(a.kind));
+    const en = some.length ? some : all;
+    const a = en[c % en.length]!;
+    w = apply(w, a, r).world;
+    actions.push(a);
+    if (kindCounts) kindCounts.set(a.kind, (kindCounts.get(a.kind) ?? 0) + 1);
+    const v = violations(w, invs);
+    if (v.length) return { actions, violation: v[0]! };
+  }
+  return { actions, violation: null };
+}
 
 export interface SearchOptions {
   readonly seed: number;
@@ -16,6 +45,14 @@ export interface SearchOptions {
   /** Longest choice sequence generated. */
   readonly maxSteps: number;
   readonly invariants: readonly Invariant[];
+  /**
+   * Swarm testing (Groce et al., ISSTA 2012): each run also draws a non-empty subset of the action kinds and
+   * takes only actions of those kinds; an action of another kind is taken only when no action of the subset
+   * is enabled, so a run never stalls. fast-check shrinks the subset with the choices.
+   */
+  readonly swarm?: boolean;
+  /** Called once, when the first failing run is found (before shrinking); used by the benchmarks. */
+  readonly onFirstFailure?: () => void;
 }
 
 export interface SearchResult {
@@ -39,10 +76,14 @@ export function search(r: Resolved, o: SearchOptions): SearchResult {
   const counts = new Map<string, number>();
   let executed = 0;
   let shrinking = false;
-  const prop = fc.property(fc.array(fc.nat({ max: 0xffff }), { minLength: 1, maxLength: o.maxSteps }), (choices) => {
+  const kindsArb = o.swarm ? fc.subarray([...ACTION_KINDS], { minLength: 1 }) : fc.constant([] as string[]);
+  const run = (kinds: readonly string[], choices: readonly number[], c?: Map<string, number>) =>
+    o.swarm ? interpretSwarm(r, kinds, choices, o.invariants, c) : interpret(r, choices, o.invariants, c);
+  const prop = fc.property(kindsArb, fc.array(fc.nat({ max: 0xffff }), { minLength: 1, maxLength: o.maxSteps }), (kinds, choices) => {
     if (!shrinking) executed++;
-    const res = interpret(r, choices, o.invariants, shrinking ? undefined : counts);
+    const res = run(kinds, choices, shrinking ? undefined : counts);
     if (res.violation) {
+      if (!shrinking) o.onFirstFailure?.();
       shrinking = true;
       return false;
     }
@@ -53,8 +94,8 @@ export function search(r: Resolved, o: SearchOptions): SearchResult {
   if (!details.failed || !details.counterexample) {
     return { verdict: 'holds', violation: null, alsoViolated: [], actions: null, steps: null, seed: o.seed, runs: o.runs, runsExecuted: executed, coverage };
   }
-  const [choices] = details.counterexample;
-  const first = interpret(r, choices, o.invariants);
+  const [kinds, choices] = details.counterexample;
+  const first = run(kinds, choices);
   const inv = first.violation!.invariant;
   const minimal = minimize(r, first.actions, inv, o.invariants);
   const ex = execute(r, minimal, o.invariants);

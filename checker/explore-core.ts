@@ -1,0 +1,76 @@
+/**
+ * The expansion step of the breadth-first explorer, shared by the main thread and the worker threads: take
+ * a slice of one BFS level (states as state encodings), generate every successor by every enabled action,
+ * check the invariants on each generated successor, and return each successor's fingerprint and encoding.
+ *
+ * State encoding. A world is plain JSON data (model/world.ts). Its `audit` field records what the hypercalls
+ * of the last step returned: it is a history variable that the invariants read, but `apply` clears it
+ * before every step and `enabledActions` never reads it, so two worlds that differ only in `audit` have the
+ * same successors. The explorer therefore
+ *   1. checks the invariants on every generated successor with its audit (before any deduplication), and
+ *   2. identifies states by the encoding with `audit` emptied.
+ * Skipping step 1 for duplicates would be unsound: the same state reached by a different last step can carry
+ * an audit that violates `map-success-means-mapped` where the first copy did not.
+ *
+ * The encoding is JSON.stringify, which is deterministic for a given construction order (integer-keyed
+ * records enumerate in ascending order). Equal encodings mean equal worlds, so deduplication never merges two
+ * different states; a world built with its fields in another order would only be kept twice (more states,
+ * never a missed one). States are stored as 128-bit MD5 fingerprints of that encoding (collision probability
+ * around n²/2¹²⁹, below 10⁻²⁵ for 10⁷ states).
+ */
+import { createHash } from 'node:crypto';
+import type { Resolved } from '../model/config.ts';
+import { violations, type Invariant } from '../model/invariants.ts';
+import { enabledActions } from '../model/scenarios.ts';
+import { apply } from '../model/step.ts';
+import type { World } from '../model/world.ts';
+
+/** The encoding a state is identified by: the world with its last-step audit emptied. */
+export function stateEncoding(w: World): string {
+  return w.audit.length === 0 ? JSON.stringify(w) : JSON.stringify({ ...w, audit: [] });
+}
+
+export function fingerprint(enc: string): string {
+  return createHash('md5').update(enc).digest('base64');
+}
+
+export function decodeState(enc: string): World {
+  return JSON.parse(enc) as World;
+}
+
+/** One expanded slice. Successors are listed in (frontier order, enabled-action order). */
+export interface SliceResult {
+  /** Index, within the slice, of the parent of each successor. */
+  readonly parent: number[];
+  /** Index of the action in `enabledActions(parent)`. */
+  readonly action: number[];
+  readonly fp: string[];
+  readonly enc: string[];
+  /**
+   * The first successor (in list order) violating an invariant; the slice stops there, so it is the last
+   * entry of the lists. Null when none.
+   */
+  readonly violated: { readonly invariants: readonly string[] } | null;
+}
+
+export function expandSlice(r: Resolved, invs: readonly Invariant[], states: readonly string[]): SliceResult {
+  const parent: number[] = [];
+  const action: number[] = [];
+  const fp: string[] = [];
+  const enc: string[] = [];
+  for (let i = 0; i < states.length; i++) {
+    const w = decodeState(states[i]!);
+    const en = enabledActions(w, r.scenario);
+    for (let k = 0; k < en.length; k++) {
+      const next = apply(w, en[k]!, r).world;
+      const e = stateEncoding(next);
+      parent.push(i);
+      action.push(k);
+      fp.push(fingerprint(e));
+      enc.push(e);
+      const v = violations(next, invs);
+      if (v.length) return { parent, action, fp, enc, violated: { invariants: v.map((x) => x.invariant) } };
+    }
+  }
+  return { parent, action, fp, enc, violated: null };
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../model/config.ts';
+import { INVARIANTS } from '../model/invariants.ts';
+import { explore } from './explore.ts';
+import { search } from './search.ts';
+
+const keep = resolveConfig({ scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'keep-pirqs', xen: '4.12' });
+const unmap = resolveConfig({ scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'unmap-on-disable', xen: '4.12' });
+const base = { maxStates: 1_000_000, invariants: INVARIANTS };
+
+describe('explore', () => {
+  it('finds a shortest counterexample no longer than the random search', async () => {
+    const res = await explore(keep, { ...base, depth: 30 });
+    expect(res.verdict).toBe('violated');
+    expect(res.actions).not.toBeNull();
+    expect(res.steps?.length).toBe(res.actions?.length);
+    const s = search(keep, { seed: 42, runs: 300, maxSteps: 40, invariants: INVARIANTS });
+    expect(s.verdict).toBe('violated');
+    expect(res.actions!.length).toBeLessThanOrEqual(s.actions!.length);
+    // The counterexample replays: its last step violates the invariant reported.
+    expect(res.alsoViolated).toContain(res.violation!.invariant);
+  });
+
+  it('gives a bounded certificate at a modest depth', async () => {
+    const res = await explore(unmap, { ...base, depth: 8 });
+    expect(res.verdict).toBe('holds');
+    expect(res.summary).toBe(`all invariants hold in every state reachable within 8 steps: ${res.stats.distinctStates} states`);
+    expect(res.stats.depthReached).toBe(8);
+    expect(res.stats.levels.reduce((a, b) => a + b, 0)).toBe(res.stats.distinctStates);
+  });
+
+  it('stops at --max-states with a clear message', async () => {
+    const res = await explore(unmap, { ...base, depth: 50, maxStates: 100 });
+    expect(res.verdict).toBe('stopped');
+    expect(res.stats.distinctStates).toBe(100);
+    expect(res.summary).toMatch(/max-states 100/);
+  });
+
+  it('is deterministic', async () => {
+    const a = await explore(unmap, { ...base, depth: 20 });
+    const b = await explore(unmap, { ...base, depth: 20 });
+    expect(b.actions).toEqual(a.actions);
+    expect(b.stats.distinctStates).toBe(a.stats.distinctStates);
+    expect(b.stats.transitions).toBe(a.stats.transitions);
+  });
+
+  it('gives the same states, counts and counterexample with 2 workers', async () => {
+    for (const [r, depth] of [
+      [unmap, 9],
+      [unmap, 20],
+      [keep, 30],
+    ] as const) {
+      const one = await explore(r, { ...base, depth, workers: 1 });
+      const two = await explore(r, { ...base, depth, workers: 2 });
+      expect(two.verdict).toBe(one.verdict);
+      expect(two.stats.levels).toEqual(one.stats.levels);
+      expect(two.stats.transitions).toBe(one.stats.transitions);
+      expect(two.actions).toEqual(one.actions);
+    }
+  }, 30_000);
+});
+
+describe('pirqcheck explore command', () => {
+  it('registers and reports through exit codes', async () => {
+    const { Command } = await import('commander');
+    const { register } = await import('../cli/commands/explore.ts');
+    const program = new Command().exitOverride();
+    register(program);
+    for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    try {
+      process.exitCode = undefined;
+      await program.parseAsync(['explore', '--qemu', 'keep-pirqs', '--depth', '30', '--json'], { from: 'user' });
+      expect(process.exitCode).toBe(1);
+      expect(JSON.parse(out.join('')).verdict).toBe('violated');
+      await expect(program.parseAsync(['explore', '--guest', 'nope'], { from: 'user' })).rejects.toMatchObject({ exitCode: 2 });
+    } finally {
+      process.stdout.write = write;
+      process.exitCode = undefined;
+    }
+  });
+});
+
+describe('swarm search', () => {
+  it('finds the keep-pirqs violation, deterministically, with every step enabled', () => {
+    const o = { seed: 42, runs: 300, maxSteps: 40, invariants: INVARIANTS, swarm: true };
+    const a = search(keep, o);
+    const b = search(keep, o);
+    expect(a.verdict).toBe('violated');
+    expect(b.actions).toEqual(a.actions);
+    expect(a.steps?.length).toBe(a.actions?.length);
+  });
+});
