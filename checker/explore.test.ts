@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../model/config.ts';
+import { DEFAULT_CONFIG, resolveConfig } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import { explore } from './explore.ts';
 import { search } from './search.ts';
 
-const keep = resolveConfig({ scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'keep-pirqs', xen: '4.12' });
-const unmap = resolveConfig({ scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'unmap-on-disable', xen: '4.12' });
+const keep = resolveConfig({ scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'keep-pirqs', xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack });
+const unmap = resolveConfig({ scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'unmap-on-disable', xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack });
 const base = { maxStates: 1_000_000, invariants: INVARIANTS };
 
 describe('explore', () => {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { UsageError } from './options.ts';
 import { register as registerMatrix } from './commands/matrix.ts';
 import { register as registerCheck } from './commands/check.ts';
+import { register as registerExplore } from './commands/explore.ts';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../package.json') as { version: string };
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerMatrix(program);
   registerCheck(program);
+  registerExplore(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
