@@ -37,6 +37,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (e instanceof UsageError) {
       process.stderr.write(`pirqcheck: ${e.message}\n`);
+      if (debug) {
+        const cause = e.cause instanceof Error ? e.cause : e;
+        if (cause.stack) process.stderr.write(cause.stack + '\n');
+      }
       return 2;
     }
     const msg = e instanceof Error ? e.message : String(e);
