@@ -4,6 +4,10 @@ import { createRequire } from 'node:module';
 import { UsageError } from './options.ts';
 import { register as registerMatrix } from './commands/matrix.ts';
 import { register as registerCheck } from './commands/check.ts';
+import { register as registerFuzz } from './commands/fuzz.ts';
+import { register as registerVariants } from './commands/variants.ts';
+import { register as registerInvariants } from './commands/invariants.ts';
+import { register as registerScenarios } from './commands/scenarios.ts';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../package.json') as { version: string };
@@ -20,6 +24,22 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerMatrix(program);
   registerCheck(program);
+  registerFuzz(program);
+  registerVariants(program);
+  registerInvariants(program);
+  registerScenarios(program);
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  pirqcheck matrix                                        every historical configuration, every invariant
+  pirqcheck check --guest fresh-pirq --qemu keep-pirqs    one configuration; prints the shrunk counterexample
+  pirqcheck check --variant-file examples/fresh-pirq-fix.ts   what your fix fixes and breaks
+  pirqcheck variants --component guest                    the known variants and their upstream commits
+
+Exit status: 0 ok/holds, 1 violation found, 2 bad usage or input, 3 internal error.
+Docs: README.md, docs/writing-a-fix.md, docs/variants.md, docs/invariants.md`,
+  );
   for (const c of program.commands) c.exitOverride();
   return program;
 }
