@@ -21,7 +21,8 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces of internal errors')
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // One line per error: commander's "(Did you mean ...?)" joins the message line.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.replace(/\n(?=.)/g, ' ')) });
   registerMatrix(program);
   registerCheck(program);
   registerFuzz(program);
