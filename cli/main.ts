@@ -5,6 +5,10 @@ import { UsageError } from './options.ts';
 import { register as registerMatrix } from './commands/matrix.ts';
 import { register as registerCheck } from './commands/check.ts';
 import { register as registerExplore } from './commands/explore.ts';
+import { register as registerFuzz } from './commands/fuzz.ts';
+import { register as registerVariants } from './commands/variants.ts';
+import { register as registerInvariants } from './commands/invariants.ts';
+import { register as registerScenarios } from './commands/scenarios.ts';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../package.json') as { version: string };
@@ -18,10 +22,27 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces of internal errors')
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // One line per error: commander's "(Did you mean ...?)" joins the message line.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.replace(/\n(?=.)/g, ' ')) });
   registerMatrix(program);
   registerCheck(program);
   registerExplore(program);
+  registerFuzz(program);
+  registerVariants(program);
+  registerInvariants(program);
+  registerScenarios(program);
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  pirqcheck matrix                                        every historical configuration, every invariant
+  pirqcheck check --guest fresh-pirq --qemu keep-pirqs    one configuration; prints the shrunk counterexample
+  pirqcheck check --variant-file examples/fresh-pirq-fix.ts   what your fix fixes and breaks
+  pirqcheck variants --component guest                    the known variants and their upstream commits
+
+Exit status: 0 ok/holds, 1 violation found, 2 bad usage or input, 3 internal error.
+Docs: README.md, docs/writing-a-fix.md, docs/variants.md, docs/invariants.md`,
+  );
   for (const c of program.commands) c.exitOverride();
   return program;
 }
@@ -29,6 +50,10 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
+  // `pirqcheck ... | head`: a closed pipe ends the output quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -39,6 +64,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (e instanceof UsageError) {
       process.stderr.write(`pirqcheck: ${e.message}\n`);
+      if (debug) {
+        const cause = e.cause instanceof Error ? e.cause : e;
+        if (cause.stack) process.stderr.write(cause.stack + '\n');
+      }
       return 2;
     }
     const msg = e instanceof Error ? e.message : String(e);

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CONFIG_COMPONENTS, DEFAULT_CONFIG, ConfigError, resolveConfig, type Config, type Resolved } from '../model/config.ts';
 import { INVARIANTS, findInvariant, type Invariant } from '../model/invariants.ts';
+import { loadVariantFile, VariantFileError, type LoadedVariant } from '../api/load.ts';
 
 /** A problem with what the user gave: printed as one line, exit status 2. */
 export class UsageError extends Error {}
@@ -49,3 +50,45 @@ export function invariantsFromOptions(names: readonly string[] | undefined): rea
 
 export const DEFAULT_SEED = 1;
 export const DEFAULT_RUNS = 300;
+
+/** Add `--variant-file <path>` (repeatable): a variant of your own, see docs/writing-a-fix.md. */
+export function addVariantFileOption(cmd: Command): Command {
+  return cmd.option('--variant-file <path>', 'load a variant of your own from a .ts or .js file, then select it by its id (repeatable; see docs/writing-a-fix.md)', collect);
+}
+
+/** Load and register every `--variant-file` given; a bad file is a UsageError. Call before configFromOptions. */
+export async function applyVariantFileOption(o: Record<string, unknown>): Promise<LoadedVariant[]> {
+  const files = (o['variantFile'] as string[] | undefined) ?? [];
+  const out: LoadedVariant[] = [];
+  for (const f of files) {
+    try {
+      out.push(await loadVariantFile(f));
+    } catch (e) {
+      if (e instanceof VariantFileError) throw new UsageError(e.message, { cause: e.cause ?? e });
+      throw e;
+    }
+  }
+  return out;
+}
+
+/** Parse a positive number of minutes; fractions allowed (`0.5`). */
+export function parseMinutes(name: string) {
+  return (v: string): number => {
+    const n = /^\d+(\.\d+)?$|^\.\d+$/.test(v) ? Number(v) : NaN;
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number of minutes, got '${v}'`);
+    return n;
+  };
+}
+
+/** Parse `I/N` with 1 <= I <= N. */
+export function parseShard(name: string) {
+  return (v: string): { index: number; count: number } => {
+    const m = /^(\d+)\/(\d+)$/.exec(v);
+    const index = m ? Number(m[1]) : NaN;
+    const count = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count) {
+      throw new InvalidArgumentError(`${name} must be I/N with 1 <= I <= N, got '${v}'`);
+    }
+    return { index, count };
+  };
+}

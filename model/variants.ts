@@ -255,3 +255,12 @@ export function variantsOf(component: VariantComponent): readonly Variant[] {
 export function findVariant(component: VariantComponent, id: string): Variant | undefined {
   return VARIANTS.find((v) => v.component === component && v.id === id);
 }
+
+/**
+ * Add a variant declared at run time (a user's `--variant-file`, see api/index.ts). It joins VARIANTS, so
+ * findVariant, variantsOf and resolveConfig see it like a built-in one. Throws on a duplicate id.
+ */
+export function registerVariant(v: Variant): void {
+  if (findVariant(v.component, v.id)) throw new Error(`${v.component} variant '${v.id}' already exists`);
+  (VARIANTS as Variant[]).push(v);
+}

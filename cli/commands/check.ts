@@ -4,7 +4,9 @@ import { configLabel } from '../../model/config.ts';
 import { search, DEFAULT_MAX_STEPS } from '../../checker/search.ts';
 import { formatSteps, formatViolation } from '../../checker/format.ts';
 import { checkJson } from '../../checker/report-json.ts';
-import { addConfigOptions, collect, configFromOptions, invariantsFromOptions, parseNat, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
+import { runFixReport } from './fix-report.ts';
+import { CONFIG_COMPONENTS } from '../../model/config.ts';
+import { addConfigOptions, addVariantFileOption, applyVariantFileOption, collect, configFromOptions, invariantsFromOptions, parseNat, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
 
 export function register(program: Command): void {
   const cmd = program
@@ -15,8 +17,37 @@ export function register(program: Command): void {
     .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseNat('--seed'))
     .option('--runs <n>', `random runs (default: ${DEFAULT_RUNS})`, parseNat('--runs', 1))
     .option('--max-steps <n>', `longest run (default: ${DEFAULT_MAX_STEPS})`, parseNat('--max-steps', 1))
-    .option('--json', 'print one JSON object')
-    .action((o: Record<string, unknown>) => {
+    .option('--json', 'print one JSON object');
+  addVariantFileOption(cmd)
+    .addHelpText(
+      'after',
+      `
+With --variant-file F and no --<component> option for F's component, check compares the fix in F with its
+base variant in every scenario and every variant of the other components (or those given), prints what it
+FIXES and what it BREAKS, and exits 1 when it breaks anything. Select it by id (e.g. --guest my-fix) to
+search that one configuration instead.
+
+Examples:
+  pirqcheck check --guest fresh-pirq --qemu keep-pirqs
+  pirqcheck check --variant-file examples/fresh-pirq-fix.ts
+  pirqcheck check --variant-file examples/fresh-pirq-fix.ts --qemu keep-pirqs --runs 100`,
+    )
+    .action(async (o: Record<string, unknown>) => {
+      const loaded = await applyVariantFileOption(o);
+      if (loaded.length > 0 && loaded.some((v) => typeof o[v.component] !== 'string')) {
+        const pinned: Record<string, string> = {};
+        for (const c of CONFIG_COMPONENTS) if (typeof o[c] === 'string') pinned[c] = o[c];
+        if (typeof o['scenario'] === 'string') pinned['scenario'] = o['scenario'];
+        for (const v of loaded) configFromOptions({ ...o, [v.component]: v.id });
+        process.exitCode = runFixReport({
+          seed: (o['seed'] as number | undefined) ?? DEFAULT_SEED,
+          runs: (o['runs'] as number | undefined) ?? DEFAULT_RUNS,
+          maxSteps: (o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS,
+          pinned,
+          json: o['json'] === true,
+        });
+        return;
+      }
       const r = configFromOptions(o);
       const invs = invariantsFromOptions(o['invariant'] as string[] | undefined);
       const seed = (o['seed'] as number | undefined) ?? DEFAULT_SEED;

@@ -1,0 +1,83 @@
+/**
+ * What a fix changes: every relevant configuration searched twice, once with the baseline variant and
+ * once with the fix swapped in, and the invariants violated by each compared.
+ */
+import { CONFIG_COMPONENTS, DEFAULT_CONFIG, resolveConfig, type Config } from '../model/config.ts';
+import { INVARIANTS, type Invariant } from '../model/invariants.ts';
+import { SCENARIOS } from '../model/scenarios.ts';
+import { variantsOf, type VariantComponent } from '../model/variants.ts';
+import { search, type SearchResult } from '../checker/search.ts';
+import type { LoadedVariant } from './load.ts';
+
+export interface SearchBudget {
+  readonly seed: number;
+  readonly runs: number;
+  readonly maxSteps: number;
+}
+
+/** The invariants a configuration violates within the budget, each with the search that found it. */
+export function violatedInvariants(config: Config, invs: readonly Invariant[], b: SearchBudget): Map<string, SearchResult> {
+  const r = resolveConfig(config);
+  const found = new Map<string, SearchResult>();
+  let left = [...invs];
+  while (left.length > 0) {
+    const res = search(r, { seed: b.seed, runs: b.runs, maxSteps: b.maxSteps, invariants: left });
+    if (res.verdict === 'holds' || !res.violation) break;
+    const hit = new Set([res.violation.invariant, ...res.alsoViolated]);
+    for (const n of hit) if (!found.has(n)) found.set(n, res);
+    const before = left.length;
+    left = left.filter((i) => !hit.has(i.name));
+    if (left.length === before) break;
+  }
+  return found;
+}
+
+export type Change = 'FIXES' | 'BREAKS' | 'still violated' | 'holds';
+
+export interface CompareRow {
+  readonly baseline: Config;
+  readonly fix: Config;
+  readonly invariant: string;
+  readonly before: 'holds' | 'violated';
+  readonly after: 'holds' | 'violated';
+  readonly change: Change;
+  /** The search that found the fix's violation, for BREAKS and still-violated rows. */
+  readonly fixResult: SearchResult | undefined;
+}
+
+export interface Comparison {
+  readonly variant: LoadedVariant;
+  readonly rows: readonly CompareRow[];
+  readonly configs: number;
+}
+
+/**
+ * The configurations a fix of `component` is compared in: every scenario, every variant of every other
+ * component (built-in ones), unless pinned in `pinned`.
+ */
+export function comparisonConfigs(component: VariantComponent, pinned: Partial<Record<string, string>>, builtIn: (c: VariantComponent, id: string) => boolean): Config[] {
+  let partial: Record<string, string>[] = SCENARIOS.filter((s) => pinned['scenario'] === undefined || s.id === pinned['scenario']).map((s) => ({ scenario: s.id }));
+  for (const c of CONFIG_COMPONENTS) {
+    const choices = c === component ? [''] : pinned[c] !== undefined ? [pinned[c]!] : variantsOf(c).filter((v) => builtIn(c, v.id)).map((v) => v.id);
+    partial = partial.flatMap((p) => choices.map((id) => ({ ...p, [c]: id })));
+  }
+  return partial.map((p) => ({ ...DEFAULT_CONFIG, ...p }) as unknown as Config);
+}
+
+export function compareVariant(v: LoadedVariant, configs: readonly Config[], b: SearchBudget, onConfig?: (i: number, n: number) => void): Comparison {
+  const rows: CompareRow[] = [];
+  configs.forEach((cfg, i) => {
+    onConfig?.(i, configs.length);
+    const baseline = { ...cfg, [v.component]: v.base } as Config;
+    const fix = { ...cfg, [v.component]: v.id } as Config;
+    const before = violatedInvariants(baseline, INVARIANTS, b);
+    const after = violatedInvariants(fix, INVARIANTS, b);
+    for (const inv of INVARIANTS) {
+      const bv = before.has(inv.name) ? 'violated' : 'holds';
+      const av = after.has(inv.name) ? 'violated' : 'holds';
+      const change: Change = bv === av ? (av === 'violated' ? 'still violated' : 'holds') : av === 'violated' ? 'BREAKS' : 'FIXES';
+      rows.push({ baseline, fix, invariant: inv.name, before: bv, after: av, change, fixResult: after.get(inv.name) });
+    }
+  });
+  return { variant: v, rows, configs: configs.length };
+}

@@ -1,0 +1,81 @@
+/**
+ * What a variant file may set: every decision point (flag) of the model, its component, its allowed
+ * values and its default. Built from DEFAULT_FLAGS and VARIANTS, so a flag added to the model is
+ * accepted without a change here; FLAG_NOTES only adds the documentation and the full value lists.
+ */
+import { z } from 'zod';
+import { CONFIG_COMPONENTS } from '../model/config.ts';
+import { DEFAULT_FLAGS, VARIANTS, type Flags, type VariantComponent } from '../model/variants.ts';
+
+export interface FlagInfo {
+  readonly name: string;
+  /** The component whose handler reads the flag, when known. */
+  readonly component: VariantComponent | undefined;
+  readonly type: 'boolean' | 'number' | 'enum';
+  /** Allowed values of an enum flag. */
+  readonly values: readonly string[];
+  readonly default: unknown;
+  readonly doc: string;
+}
+
+interface FlagNote {
+  readonly component: VariantComponent;
+  readonly doc: string;
+  readonly values?: readonly string[];
+}
+
+/** Documentation of the flags, quoting the decision point each one is read at (see model/variants.ts). */
+export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
+  guestReuse: {
+    component: 'guest',
+    doc: "arch/x86/pci/xen.c:xen_hvm_setup_msi_irqs: when the guest reuses the pirq cached in the MSI message: 'ever-bound' (af42b8d1 on the 2.6.37/38 pirq_to_irq[] array), 'live-irq' (2.6.39..4.10 irq_info list), 'never' (c74fd80f, always PHYSDEVOP_get_free_pirq).",
+    values: ['never', 'live-irq', 'ever-bound'],
+  },
+  qemuUnmapOnDisable: {
+    component: 'qemu',
+    doc: 'hw/xen/xen_pt_config_init.c:xen_pt_msixctrl_reg_write / xen_pt_msgctrl_reg_write: disabling MSI/MSI-X unbinds and unmaps every pirq of the device (c976437c7dba).',
+  },
+  qemuRewriteIfUnassigned: {
+    component: 'qemu',
+    doc: 'hw/xen/xen_pt_msi.c:pci_msix_write: an unchanged MSI-X message counts as new while the entry has no pirq.',
+  },
+};
+
+function isComponent(c: unknown): c is VariantComponent {
+  return (CONFIG_COMPONENTS as readonly unknown[]).includes(c);
+}
+
+/** Every flag of the model with its type, values, default, component and doc. */
+export function flagInfos(): FlagInfo[] {
+  return Object.keys(DEFAULT_FLAGS).map((name) => {
+    const def = (DEFAULT_FLAGS as unknown as Record<string, unknown>)[name];
+    const note = FLAG_NOTES[name];
+    const setters = VARIANTS.filter((v) => Object.hasOwn(v.flags, name));
+    const component = note && isComponent(note.component) ? note.component : setters[0]?.component;
+    const type = typeof def === 'boolean' ? 'boolean' : typeof def === 'number' ? 'number' : 'enum';
+    const seen = new Set<string>(note?.values ?? []);
+    if (type === 'enum') {
+      seen.add(String(def));
+      for (const v of setters) seen.add(String((v.flags as Record<string, unknown>)[name]));
+    }
+    return { name, component, type, values: type === 'enum' ? [...seen] : [], default: def, doc: note?.doc ?? '' };
+  });
+}
+
+export function flagInfo(name: string): FlagInfo | undefined {
+  return flagInfos().find((f) => f.name === name);
+}
+
+/** The zod schema of `flags` in a variant file: only known flags, each with a value of its type. */
+export function flagsSchema(): z.ZodType<Partial<Flags>> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const f of flagInfos()) {
+    shape[f.name] =
+      f.type === 'boolean'
+        ? z.boolean({ error: `flag '${f.name}' must be true or false` })
+        : f.type === 'number'
+          ? z.number({ error: `flag '${f.name}' must be a number` })
+          : z.enum(f.values as [string, ...string[]], { error: `flag '${f.name}' must be one of ${f.values.map((v) => `'${v}'`).join(', ')}` });
+  }
+  return z.strictObject(shape).partial() as unknown as z.ZodType<Partial<Flags>>;
+}

@@ -1,0 +1,1 @@
+export default { id: 'fresh-pirq', component: 'guest', title: 't', upstream: 'u', versions: 'v', flags: {} };
