@@ -1,0 +1,299 @@
+/**
+ * A counterexample as a bug report, in the shape of the Launchpad reports the project started from:
+ * title, [Impact], [Configuration], [Test Case], evidence, the state that changed at the failing step,
+ * a sequence diagram, and how to replay it. Rendered from a trace (plus a replay of it for the world diff);
+ * the same content, compact and coloured, for the terminal.
+ */
+import pc from 'picocolors';
+import { CONFIG_COMPONENTS } from '../model/config.ts';
+import { INVARIANTS, findInvariant } from '../model/invariants.ts';
+import { findScenario } from '../model/scenarios.ts';
+import { findVariant, variantsOf, type VariantComponent } from '../model/variants.ts';
+import { timeline } from './format.ts';
+import type { Call } from '../model/types.ts';
+import { replay, replayConfig } from './replay.ts';
+import type { Trace, TraceFileStep } from './trace.ts';
+
+/**
+ * What each invariant's violation means on a real system: a headline for the title and the impact a user
+ * sees. Keyed by invariant name; an invariant missing here gets the generic wording below.
+ */
+export const INVARIANT_IMPACT: Readonly<Record<string, { readonly headline: string; readonly impact: string }>> = {
+  'pirq-single-owner': {
+    headline: 'one pirq is held for two different interrupt vectors',
+    impact:
+      'Two vectors (often on two different devices) end up on the same pirq: interrupts of one device are delivered to the other device\'s handler or lost, and the device whose mapping was overwritten stops receiving interrupts; its driver times out (NVMe: "I/O timeout, aborting", controller reset loops).',
+  },
+  'map-success-means-mapped': {
+    headline: 'PHYSDEVOP_map_pirq reports success without mapping the requested vector',
+    impact:
+      'QEMU believes the vector is mapped and writes the pirq into the MSI(-X) entry, but Xen routes that pirq elsewhere: the device\'s interrupts never reach the guest and the driver times out, with no error in QEMU\'s log.',
+  },
+  'qemu-xen-agree': {
+    headline: 'QEMU and Xen disagree about which pirq a vector uses',
+    impact:
+      'QEMU programs or binds a pirq that Xen no longer maps to the vector (or Xen maps a pirq QEMU forgot): interrupts of that vector are lost or go to another vector, and later enable/disable cycles fail with "Failed to obtain physical IRQ" or -EBUSY/-EEXIST from the hypervisor.',
+  },
+  'guest-xen-agree': {
+    headline: 'the guest waits on a pirq that Xen does not map to the vector it enabled',
+    impact:
+      'The guest driver registered its handler on an irq whose pirq Xen does not bind to this device vector: the device\'s interrupts never arrive and the driver times out (NVMe: the controller fails to initialise; other controllers may take its interrupts).',
+  },
+  'enabled-vector-delivers': {
+    headline: 'an enabled, requested interrupt vector cannot deliver to the guest',
+    impact: 'The device raises its interrupt but it never arrives in the guest: the driver times out waiting for it (NVMe: "I/O timeout", "Device not ready; aborting reset", the controller is disabled).',
+  },
+  'free-pirq-has-no-evtchn': {
+    headline: 'a pirq Xen considers free still has an event channel bound',
+    impact:
+      'Xen hands the pirq out again while a guest event channel is still bound to it: the next device to map that pirq has its interrupts delivered to the old handler, and unbinding later fails or tears down the new user\'s interrupt.',
+  },
+  'no-duplicate-guest-pirq': {
+    headline: 'two live guest irqs are bound to the same pirq',
+    impact: 'Two guest irqs share one pirq: binding the second event channel fails (-EEXIST) or one handler receives both devices\' interrupts while the other device\'s driver times out.',
+  },
+  'cached-pirq-is-hint': {
+    headline: 'the guest reuses a cached pirq that Xen no longer maps to the same vector',
+    impact:
+      'On re-enabling MSI/MSI-X (driver reload, NVMe reset), the guest reuses the pirq cached in the MSI message although Xen freed it or gave it to another device: the vector fails to be configured, or steals another device\'s interrupt ("Failed to obtain physical IRQ", driver probe fails).',
+  },
+  'no-leaked-irq': {
+    headline: 'Xen leaks an irq created for an MSI mapping',
+    impact: 'Every enable/disable cycle leaks a host irq (and its vector) in Xen: after enough driver reloads or resets, mapping new interrupts fails with -ENOSPC and devices cannot enable MSI at all.',
+  },
+};
+
+export function impactOf(invariant: string): { headline: string; impact: string } {
+  const known = INVARIANT_IMPACT[invariant];
+  if (known) return known;
+  const inv = findInvariant(invariant);
+  return {
+    headline: `invariant ${invariant} is violated`,
+    impact: `The system reaches a state in which this claim is false: ${inv?.doc ?? invariant} Interrupts of the affected vector may be lost or misrouted.`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// State diff
+
+/** Leaf-level differences between two JSON values: `path: before -> after`. Object keys in sorted order. */
+export function jsonDiff(a: unknown, b: unknown, path = ''): string[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
+  if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareKeys);
+    const out: string[] = [];
+    for (const k of keys) out.push(...jsonDiff(a[k], b[k], path ? `${path}.${k}` : k));
+    return out;
+  }
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  return [`${path}: ${show(a)} -> ${show(b)}`];
+}
+
+function compareKeys(x: string, y: string): number {
+  const nx = /^\d+$/.test(x) ? Number(x) : NaN;
+  const ny = /^\d+$/.test(y) ? Number(y) : NaN;
+  if (!Number.isNaN(nx) && !Number.isNaN(ny)) return nx - ny;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  const s = JSON.stringify(v);
+  return s.length > 160 ? s.slice(0, 159) + '…' : s;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pieces
+
+export function configTitle(t: Trace): string {
+  const c = t.config as unknown as Record<string, string>;
+  return [...CONFIG_COMPONENTS.map((k) => `${k} ${c[k]}`), `scenario ${c['scenario']}`].join(', ');
+}
+
+/** File name for a trace: configuration and invariant, filesystem-safe. */
+export function traceName(t: Trace): string {
+  const c = t.config as unknown as Record<string, string>;
+  return [c['scenario'], ...CONFIG_COMPONENTS.map((k) => c[k]), t.violation.invariant]
+    .map((s) => String(s).replace(/[^A-Za-z0-9._-]+/g, '_'))
+    .join('--');
+}
+
+function asCalls(s: TraceFileStep): Call[] {
+  return s.calls.map((c) => ({ ...c, component: c.component as Call['component'], log: [...c.log], logAt: [...c.logAt] }));
+}
+
+/** Numbered steps with nested calls and log lines in time order. */
+function testCaseLines(steps: readonly TraceFileStep[]): string[] {
+  const out: string[] = [];
+  for (const s of steps) {
+    const dev = s.device ? ` ${s.device}` : '';
+    out.push(`${s.n}. **${s.component}** \`${s.action}(${s.args})\`${dev}${s.result ? ` → \`${s.result}\`` : ''}`);
+    for (const e of timeline(asCalls(s))) {
+      const pad = '   ' + '  '.repeat(e.depth);
+      if (e.kind === 'call' && e.depth > 0) {
+        out.push(`${pad}- ${e.call.component}: \`${e.call.fn}(${e.call.args})\`${e.call.result ? ` → \`${e.call.result}\`` : ''}`);
+      } else if (e.kind === 'log') {
+        out.push(`${pad}- ${e.call.component} log: \`${e.text}\``);
+      }
+    }
+  }
+  return out;
+}
+
+const LANE_ORDER = ['guest', 'qemu', 'dom0', 'xen', 'toolstack', 'device'];
+
+function mermaidText(s: string): string {
+  return s.replace(/;/g, '#59;').replace(/[\r\n]+/g, ' ');
+}
+
+/** A Mermaid sequenceDiagram: one participant per component that appears, one arrow per nested call. */
+export function sequenceDiagram(steps: readonly TraceFileStep[]): string[] {
+  const seen = new Set<string>();
+  for (const s of steps) for (const c of s.calls) seen.add(c.component);
+  seen.add(steps[0]?.component ?? 'guest');
+  const lanes = [...LANE_ORDER.filter((l) => seen.has(l)), ...[...seen].filter((l) => !LANE_ORDER.includes(l)).sort()];
+  const out = ['sequenceDiagram'];
+  for (const l of lanes) out.push(`    participant ${l}`);
+  for (const s of steps) {
+    const events = timeline(asCalls(s));
+    const stack: string[] = [];
+    for (const e of events) {
+      if (e.kind === 'call') {
+        stack.length = e.depth;
+        if (e.depth === 0) {
+          out.push(`    Note over ${e.call.component}: ${s.n}. ${mermaidText(`${s.action}(${s.args})${s.device ? ' ' + s.device : ''}${s.result ? ' → ' + s.result : ''}`)}`);
+        } else {
+          const from = stack[e.depth - 1] ?? s.component;
+          out.push(`    ${from}->>${e.call.component}: ${mermaidText(`${e.call.fn}(${e.call.args})`)}`);
+          if (e.call.result) out.push(`    ${e.call.component}-->>${from}: ${mermaidText(e.call.result)}`);
+        }
+        stack[e.depth] = e.call.component;
+      } else {
+        out.push(`    Note right of ${e.call.component}: ${mermaidText(e.text)}`);
+      }
+    }
+  }
+  return out;
+}
+
+function variantLines(t: Trace): string[] {
+  const c = t.config as unknown as Record<string, string>;
+  const sc = findScenario(c['scenario'] ?? '');
+  const out = [`- scenario \`${c['scenario']}\`: ${sc ? sc.title : '(unknown)'}`];
+  for (const comp of CONFIG_COMPONENTS) {
+    const v = findVariant(comp as VariantComponent, c[comp] ?? '');
+    out.push(v ? `- ${comp} \`${v.id}\`: ${v.title}. Upstream: ${v.upstream}. Versions: ${v.versions}. <${v.link}>` : `- ${comp} \`${c[comp]}\``);
+  }
+  return out;
+}
+
+export interface ReportOptions {
+  /** Path of the trace file as the reader should type it (relative, for reproducible reports). */
+  readonly tracePath: string;
+}
+
+function regenerateCommand(t: Trace): string {
+  const c = t.config as unknown as Record<string, string>;
+  const parts = ['pirqcheck check', `--scenario ${c['scenario']}`, ...CONFIG_COMPONENTS.map((k) => `--${k} ${c[k]}`)];
+  const all = INVARIANTS.map((i) => i.name);
+  const everyInvariant = t.provenance.invariants.length === all.length && all.every((n, i) => t.provenance.invariants[i] === n);
+  if (!everyInvariant) for (const inv of t.provenance.invariants) parts.push(`--invariant ${inv}`);
+  parts.push(`--seed ${t.provenance.seed}`, `--runs ${t.provenance.runs}`, `--max-steps ${t.provenance.maxSteps}`);
+  return parts.join(' ');
+}
+
+/** Other variants of each component, which a reader can swap in with `pirqcheck replay --<component> ID`. */
+function alternatives(t: Trace): string[] {
+  const c = t.config as unknown as Record<string, string>;
+  return CONFIG_COMPONENTS.flatMap((comp) => {
+    const others = variantsOf(comp).map((v) => v.id).filter((id) => id !== c[comp]);
+    return others.length ? [`--${comp} ${others.join(' | ')}`] : [];
+  });
+}
+
+function fixHint(t: Trace): string | null {
+  const c = t.config as unknown as Record<string, string>;
+  for (const comp of CONFIG_COMPONENTS) {
+    const other = variantsOf(comp).find((v) => v.id !== c[comp]);
+    if (other) return `pirqcheck replay FILE --${comp} ${other.id}`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Markdown
+
+export function markdownReport(t: Trace, o: ReportOptions): string {
+  const { headline, impact } = impactOf(t.violation.invariant);
+  const inv = findInvariant(t.violation.invariant);
+  const r = replay(t, replayConfig(t, {}));
+  const diff = jsonDiff(r.before, r.after);
+  const steps = t.steps;
+  const L: string[] = [];
+  L.push(`# ${capitalise(headline)} (${configTitle(t)})`, '');
+  L.push('[Impact]', '', impact, '');
+  L.push(
+    `Invariant broken: \`${t.violation.invariant}\` — ${inv?.doc ?? '(unknown invariant)'}${inv ? ` (reference ${inv.ref})` : ''}`,
+    '',
+  );
+  L.push('[Configuration]', '', ...variantLines(t), '');
+  L.push('[Test Case]', '', `${steps.length} step(s) from the initial state of scenario \`${t.config.scenario}\` (devices assigned, nothing enabled). Each step is one interleaving point; indented lines are the calls it made and the lines the real code logs, in time order.`, '');
+  L.push(...testCaseLines(steps), '');
+  L.push(`[Evidence]`, '', `After step ${t.violation.step}: ${t.violation.evidence.text}`, '');
+  const also = t.violation.alsoViolated.filter((n) => n !== t.violation.invariant);
+  if (also.length) L.push(`Also violated at that step: ${also.map((n) => `\`${n}\``).join(', ')}.`, '');
+  L.push('```json', JSON.stringify(t.violation.evidence.facts, null, 2), '```', '');
+  L.push(`[State changed at step ${r.focus ?? t.violation.step}]`, '');
+  if (diff.length) L.push('```', ...diff, '```', '');
+  else L.push('(no field changed)', '');
+  L.push('[Sequence]', '', '```mermaid', ...sequenceDiagram(steps), '```', '');
+  L.push('[Replay]', '', 'Replay the recorded actions through the model (no generator involved); exit status 1 means the violation reproduces:', '');
+  L.push('```', `pirqcheck replay ${o.tracePath}`, '```', '');
+  const hint = fixHint(t);
+  if (hint) {
+    L.push('Check a fix against this bug by swapping a component variant (exit 0: every step ran and every invariant held; 1: still violated; 4: some steps were not possible and none violated an invariant):', '', '```', hint.replace('FILE', o.tracePath), '```', '');
+    L.push(`Variants that can be swapped in: ${alternatives(t).map((a) => `\`${a}\``).join('; ')}.`, '');
+  }
+  L.push(`Found by \`${regenerateCommand(t)}\` (run ${t.provenance.runsExecuted} of ${t.provenance.runs}, shrunk to ${steps.length} steps).`, '');
+  return L.join('\n');
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Terminal
+
+export function terminalReport(t: Trace, o: { tracePath?: string; maxDiff?: number } = {}): string {
+  const { headline, impact } = impactOf(t.violation.invariant);
+  const r = replay(t, replayConfig(t, {}));
+  const diff = jsonDiff(r.before, r.after);
+  const max = o.maxDiff ?? 12;
+  const L: string[] = [];
+  L.push(pc.bold(pc.red(capitalise(headline))) + pc.dim(`  [${t.violation.invariant}]`));
+  L.push(pc.dim(configTitle(t)));
+  L.push(`${pc.bold('impact')} ${impact}`);
+  const w = String(t.steps.length).length;
+  for (const s of t.steps) {
+    const num = String(s.n).padStart(w);
+    L.push(`  ${pc.bold(num)}  ${pc.cyan(s.component.padEnd(6))} ${s.action}(${s.args})${s.device ? ' ' + s.device : ''}${s.result ? '  → ' + colourResult(s.result) : ''}`);
+    for (const e of timeline(asCalls(s))) {
+      const pad = ' '.repeat(w + 2 + 2 * e.depth);
+      if (e.kind === 'call' && e.depth > 0) L.push(`  ${pad}${pc.cyan(e.call.component.padEnd(6))} ${e.call.fn}(${e.call.args})${e.call.result ? '  → ' + colourResult(e.call.result) : ''}`);
+      else if (e.kind === 'log') L.push(`  ${pad}${' '.repeat(7)}${pc.yellow('| ' + e.text)}`);
+    }
+  }
+  L.push(`${pc.bold('evidence')} ${t.violation.evidence.text}`);
+  if (diff.length) {
+    L.push(pc.bold(`changed at step ${r.focus ?? t.violation.step}:`));
+    for (const d of diff.slice(0, max)) L.push(`  ${pc.dim(d)}`);
+    if (diff.length > max) L.push(pc.dim(`  ... ${diff.length - max} more (see the Markdown report)`));
+  }
+  if (o.tracePath) L.push(`${pc.bold('replay')} pirqcheck replay ${o.tracePath}`);
+  return L.join('\n');
+}
+
+function colourResult(s: string): string {
+  return s.startsWith('-E') ? pc.red(s) : pc.green(s);
+}
