@@ -14,6 +14,8 @@ export interface CheckJson {
   readonly runs: number;
   readonly runsExecuted: number;
   readonly coverage: Readonly<Record<string, number>>;
+  /** Action kinds that never ran during the search (ACTION_KINDS order). */
+  readonly neverRan: readonly string[];
 }
 
 export interface JsonStep {
@@ -51,5 +53,13 @@ export function checkJson(config: Config, r: SearchResult): CheckJson {
     runs: r.runs,
     runsExecuted: r.runsExecuted,
     coverage: r.coverage,
+    neverRan: neverRan(r.coverage),
   };
+}
+
+/** The action kinds with a zero count in a search's coverage, in coverage order. */
+export function neverRan(coverage: Readonly<Record<string, number>>): string[] {
+  return Object.entries(coverage)
+    .filter(([, n]) => n === 0)
+    .map(([k]) => k);
 }

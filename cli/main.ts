@@ -9,6 +9,7 @@ import { register as registerFuzz } from './commands/fuzz.ts';
 import { register as registerVariants } from './commands/variants.ts';
 import { register as registerInvariants } from './commands/invariants.ts';
 import { register as registerScenarios } from './commands/scenarios.ts';
+import { register as registerReplay } from './commands/replay.ts';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../package.json') as { version: string };
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerVariants(program);
   registerInvariants(program);
   registerScenarios(program);
+  registerReplay(program);
   program.addHelpText(
     'after',
     `

@@ -3,10 +3,13 @@ import pc from 'picocolors';
 import { configLabel } from '../../model/config.ts';
 import { search, DEFAULT_MAX_STEPS } from '../../checker/search.ts';
 import { formatSteps, formatViolation } from '../../checker/format.ts';
-import { checkJson } from '../../checker/report-json.ts';
+import { checkJson, neverRan } from '../../checker/report-json.ts';
+import { traceFromSearch } from '../../checker/trace.ts';
+import { terminalReport } from '../../checker/report.ts';
+import { ReportFileError, reportPaths, writeReport, type WrittenReport } from '../../checker/report-files.ts';
 import { runFixReport } from './fix-report.ts';
 import { CONFIG_COMPONENTS } from '../../model/config.ts';
-import { addConfigOptions, addVariantFileOption, applyVariantFileOption, collect, configFromOptions, invariantsFromOptions, parseNat, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
+import { addConfigOptions, addVariantFileOption, applyVariantFileOption, collect, configFromOptions, invariantsFromOptions, parseNat, UsageError, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
 
 export function register(program: Command): void {
   const cmd = program
@@ -17,7 +20,9 @@ export function register(program: Command): void {
     .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseNat('--seed'))
     .option('--runs <n>', `random runs (default: ${DEFAULT_RUNS})`, parseNat('--runs', 1))
     .option('--max-steps <n>', `longest run (default: ${DEFAULT_MAX_STEPS})`, parseNat('--max-steps', 1))
-    .option('--json', 'print one JSON object');
+    .option('--json', 'print one JSON object')
+    .option('--report <dir>', 'write the counterexample as <dir>/<name>.json (trace) and <dir>/<name>.md (report)')
+    .option('--force', 'with --report: overwrite existing files');
   addVariantFileOption(cmd)
     .addHelpText(
       'after',
@@ -52,18 +57,40 @@ Examples:
       const invs = invariantsFromOptions(o['invariant'] as string[] | undefined);
       const seed = (o['seed'] as number | undefined) ?? DEFAULT_SEED;
       const runs = (o['runs'] as number | undefined) ?? DEFAULT_RUNS;
-      const res = search(r, { seed, runs, maxSteps: (o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS, invariants: invs });
+      const maxSteps = (o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS;
+      const reportDir = o['report'] as string | undefined;
+      if (o['force'] && reportDir === undefined) throw new UsageError('--force only applies with --report DIR');
+      const res = search(r, { seed, runs, maxSteps, invariants: invs });
+      const trace = traceFromSearch(r.config, res, { maxSteps, invariants: invs.map((i) => i.name) });
+      let written: WrittenReport | null = null;
+      if (trace && reportDir !== undefined) {
+        try {
+          written = writeReport(reportDir, trace, { force: o['force'] === true });
+        } catch (e) {
+          if (e instanceof ReportFileError) throw new UsageError(e.message);
+          throw e;
+        }
+      }
+      const never = neverRan(res.coverage);
       if (o['json']) {
-        process.stdout.write(JSON.stringify(checkJson(r.config, res), null, 2) + '\n');
+        const out = { ...checkJson(r.config, res), report: written ? { json: written.json, md: written.md } : null };
+        process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       } else if (res.verdict === 'holds') {
-        process.stdout.write(`${pc.green('holds')}  ${configLabel(r.config)}\n  ${invs.length} invariant(s) held in ${res.runsExecuted} runs of up to ${(o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS} steps (seed ${seed})\n`);
+        process.stdout.write(`${pc.green('holds')}  ${configLabel(r.config)}\n  ${invs.length} invariant(s) held in ${res.runsExecuted} runs of up to ${maxSteps} steps (seed ${seed})\n  never ran: ${never.length ? never.join(', ') : '(none)'}\n`);
       } else {
         const lines = [
           `${pc.red('violated')}  ${configLabel(r.config)}  (seed ${seed}, found in run ${res.runsExecuted}, shrunk to ${res.steps?.length ?? 0} steps)`,
-          ...formatSteps(res.steps ?? []),
-          ...formatViolation(res.violation!),
         ];
+        if (trace) {
+          const shown = written ?? (reportDir === undefined ? null : reportPaths(reportDir, trace));
+          lines.push(terminalReport(trace, shown ? { tracePath: shown.tracePath } : {}));
+        } else {
+          lines.push(...formatSteps(res.steps ?? []), ...formatViolation(res.violation!));
+        }
         if (res.alsoViolated.length > 1) lines.push(`also violated at that step: ${res.alsoViolated.filter((n) => n !== res.violation!.invariant).join(', ')}`);
+        lines.push(`never ran (in ${res.runsExecuted} runs before the violation): ${never.length ? never.join(', ') : '(none)'}`);
+        if (written) lines.push(`wrote ${written.json} and ${written.md}`);
+        else lines.push(pc.dim('keep it: add --report DIR to write the trace and a Markdown report'));
         process.stdout.write(lines.join('\n') + '\n');
       }
       process.exitCode = res.verdict === 'holds' ? 0 : 1;
