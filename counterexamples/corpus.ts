@@ -1,0 +1,122 @@
+/**
+ * The regression corpus: for every configuration of the matrix and every invariant, a search with that
+ * invariant alone (pinned seed, runs and length) gives a verdict; every violation is kept as a trace and a
+ * report. `expectations.json` records all verdicts; the corpus test holds reality to them in both directions.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../model/config.ts';
+import { resolveConfig } from '../model/config.ts';
+import { INVARIANTS, type Invariant } from '../model/invariants.ts';
+import { matrixConfigs } from '../checker/matrix.ts';
+import { search } from '../checker/search.ts';
+import { canonicalConfig, serializeTrace, traceFromSearch, type Trace } from '../checker/trace.ts';
+import { markdownReport, traceName } from '../checker/report.ts';
+
+export const CORPUS_DIR = 'counterexamples';
+export const EXPECTATIONS_FILE = 'expectations.json';
+/** Pinned search parameters of the corpus. */
+export const CORPUS_SEARCH = { seed: 1, runs: 300, maxSteps: 40 } as const;
+
+export type Verdict = 'holds' | 'violated';
+
+export interface ExpectationRow {
+  readonly config: Config;
+  /** Invariant name -> verdict of a search of this configuration with that invariant alone. */
+  readonly verdicts: Readonly<Record<string, Verdict>>;
+  /** Invariant name -> trace file (relative to counterexamples/), for each violated invariant. */
+  readonly traces: Readonly<Record<string, string>>;
+}
+
+export interface Expectations {
+  readonly format: 'pirqcheck-expectations';
+  readonly version: 1;
+  readonly search: { readonly seed: number; readonly runs: number; readonly maxSteps: number };
+  readonly invariants: readonly string[];
+  readonly configurations: readonly ExpectationRow[];
+}
+
+export function configKey(c: Config): string {
+  return JSON.stringify(canonicalConfig(c));
+}
+
+/** One cell: search `config` for a violation of `inv` alone. */
+export function cell(config: Config, inv: Invariant, o: { seed: number; runs: number; maxSteps: number } = CORPUS_SEARCH): { verdict: Verdict; trace: Trace | null } {
+  const res = search(resolveConfig(config), { seed: o.seed, runs: o.runs, maxSteps: o.maxSteps, invariants: [inv] });
+  const trace = traceFromSearch(config, res, { maxSteps: o.maxSteps, invariants: [inv.name] });
+  return { verdict: res.verdict, trace };
+}
+
+export interface Corpus {
+  readonly expectations: Expectations;
+  /** File name -> contents, for every trace and report. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/** Compute the whole corpus in memory: deterministic for a given model. */
+export function buildCorpus(onCell?: (config: Config, inv: string, verdict: Verdict) => void): Corpus {
+  const files = new Map<string, string>();
+  const rows: ExpectationRow[] = [];
+  for (const config of matrixConfigs()) {
+    const verdicts: Record<string, Verdict> = {};
+    const traces: Record<string, string> = {};
+    for (const inv of INVARIANTS) {
+      const { verdict, trace } = cell(config, inv);
+      verdicts[inv.name] = verdict;
+      onCell?.(config, inv.name, verdict);
+      if (trace) {
+        const base = traceName(trace);
+        files.set(`${base}.json`, serializeTrace(trace));
+        files.set(`${base}.md`, markdownReport(trace, { tracePath: `${CORPUS_DIR}/${base}.json` }));
+        traces[inv.name] = `${base}.json`;
+      }
+    }
+    rows.push({ config: canonicalConfig(config), verdicts, traces });
+  }
+  const expectations: Expectations = {
+    format: 'pirqcheck-expectations',
+    version: 1,
+    search: { ...CORPUS_SEARCH },
+    invariants: INVARIANTS.map((i) => i.name),
+    configurations: rows,
+  };
+  return { expectations, files };
+}
+
+export function serializeExpectations(e: Expectations): string {
+  return JSON.stringify(e, null, 2) + '\n';
+}
+
+export function readExpectations(dir: string): Expectations {
+  return JSON.parse(readFileSync(join(dir, EXPECTATIONS_FILE), 'utf8')) as Expectations;
+}
+
+/** The committed trace files of the corpus (every .json but expectations.json), sorted. */
+export function corpusTraceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== EXPECTATIONS_FILE)
+    .sort();
+}
+
+/**
+ * Write the corpus into `dir`: every trace and report, expectations.json, and remove traces (and their
+ * reports) that the model no longer produces.
+ */
+export function writeCorpus(dir: string, c: Corpus): { written: number; removed: string[] } {
+  const removed: string[] = [];
+  for (const f of corpusTraceFiles(dir)) {
+    if (!c.files.has(f)) {
+      rmSync(join(dir, f));
+      removed.push(f);
+      const md = f.replace(/\.json$/, '.md');
+      if (existsSync(join(dir, md)) && !c.files.has(md)) {
+        rmSync(join(dir, md));
+        removed.push(md);
+      }
+    }
+  }
+  for (const [name, text] of [...c.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) writeFileSync(join(dir, name), text);
+  writeFileSync(join(dir, EXPECTATIONS_FILE), serializeExpectations(c.expectations));
+  return { written: c.files.size + 1, removed };
+}
