@@ -153,7 +153,14 @@ const str = () => z.string().max(TRACE_LIMITS.string);
 const int = () => z.number().int().min(-0x80000000).max(0xffffffff);
 const nat = () => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-function traceSchema() {
+let cachedSchema: ReturnType<typeof buildSchema> | null = null;
+
+/** The schema, built on first use (the model's lists are fixed once its modules are loaded). */
+function traceSchema(): ReturnType<typeof buildSchema> {
+  return (cachedSchema ??= buildSchema());
+}
+
+function buildSchema() {
   const configShape: Record<string, z.ZodType<string>> = { scenario: enumOf(SCENARIOS.map((s) => s.id), 'scenario') };
   for (const comp of CONFIG_COMPONENTS) configShape[comp] = enumOf(variantsOf(comp).map((v) => v.id), `${comp} variant`);
   const invariantName = enumOf(INVARIANTS.map((i) => i.name), 'invariant');
