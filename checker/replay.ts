@@ -59,7 +59,11 @@ export function replayConfig(t: Trace, overrides: Readonly<Record<string, string
   return resolveConfig(canonicalConfig(cfg as unknown as Config));
 }
 
-export function replay(t: Trace, r: Resolved, invs: readonly Invariant[] = INVARIANTS): ReplayResult {
+/**
+ * `focusStep`: capture the world around this step (1-based) instead of around the first violation; the
+ * report uses it to show the state the recorded violation changed.
+ */
+export function replay(t: Trace, r: Resolved, invs: readonly Invariant[] = INVARIANTS, focusStep?: number): ReplayResult {
   const own = t.config as unknown as Record<string, string>;
   const cur = r.config as unknown as Record<string, string>;
   const swapped = ['scenario', ...CONFIG_COMPONENTS]
@@ -93,13 +97,14 @@ export function replay(t: Trace, r: Resolved, invs: readonly Invariant[] = INVAR
     }
     const v = violations(w, invs);
     if (v.some((x) => x.invariant === t.violation.invariant) && recordedViolatedAt === null) recordedViolatedAt = n;
-    if (v.length && firstViolation === null) {
-      firstViolation = { n, violations: v };
-      before = prev;
-      after = w;
-      focus = n;
-    }
-    if (firstViolation === null) {
+    if (v.length && firstViolation === null) firstViolation = { n, violations: v };
+    if (focusStep !== undefined) {
+      if (n <= focusStep) {
+        before = prev;
+        after = w;
+        focus = n;
+      }
+    } else if (firstViolation === null || firstViolation.n === n) {
       before = prev;
       after = w;
       focus = n;

@@ -226,7 +226,7 @@ function fixHint(t: Trace): string | null {
 export function markdownReport(t: Trace, o: ReportOptions): string {
   const { headline, impact } = impactOf(t.violation.invariant);
   const inv = findInvariant(t.violation.invariant);
-  const r = replay(t, replayConfig(t, {}));
+  const r = replay(t, replayConfig(t, {}), INVARIANTS, t.violation.step);
   const diff = jsonDiff(r.before, r.after);
   const steps = t.steps;
   const L: string[] = [];
@@ -267,7 +267,7 @@ function capitalise(s: string): string {
 
 export function terminalReport(t: Trace, o: { tracePath?: string; maxDiff?: number } = {}): string {
   const { headline, impact } = impactOf(t.violation.invariant);
-  const r = replay(t, replayConfig(t, {}));
+  const r = replay(t, replayConfig(t, {}), INVARIANTS, t.violation.step);
   const diff = jsonDiff(r.before, r.after);
   const max = o.maxDiff ?? 12;
   const L: string[] = [];

@@ -39,7 +39,9 @@ describe('committed traces replay to their recorded violation', () => {
     expect(r.divergedAt).toBeNull();
     const md = f.replace(/\.json$/, '.md');
     expect(existsSync(join(dir, md))).toBe(true);
-    expect(readFileSync(join(dir, md), 'utf8')).toBe(markdownReport(t, { tracePath: `${CORPUS_DIR}/${f}` }));
+    const text = readFileSync(join(dir, md), 'utf8');
+    expect(text).toBe(markdownReport(t, { tracePath: `${CORPUS_DIR}/${f}` }));
+    expect(text).toContain(`[State changed at step ${t.violation.step}]`);
   });
 });
 
