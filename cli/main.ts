@@ -10,6 +10,7 @@ import { register as registerVariants } from './commands/variants.ts';
 import { register as registerInvariants } from './commands/invariants.ts';
 import { register as registerScenarios } from './commands/scenarios.ts';
 import { register as registerReplay } from './commands/replay.ts';
+import { register as registerExportItf } from './commands/export-itf.ts';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../package.json') as { version: string };
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerInvariants(program);
   registerScenarios(program);
   registerReplay(program);
+  registerExportItf(program);
   program.addHelpText(
     'after',
     `
