@@ -9,7 +9,7 @@
 import type { Action } from '../model/actions.ts';
 import { CONFIG_COMPONENTS, ConfigError, resolveConfig, type Config, type Resolved } from '../model/config.ts';
 import { INVARIANTS, violations, type Invariant, type Violation } from '../model/invariants.ts';
-import { initialWorld } from '../model/scenarios.ts';
+import { enabledActions, initialWorld } from '../model/scenarios.ts';
 import { step } from '../model/step.ts';
 import type { World } from '../model/world.ts';
 import { toStep, type TraceStep } from './run.ts';
@@ -81,7 +81,7 @@ export function replay(t: Trace, r: Resolved, invs: readonly Invariant[] = INVAR
   const recorded = new Map(t.steps.map((s) => [s.n, s]));
   for (let i = 0; i < t.actions.length; i++) {
     const n = i + 1;
-    const a = t.actions[i]!;
+    const a = canonicalAction(w, r, t.actions[i]!);
     const res = step(w, a, r);
     if (res.refused !== undefined) {
       refused.push({ n, action: a, reason: res.refused });
@@ -111,6 +111,13 @@ export function replay(t: Trace, r: Resolved, invs: readonly Invariant[] = INVAR
     }
   }
   return { config: r.config, swapped, steps, refused, firstViolation, recordedViolatedAt, divergedAt, before, after, focus };
+}
+
+/** Key order carries no meaning in a trace file: use the enabled action with the same fields, if any. */
+function canonicalAction(w: World, r: Resolved, a: Action): Action {
+  const key = (x: object) => JSON.stringify(Object.entries(x).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0)));
+  const k = key(a);
+  return enabledActions(w, r.scenario).find((e) => key(e) === k) ?? a;
 }
 
 /** Exit status of `pirqcheck replay`: 1 violated, 0 every step ran and every invariant held, 4 steps not possible. */

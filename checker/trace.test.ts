@@ -69,6 +69,15 @@ describe('trace format (seed 1)', () => {
     expect(replayExitCode(r)).toBe(r.firstViolation ? 1 : REPLAY_INCOMPLETE);
   });
 
+  it('ignores the key order of actions in the file', () => {
+    const v = JSON.parse(text) as { actions: Record<string, unknown>[] };
+    v.actions = v.actions.map((a) => Object.fromEntries(Object.entries(a).reverse()));
+    const t2 = loadTraceText(JSON.stringify(v));
+    const r = replay(t2, replayConfig(t2, {}));
+    expect(r.refused).toEqual([]);
+    expect(r.recordedViolatedAt).toBe(t.violation.step);
+  });
+
   it('rejects unknown ids in overrides', () => {
     expect(() => replayConfig(t, { qemu: 'no-such-qemu' })).toThrow(/unknown qemu variant/);
   });
