@@ -57,6 +57,56 @@ export const INVARIANT_IMPACT: Readonly<Record<string, { readonly headline: stri
     impact:
       'On re-enabling MSI/MSI-X (driver reload, NVMe reset), the guest reuses the pirq cached in the MSI message although Xen freed it or gave it to another device: the vector fails to be configured, or steals another device\'s interrupt ("Failed to obtain physical IRQ", driver probe fails).',
   },
+  'pv-vectors-bound': {
+    headline: 'a PV guest\'s enabled MSI-X vector has no bound event channel on a pirq Xen maps to it',
+    impact:
+      'In a PV guest using pcifront, a vector the driver enabled is not connected to a pirq Xen maps for it: the device\'s interrupts never arrive, the driver times out (igbvf: "Tx Unit Hang", the link never comes up), typically after a driver reload or a failed enable in dom0.',
+  },
+  'dom0-no-stale-msix-entries': {
+    headline: 'dom0 holds MSI-X pirqs that Xen no longer maps to the device',
+    impact:
+      'dom0\'s MSI code keeps (pirq, entry) records that Xen has unmapped or mapped elsewhere: the next pci_enable_msix from pciback fails ("msix entry ... are not freed before acquire again", -EEXIST/-EINVAL) or tears down another owner\'s interrupt, and the guest\'s driver cannot enable MSI-X.',
+  },
+  'dom0-flag-matches-holdings': {
+    headline: 'dom0\'s msix_enabled flag disagrees with the MSI-X pirqs dom0 holds',
+    impact:
+      'dom0 believes MSI-X is enabled with no pirqs held, or disabled while it still holds pirqs: the next enable is refused (-EINVAL) or the held pirqs are never freed, so the guest driver cannot enable MSI-X again until the host is rebooted.',
+  },
+  'no-stale-pirq-after-destroy': {
+    headline: 'a destroyed domain still has Xen irqs or dom0 pirqs mapped for it',
+    impact:
+      'After the guest is destroyed, host interrupts stay bound to it: the device cannot be assigned and enabled in the next guest ("Failed to obtain physical IRQ", -EBUSY), and the leaked irqs accumulate with every guest restart.',
+  },
+  'maskall-clear-after-assign': {
+    headline: 'MSI-X MASKALL stays set after the device is reset and assigned to a new domain',
+    impact:
+      'The new guest enables MSI-X but the function-wide mask set for the previous owner is still in force: none of the device\'s interrupts arrive and the driver times out on its first interrupt (the device works only after a host reboot or a manual reset).',
+  },
+  'no-carried-over-mask': {
+    headline: 'a device carries a host mask left by its previous owner',
+    impact:
+      'The new owner starts with the device masked by Xen on behalf of an earlier owner: its interrupts are held back until it happens to write the control word in the right way, so the driver\'s first interrupts (often the admin/link interrupt) never arrive.',
+  },
+  'no-mask-without-decoding': {
+    headline: 'Xen has to mask an MSI-X vector while the device\'s memory decoding is off',
+    impact:
+      'Xen cannot reach the MSI-X table while memory decoding is off, so it masks the whole function (MASKALL, host_maskall) instead: every vector of the device stops delivering until the mask is cleared, which a guest cannot do; the driver times out.',
+  },
+  'clean-handover': {
+    headline: 'Xen still maps a pirq of the old owner to a device that was reset or deassigned',
+    impact:
+      'After reset or deassignment, the device\'s interrupts can still be routed to the previous owner: the new owner misses them (driver timeouts) and the old domain receives interrupts from a device it no longer owns.',
+  },
+  'host-maskall-not-guest-clearable': {
+    headline: 'a guest clears a host_maskall Xen set',
+    impact:
+      'A mask Xen applied for its own reasons is lifted by the guest setting up a vector: a device Xen meant to keep quiet can raise interrupts again, which an untrusted guest can use to cause interrupt storms on the host.',
+  },
+  'used-entries-accounting': {
+    headline: 'Xen\'s count of used MSI-X entries disagrees with the live descriptors',
+    impact:
+      'arch_msix used_entries is off: Xen later refuses to release or re-prepare the device\'s MSI-X state (-EBUSY on deassign or on the next guest\'s enable), or releases it while a vector is still in use.',
+  },
   'no-leaked-irq': {
     headline: 'Xen leaks an irq created for an MSI mapping',
     impact: 'Every enable/disable cycle leaks a host irq (and its vector) in Xen: after enough driver reloads or resets, mapping new interrupts fails with -ENOSPC and devices cannot enable MSI at all.',

@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { Config } from '../model/config.ts';
-import { resolveConfig } from '../model/config.ts';
+import { DEFAULT_CONFIG, resolveConfig, type Config } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import { search } from './search.ts';
 import { loadTraceText, serializeTrace, traceFromSearch, TraceError, TRACE_LIMITS } from './trace.ts';
@@ -15,7 +14,7 @@ import { replay, replayConfig, replayExitCode } from './replay.ts';
 const SEED = 4242;
 const RUNS = 300;
 
-const cfg = { scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'keep-pirqs', xen: '4.12' } as Config;
+const cfg: Config = { ...DEFAULT_CONFIG, scenario: 'nvme-hvm', guest: 'fresh-pirq', qemu: 'keep-pirqs', xen: '4.12' };
 const res = search(resolveConfig(cfg), { seed: 1, runs: 300, maxSteps: 40, invariants: INVARIANTS });
 const valid = serializeTrace(traceFromSearch(cfg, res, { maxSteps: 40, invariants: INVARIANTS.map((i) => i.name) })!);
 const validObj = JSON.parse(valid) as unknown;

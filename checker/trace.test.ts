@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, CONFIG_COMPONENTS, type Config } from '../model/config.ts';
+import { DEFAULT_CONFIG, resolveConfig, CONFIG_COMPONENTS, type Config } from '../model/config.ts';
 import { INVARIANTS, findInvariant } from '../model/invariants.ts';
 import { search } from './search.ts';
 import { loadTraceText, parseTrace, serializeTrace, traceFromSearch, TraceError, TRACE_LIMITS, type Trace } from './trace.ts';
 import { replay, replayConfig, replayExitCode, REPLAY_INCOMPLETE } from './replay.ts';
 import { jsonDiff, markdownReport, sequenceDiagram, terminalReport, traceName, INVARIANT_IMPACT, impactOf } from './report.ts';
 
-const CFG: Config = { scenario: 'nvme-hvm', guest: 'reuse-pirq', qemu: 'unmap-on-disable', xen: '4.12' } as Config;
+const CFG: Config = { ...DEFAULT_CONFIG, scenario: 'nvme-hvm', guest: 'reuse-pirq', qemu: 'unmap-on-disable', xen: '4.12' };
 
 function found(cfg: Config = CFG, seed = 1): Trace {
   const res = search(resolveConfig(cfg), { seed, runs: 300, maxSteps: 40, invariants: INVARIANTS });
@@ -130,7 +130,9 @@ describe('report', () => {
     const order = ['[Impact]', '[Configuration]', '[Test Case]', '[Evidence]', '[State changed at step', '[Sequence]', '[Replay]'].map((s) => md.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(md.split('\n')[0]).toMatch(/^# .+\(guest reuse-pirq, qemu unmap-on-disable, xen 4\.12, scenario nvme-hvm\)$/);
+    const c = CFG as unknown as Record<string, string>;
+    expect(md.split('\n')[0]).toBe(`# ${md.split('\n')[0]!.slice(2, md.split('\n')[0]!.indexOf(' ('))} (${CONFIG_COMPONENTS.map((k) => `${k} ${c[k]}`).join(', ')}, scenario nvme-hvm)`);
+    expect(md.split('\n')[0]).toContain('guest reuse-pirq, qemu unmap-on-disable');
   });
 
   it('names each variant with its upstream commit and versions', () => {
@@ -164,7 +166,8 @@ describe('report', () => {
   });
 
   it('names files after the configuration and invariant', () => {
-    expect(traceName(t)).toBe(`nvme-hvm--reuse-pirq--unmap-on-disable--4.12--${t.violation.invariant}`);
+    const c = CFG as unknown as Record<string, string>;
+    expect(traceName(t)).toBe(['nvme-hvm', ...CONFIG_COMPONENTS.map((k) => c[k]), t.violation.invariant].join('--'));
   });
 
   it('renders for the terminal with the steps and evidence', () => {

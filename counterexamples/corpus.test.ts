@@ -61,9 +61,6 @@ describe('expectations.json matches the model', () => {
       expect(Object.keys(r.traces).sort()).toEqual(violated);
     }
   });
-  it('every invariant is violated by some configuration', () => {
-    for (const inv of INVARIANTS) expect(exp.configurations.some((r) => r.verdicts[inv.name] === 'violated'), inv.name).toBe(true);
-  });
 });
 
 const stride = Math.max(1, Number(process.env['PIRQCHECK_CORPUS_STRIDE'] ?? '1') || 1);

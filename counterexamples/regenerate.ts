@@ -17,5 +17,5 @@ const corpus = buildCorpus((_c, _inv, v) => {
 const { written, removed } = writeCorpus(dir, corpus);
 const secs = ((performance.now() - started) / 1000).toFixed(1);
 process.stdout.write(
-  `corpus: ${corpus.expectations.configurations.length} configurations x ${corpus.expectations.invariants.length} invariants = ${cells} cells, ${violated} violated; ${written} files written${removed.length ? `, removed ${removed.join(', ')}` : ''} (${secs} s)\n`,
+  `corpus: ${corpus.expectations.configurations.length} configurations x ${corpus.expectations.invariants.length} invariants = ${cells} cells, ${violated} violated; ${written} files written${removed.length ? `, ${removed.length} stale files removed` : ''} (${secs} s)\n`,
 );

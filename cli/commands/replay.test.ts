@@ -79,7 +79,7 @@ describe('pirqcheck check --report', () => {
     expect(first.code).toBe(1);
     const files = readdirSync(join(d, 'out')).sort();
     expect(files).toHaveLength(2);
-    expect(files[0]).toMatch(/^nvme-hvm--fresh-pirq--keep-pirqs--4\.12--[a-z-]+\.json$/);
+    expect(files[0]).toMatch(/^nvme-hvm--fresh-pirq--keep-pirqs--4\.12--[A-Za-z0-9._-]+\.json$/);
     expect(files[1]).toBe(files[0]!.replace(/\.json$/, '.md'));
     const md = readFileSync(join(d, 'out', files[1]!), 'utf8');
     expect(md).toContain(`pirqcheck replay out/${files[0]}`);
