@@ -261,7 +261,28 @@ function alternatives(t: Trace): string[] {
   });
 }
 
-function fixHint(t: Trace): string | null {
+/**
+ * Replay the trace with each single other variant swapped in, and sort the swaps by outcome: clean (every
+ * step ran, every invariant held), still violated, or not all steps possible.
+ */
+export function singleSwaps(t: Trace): { clean: string[]; violated: string[]; incomplete: string[] } {
+  const c = t.config as unknown as Record<string, string>;
+  const out = { clean: [] as string[], violated: [] as string[], incomplete: [] as string[] };
+  for (const comp of CONFIG_COMPONENTS) {
+    for (const v of variantsOf(comp)) {
+      if (v.id === c[comp]) continue;
+      const r = replay(t, replayConfig(t, { [comp]: v.id }));
+      const flag = `--${comp} ${v.id}`;
+      if (r.firstViolation) out.violated.push(flag);
+      else if (r.refused.length) out.incomplete.push(flag);
+      else out.clean.push(flag);
+    }
+  }
+  return out;
+}
+
+function fixHint(t: Trace, swaps: { clean: string[] }): string | null {
+  if (swaps.clean[0]) return `pirqcheck replay FILE ${swaps.clean[0]}`;
   const c = t.config as unknown as Record<string, string>;
   for (const comp of CONFIG_COMPONENTS) {
     const other = variantsOf(comp).find((v) => v.id !== c[comp]);
@@ -299,10 +320,22 @@ export function markdownReport(t: Trace, o: ReportOptions): string {
   L.push('[Sequence]', '', '```mermaid', ...sequenceDiagram(steps), '```', '');
   L.push('[Replay]', '', 'Replay the recorded actions through the model (no generator involved); exit status 1 means the violation reproduces:', '');
   L.push('```', `pirqcheck replay ${o.tracePath}`, '```', '');
-  const hint = fixHint(t);
+  const swaps = singleSwaps(t);
+  const hint = fixHint(t, swaps);
   if (hint) {
     L.push('Check a fix against this bug by swapping a component variant (exit 0: every step ran and every invariant held; 1: still violated; 4: some steps were not possible and none violated an invariant):', '', '```', hint.replace('FILE', o.tracePath), '```', '');
     L.push(`Variants that can be swapped in: ${alternatives(t).map((a) => `\`${a}\``).join('; ')}.`, '');
+    const list = (xs: string[]) => (xs.length ? xs.map((x) => `\`${x}\``).join(', ') : 'none');
+    L.push(
+      'Replaying these same steps with one variant swapped:',
+      '',
+      `- every step runs and every invariant holds (exit 0): ${list(swaps.clean)}`,
+      `- still violates an invariant (exit 1): ${list(swaps.violated)}`,
+      `- some steps not possible (exit 4): ${list(swaps.incomplete)}`,
+      '',
+      'This says what these steps do under each variant, not that a variant is correct: a search of the swapped configuration may find other interleavings.',
+      '',
+    );
   }
   L.push(`Found by \`${regenerateCommand(t)}\` (run ${t.provenance.runsExecuted} of ${t.provenance.runs}, shrunk to ${steps.length} steps).`, '');
   return L.join('\n');

@@ -4,7 +4,8 @@ import { INVARIANTS, findInvariant } from '../model/invariants.ts';
 import { search } from './search.ts';
 import { loadTraceText, parseTrace, serializeTrace, traceFromSearch, TraceError, TRACE_LIMITS, type Trace } from './trace.ts';
 import { replay, replayConfig, replayExitCode, REPLAY_INCOMPLETE } from './replay.ts';
-import { jsonDiff, markdownReport, sequenceDiagram, terminalReport, traceName, INVARIANT_IMPACT, impactOf } from './report.ts';
+import { jsonDiff, markdownReport, sequenceDiagram, singleSwaps, terminalReport, traceName, INVARIANT_IMPACT, impactOf } from './report.ts';
+import { variantsOf } from '../model/variants.ts';
 
 const CFG: Config = { ...DEFAULT_CONFIG, scenario: 'nvme-hvm', guest: 'reuse-pirq', qemu: 'unmap-on-disable', xen: '4.12' };
 
@@ -152,6 +153,22 @@ describe('report', () => {
     expect(new Set(lanes)).toEqual(comps);
     const nested = t.steps.flatMap((s) => s.calls.filter((c) => c.depth > 0)).length;
     expect(d.filter((l) => l.includes('->>') && !l.includes('-->>')).length).toBe(nested);
+  });
+
+  it('sorts every single-variant swap by its replay outcome', () => {
+    const sw = singleSwaps(t);
+    const c = CFG as unknown as Record<string, string>;
+    const all = CONFIG_COMPONENTS.flatMap((k) => variantsOf(k).filter((v) => v.id !== c[k]).map((v) => `--${k} ${v.id}`));
+    expect([...sw.clean, ...sw.violated, ...sw.incomplete].sort()).toEqual(all.sort());
+    for (const [flags, code] of [[sw.clean, 0], [sw.violated, 1], [sw.incomplete, REPLAY_INCOMPLETE]] as const) {
+      for (const f of flags) {
+        const [k, id] = f.slice(2).split(' ') as [string, string];
+        expect(replayExitCode(replay(t, replayConfig(t, { [k]: id }))), f).toBe(code);
+      }
+    }
+    // seed 001: this guest/QEMU pair is wrong; the QEMU without c976437c runs these steps clean.
+    expect(sw.clean).toContain('--qemu keep-pirqs');
+    expect(md).toContain('every step runs and every invariant holds (exit 0): ');
   });
 
   it('diffs worlds by path', () => {
