@@ -52,16 +52,36 @@ export interface Comparison {
 }
 
 /**
- * The configurations a fix of `component` is compared in: every scenario, every variant of every other
- * component (built-in ones), unless pinned in `pinned`.
+ * The configurations a fix of `component` is compared in: every scenario whose `components` include it,
+ * with every built-in variant of each other component that scenario uses, unless pinned in `pinned`.
+ * A component a scenario does not use changes nothing there (Scenario.components), so it stays at its
+ * default variant instead of multiplying identical searches.
  */
 export function comparisonConfigs(component: VariantComponent, pinned: Partial<Record<string, string>>, builtIn: (c: VariantComponent, id: string) => boolean): Config[] {
-  let partial: Record<string, string>[] = SCENARIOS.filter((s) => pinned['scenario'] === undefined || s.id === pinned['scenario']).map((s) => ({ scenario: s.id }));
-  for (const c of CONFIG_COMPONENTS) {
-    const choices = c === component ? [''] : pinned[c] !== undefined ? [pinned[c]!] : variantsOf(c).filter((v) => builtIn(c, v.id)).map((v) => v.id);
-    partial = partial.flatMap((p) => choices.map((id) => ({ ...p, [c]: id })));
+  const out: Config[] = [];
+  for (const s of SCENARIOS) {
+    if (pinned['scenario'] !== undefined && s.id !== pinned['scenario']) continue;
+    if (!s.components.includes(component)) continue;
+    let partial: Record<string, string>[] = [{ scenario: s.id }];
+    for (const c of CONFIG_COMPONENTS) {
+      const choices =
+        c === component
+          ? ['']
+          : pinned[c] !== undefined
+            ? [pinned[c]!]
+            : s.components.includes(c)
+              ? variantsOf(c).filter((v) => builtIn(c, v.id)).map((v) => v.id)
+              : [DEFAULT_CONFIG[c]];
+      partial = partial.flatMap((p) => choices.map((id) => ({ ...p, [c]: id })));
+    }
+    out.push(...partial.map((p) => ({ ...DEFAULT_CONFIG, ...p }) as unknown as Config));
   }
-  return partial.map((p) => ({ ...DEFAULT_CONFIG, ...p }) as unknown as Config);
+  return out;
+}
+
+/** Scenarios left out of a comparison because they do not use `component`. */
+export function scenariosWithout(component: VariantComponent, pinned: Partial<Record<string, string>>): string[] {
+  return SCENARIOS.filter((s) => (pinned['scenario'] === undefined || s.id === pinned['scenario']) && !s.components.includes(component)).map((s) => s.id);
 }
 
 export function compareVariant(v: LoadedVariant, configs: readonly Config[], b: SearchBudget, onConfig?: (i: number, n: number) => void): Comparison {

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { configLabel } from '../../model/config.ts';
@@ -22,14 +23,17 @@ export function register(program: Command): void {
     .option('--max-steps <n>', `longest run (default: ${DEFAULT_MAX_STEPS})`, parseNat('--max-steps', 1))
     .option('--json', 'print one JSON object')
     .option('--report <dir>', 'write the counterexample as <dir>/<name>.json (trace) and <dir>/<name>.md (report)')
-    .option('--force', 'with --report: overwrite existing files');
+    .option('--force', 'with --report: overwrite existing files')
+    .option('--corpus <dir>', 'with --variant-file: the counterexample corpus to replay the fix against (default: the counterexamples/ shipped with pirqcheck)');
   addVariantFileOption(cmd)
     .addHelpText(
       'after',
       `
 With --variant-file F and no --<component> option for F's component, check compares the fix in F with its
 base variant in every scenario and every variant of the other components (or those given), prints what it
-FIXES and what it BREAKS, and exits 1 when it breaks anything. Select it by id (e.g. --guest my-fix) to
+FIXES and what it BREAKS, then replays every counterexample of the corpus whose configuration uses the base
+with the fix swapped in and lists each known bug as fixed, still violated or cannot run. It exits 1 when the
+fix BREAKS anything. Select it by id (e.g. --guest my-fix) to
 search that one configuration instead.
 
 Examples:
@@ -39,6 +43,11 @@ Examples:
     )
     .action(async (o: Record<string, unknown>) => {
       const loaded = await applyVariantFileOption(o);
+      const corpusDir = o['corpus'] as string | undefined;
+      if (corpusDir !== undefined) {
+        if (loaded.length === 0) throw new UsageError('--corpus only applies with --variant-file');
+        if (!existsSync(corpusDir) || !statSync(corpusDir).isDirectory()) throw new UsageError(`--corpus '${corpusDir}' is not a directory`);
+      }
       if (loaded.length > 0 && loaded.some((v) => typeof o[v.component] !== 'string')) {
         const pinned: Record<string, string> = {};
         for (const c of CONFIG_COMPONENTS) if (typeof o[c] === 'string') pinned[c] = o[c];
@@ -50,6 +59,7 @@ Examples:
           maxSteps: (o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS,
           pinned,
           json: o['json'] === true,
+          ...(corpusDir === undefined ? {} : { corpusDir }),
         });
         return;
       }

@@ -1,11 +1,12 @@
 /** `check --variant-file F`: what the fix in F fixes and breaks relative to its base variant. */
-import { existsSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import pc from 'picocolors';
 import { CONFIG_COMPONENTS } from '../../model/config.ts';
 import { INVARIANTS } from '../../model/invariants.ts';
 import { findVariant, type Flags } from '../../model/variants.ts';
-import { compareVariant, comparisonConfigs, type CompareRow, type SearchBudget } from '../../api/compare.ts';
 import { loadedVariants, type LoadedVariant } from '../../api/load.ts';
+import { PACKAGE_CORPUS_DIR, replayCorpus, type CorpusReplay, type CorpusReplayRow } from '../../api/corpus-replay.ts';
+import { compareVariant, comparisonConfigs, scenariosWithout, type CompareRow, type SearchBudget } from '../../api/compare.ts';
 
 function table(head: string[], body: string[][]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -27,16 +28,47 @@ export function flagChanges(v: LoadedVariant): string[] {
     .map((k) => `${k}: ${before[k] === undefined ? '(default)' : JSON.stringify(before[k])} -> ${JSON.stringify(after[k])}`);
 }
 
-function corpusNote(): string {
-  const dir = 'counterexamples';
-  const traces = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'expectations.json') : [];
-  if (traces.length === 0) return 'counterexample corpus: none in this checkout (counterexamples/*.json); corpus replay skipped';
-  return `counterexample corpus: ${traces.length} trace(s) in counterexamples/, but this build has no replay engine to swap the fix into; corpus replay skipped`;
+/** Corpus replay lines: one per known bug (trace) of the fix's base, grouped by outcome. */
+function corpusLines(v: LoadedVariant, c: CorpusReplay, shownDir: string): string[] {
+  const out: string[] = [];
+  if (c.total === 0) return [`known bugs: no counterexample corpus in ${shownDir}; corpus replay skipped`];
+  out.push(
+    `known bugs: ${c.rows.length} of the ${c.total} corpus traces in ${shownDir} use ${v.component} ${v.base}; each replayed with ${v.id} swapped in` +
+      (c.otherBase ? ` (${c.otherBase} use another ${v.component} variant and are not replayed)` : ''),
+  );
+  const others = CONFIG_COMPONENTS.filter((k) => k !== v.component);
+  const label = (r: CorpusReplayRow) => `${r.invariant}  ${r.config.scenario} ${others.map((k) => (r.config as unknown as Record<string, string>)[k]).join(' ')}`;
+  for (const outcome of ['fixed', 'still violated', 'cannot run'] as const) {
+    const rows = c.rows.filter((r) => r.outcome === outcome);
+    const head = outcome === 'fixed' ? pc.green('fixed') : outcome === 'still violated' ? pc.red('still violated') : pc.yellow('cannot run');
+    const what =
+      outcome === 'fixed' ? 'every step ran, every invariant held' : outcome === 'still violated' ? 'an invariant fails on the same steps' : 'some steps are not possible with the fix; none violated an invariant';
+    out.push(`  ${head} (${rows.length}; ${what})`);
+    for (const r of rows) {
+      const extra =
+        outcome === 'still violated'
+          ? `  (step ${r.violatedAt}: ${r.violated.includes(r.invariant) ? r.invariant : r.violated[0]}${r.violated.length > 1 ? ` and ${r.violated.length - 1} more` : ''})`
+          : outcome === 'cannot run'
+            ? `  (step ${r.refused[0]!.n} not possible: ${r.refused[0]!.action}: ${r.refused[0]!.reason}${r.refused.length > 1 ? `; ${r.refused.length - 1} more` : ''})`
+            : '';
+      out.push(`    ${label(r)}${extra}`);
+    }
+  }
+  for (const u of c.unreadable) out.push(pc.yellow(`  unreadable: ${u.reason}`));
+  const example = c.rows.find((r) => r.outcome === 'fixed') ?? c.rows[0];
+  if (example) out.push(`  one of them step by step: pirqcheck replay ${join(shownDir, example.trace)} --${v.component} ${v.id} --variant-file ${v.file}`);
+  return out;
 }
 
 export interface FixReportOptions extends SearchBudget {
   readonly pinned: Partial<Record<string, string>>;
   readonly json: boolean;
+  /** The counterexample corpus to replay (default: the one shipped with pirqcheck). */
+  readonly corpusDir?: string;
+}
+
+function ccount(c: CorpusReplay, outcome: CorpusReplayRow['outcome']): number {
+  return c.rows.filter((r) => r.outcome === outcome).length;
 }
 
 /** Print the comparison of every loaded variant; returns the exit status (1 when anything BREAKS). */
@@ -50,6 +82,11 @@ export function runFixReport(o: FixReportOptions): number {
     const configs = comparisonConfigs(v.component, o.pinned, isBuiltIn);
     if (!o.json) process.stderr.write(pc.dim(`checking ${v.id} in ${configs.length} configuration(s), baseline and fix...\n`));
     const cmp = compareVariant(v, configs, o);
+    const corpusDir = o.corpusDir ?? PACKAGE_CORPUS_DIR;
+    const corpus = replayCorpus(v, corpusDir);
+    const rel = relative(process.cwd(), corpusDir) || '.';
+    const shownDir = rel.startsWith('..') || isAbsolute(rel) ? corpusDir.replace(/\/$/, '') : rel;
+    const skipped = scenariosWithout(v.component, o.pinned);
     const others = CONFIG_COMPONENTS.filter((c) => c !== v.component);
     const count = (c: string) => cmp.rows.filter((r) => r.change === c).length;
     if (count('BREAKS') > 0) status = 1;
@@ -60,6 +97,15 @@ export function runFixReport(o: FixReportOptions): number {
         runs: o.runs,
         rows: cmp.rows.map((r) => ({ config: r.fix, baseline: r.baseline, invariant: r.invariant, baselineVerdict: r.before, fixVerdict: r.after, change: r.change })),
         summary: { fixes: count('FIXES'), breaks: count('BREAKS'), stillViolated: count('still violated'), holds: count('holds') },
+        scenariosNotUsingComponent: skipped,
+        corpus: {
+          dir: corpusDir,
+          traces: corpus.total,
+          otherBase: corpus.otherBase,
+          summary: { fixed: ccount(corpus, 'fixed'), stillViolated: ccount(corpus, 'still violated'), cannotRun: ccount(corpus, 'cannot run') },
+          bugs: corpus.rows,
+          unreadable: corpus.unreadable,
+        },
       });
       continue;
     }
@@ -67,6 +113,7 @@ export function runFixReport(o: FixReportOptions): number {
     out.push(`  upstream: ${v.upstream}; versions: ${v.versions}`);
     out.push(`  baseline: ${v.component} ${v.base}; changes ${flagChanges(v).join(', ') || 'no flag (same behaviour as the baseline)'}`);
     out.push(`  ${INVARIANTS.length} invariants in ${cmp.configs} configurations, baseline and fix, seed ${o.seed}, ${o.runs} runs of up to ${o.maxSteps} steps each`);
+    if (skipped.length) out.push(`  not compared: ${skipped.join(', ')} (scenario does not use the ${v.component} component)`);
     const byScenario = new Map<string, CompareRow[]>();
     for (const r of cmp.rows) byScenario.set(r.fix.scenario, [...(byScenario.get(r.fix.scenario) ?? []), r]);
     for (const [scenario, rows] of byScenario) {
@@ -87,14 +134,17 @@ export function runFixReport(o: FixReportOptions): number {
     out.push('', `summary for ${v.id}: FIXES ${count('FIXES')}, BREAKS ${count('BREAKS')}, still violated ${count('still violated')}, holds with both ${count('holds')}`);
     const broken = cmp.rows.filter((r) => r.change === 'BREAKS' || r.change === 'still violated');
     const seen = new Set<string>();
+    const MAX_SHOWN = 4;
     for (const r of broken) {
       const flags = [`--scenario ${r.fix.scenario}`, ...CONFIG_COMPONENTS.map((c) => `--${c} ${(r.fix as unknown as Record<string, string>)[c]}`)].join(' ');
       if (seen.has(flags)) continue;
       seen.add(flags);
+      if (seen.size > MAX_SHOWN) continue;
       out.push(`  counterexample: pirqcheck check ${flags} --variant-file ${v.file} --seed ${o.seed}`);
     }
-    out.push(`  ${corpusNote()}`, '');
+    if (seen.size > MAX_SHOWN) out.push(`  ... and ${seen.size - MAX_SHOWN} more configuration(s) with a violation (all in --json)`);
+    out.push('', ...corpusLines(v, corpus, shownDir), `summary of known bugs for ${v.id}: fixed ${ccount(corpus, 'fixed')}, still violated ${ccount(corpus, 'still violated')}, cannot run ${ccount(corpus, 'cannot run')}`, '');
   }
-  process.stdout.write(o.json ? JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n' : out.join('\n'));
+  process.stdout.write(o.json ? JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n' : out.join('\n') + '\n');
   return status;
 }

@@ -1,7 +1,9 @@
 /**
  * `pirqcheck fuzz`: time-boxed random search over every matrix configuration with fresh seeds, for the
- * nightly CI tier. Shard I of N takes the seeds base+I-1, base+I-1+N, ...; every finding is printed with
- * its seed and written as JSON, so `pirqcheck check ... --seed S` reproduces it.
+ * nightly CI tier. Shard I of N takes the seeds base+I-1, base+I-1+N, ...; a violation the committed corpus
+ * (counterexamples/expectations.json) does not already record is printed with its seed and written as a
+ * trace (<name>.json, the format of checker/trace.ts, for `pirqcheck replay`) and a Markdown report
+ * (<name>.md), under a name that does not exist yet.
  */
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -12,9 +14,12 @@ import { CONFIG_COMPONENTS, configLabel, resolveConfig, type Config } from '../.
 import { INVARIANTS } from '../../model/invariants.ts';
 import { matrixConfigs } from '../../checker/matrix.ts';
 import { search, DEFAULT_MAX_STEPS } from '../../checker/search.ts';
-import { checkJson } from '../../checker/report-json.ts';
-import { violatedInvariants } from '../../api/compare.ts';
-import { DEFAULT_RUNS, DEFAULT_SEED, UsageError, parseMinutes, parseNat, parseShard } from '../options.ts';
+import { serializeTrace, traceFromSearch } from '../../checker/trace.ts';
+import { markdownReport, traceName } from '../../checker/report.ts';
+import { displayPath } from '../../checker/report-files.ts';
+import { configKey, EXPECTATIONS_FILE, readExpectations } from '../../counterexamples/corpus.ts';
+import { PACKAGE_CORPUS_DIR } from '../../api/corpus-replay.ts';
+import { UsageError, parseMinutes, parseNat, parseShard } from '../options.ts';
 
 const SEED_MOD = 2 ** 31;
 
@@ -27,25 +32,37 @@ function checkCommand(c: Config, seed: number, runs: number, maxSteps: number): 
   return `pirqcheck check --scenario ${c.scenario} ${CONFIG_COMPONENTS.map((k) => `--${k} ${c[k]}`).join(' ')} --seed ${seed} --runs ${runs} --max-steps ${maxSteps}`;
 }
 
-/** A file name in dir that does not exist yet: never overwrite. */
-function freshPath(dir: string, stem: string, ext: string): string {
-  let p = join(dir, `${stem}${ext}`);
-  for (let i = 2; existsSync(p); i++) p = join(dir, `${stem}-${i}${ext}`);
-  return p;
+/** A stem in dir for which neither <stem>.json nor <stem>.md exists yet: never overwrite. */
+function freshStem(dir: string, stem: string): string {
+  const taken = (s: string) => existsSync(join(dir, `${s}.json`)) || existsSync(join(dir, `${s}.md`));
+  let s = stem;
+  for (let i = 2; taken(s); i++) s = `${stem}-${i}`;
+  return join(dir, s);
+}
+
+/** Invariants the committed corpus records as violated, per configuration: those are not news. */
+function knownViolations(): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  if (!existsSync(join(PACKAGE_CORPUS_DIR, EXPECTATIONS_FILE))) return out;
+  for (const row of readExpectations(PACKAGE_CORPUS_DIR).configurations) {
+    out.set(configKey(row.config), new Set(Object.entries(row.verdicts).filter(([, v]) => v === 'violated').map(([k]) => k)));
+  }
+  return out;
 }
 
 export function register(program: Command): void {
   program
     .command('fuzz')
-    .description('time-boxed random search of every matrix configuration with fresh seeds; exit 1 on any violation not found by the pinned-seed matrix')
+    .description('time-boxed random search of every matrix configuration with fresh seeds; writes each violation the corpus does not record as a trace and a Markdown report; exit 1 if there is any')
     .requiredOption('--minutes <m>', 'how long to search (fractions allowed, e.g. 0.5)', parseMinutes('--minutes'))
     .option('--shard <I/N>', 'this job is shard I of N (default: 1/1)', parseShard('--shard'))
     .option('--out <dir>', 'where findings are written (default: fuzz-out)')
     .option('--base-seed <n>', 'base seed (default: random, printed)', parseNat('--base-seed'))
     .option('--runs <n>', 'random runs per search (default: 100)', parseNat('--runs', 1))
+    .option('--include-known', 'also write violations the committed corpus already records (counterexamples/expectations.json)')
     .option('--max-steps <n>', `longest run (default: ${DEFAULT_MAX_STEPS})`, parseNat('--max-steps', 1))
     .addHelpText('after', '\nExample (CI nightly, job 2 of 4):\n  pirqcheck fuzz --minutes 20 --shard 2/4 --out fuzz-out')
-    .action((o: { minutes: number; shard?: { index: number; count: number }; out?: string; baseSeed?: number; runs?: number; maxSteps?: number }) => {
+    .action((o: { minutes: number; shard?: { index: number; count: number }; out?: string; baseSeed?: number; runs?: number; maxSteps?: number; includeKnown?: boolean }) => {
       const shard = o.shard ?? { index: 1, count: 1 };
       const out = o.out ?? 'fuzz-out';
       if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out '${out}' is not a directory`);
@@ -60,9 +77,9 @@ export function register(program: Command): void {
       const configs = matrixConfigs();
       process.stdout.write(`fuzz: base seed ${base}, shard ${shard.index}/${shard.count}, ${o.minutes} minute(s), ${configs.length} configurations, ${runs} runs per search; findings in ${out}/\n`);
       process.stdout.write(`  rerun this shard: pirqcheck fuzz --minutes ${o.minutes} --shard ${shard.index}/${shard.count} --base-seed ${base} --runs ${runs}\n`);
-      // What the pinned-seed search already finds is expected; only other invariants are searched. The
-      // time box starts after this baseline.
-      const expected = configs.map((c) => new Set(violatedInvariants(c, INVARIANTS, { seed: DEFAULT_SEED, runs: DEFAULT_RUNS, maxSteps }).keys()));
+      // What the committed corpus records (pinned-seed searches) is expected; only other invariants are searched.
+      const known = o.includeKnown ? new Map<string, Set<string>>() : knownViolations();
+      const expected = configs.map((c) => known.get(configKey(c)) ?? new Set<string>());
       const deadline = Date.now() + o.minutes * 60_000;
       let iter = 0;
       let findings = 0;
@@ -78,10 +95,16 @@ export function register(program: Command): void {
         if (res.verdict === 'holds' || !res.violation) continue;
         findings++;
         found.add(`${i}:${res.violation.invariant}`);
-        const cmd = checkCommand(config, seed, runs, maxSteps) + ` --invariant ${res.violation.invariant}`;
-        const file = freshPath(out, `${config.scenario}-${CONFIG_COMPONENTS.map((k) => config[k]).join('-')}-${res.violation.invariant}-seed${seed}`, '.json');
-        writeFileSync(file, JSON.stringify({ reproduce: cmd, baseSeed: base, shard: `${shard.index}/${shard.count}`, iteration: iter - 1, ...checkJson(config, res) }, null, 2) + '\n', { flag: 'wx' });
-        process.stdout.write(`${pc.red('unexpected violation')} ${res.violation.invariant}  ${configLabel(config)}  seed ${seed}\n  ${res.violation.evidence.text}\n  written: ${file}\n  reproduce: ${cmd}\n`);
+        // The search checked `invs`; the same list reproduces the same run.
+        const cmd = checkCommand(config, seed, runs, maxSteps) + (invs.length === INVARIANTS.length ? '' : invs.map((x) => ` --invariant ${x.name}`).join(''));
+        const trace = traceFromSearch(config, res, { maxSteps, invariants: invs.map((x) => x.name) })!;
+        const stem = freshStem(out, `${traceName(trace)}--seed${seed}`);
+        const tracePath = displayPath(`${stem}.json`);
+        writeFileSync(`${stem}.json`, serializeTrace(trace), { flag: 'wx' });
+        writeFileSync(`${stem}.md`, markdownReport(trace, { tracePath }), { flag: 'wx' });
+        process.stdout.write(
+          `${pc.red(o.includeKnown ? 'violation' : 'unexpected violation')} ${res.violation.invariant}  ${configLabel(config)}  seed ${seed}\n  ${res.violation.evidence.text}\n  written: ${tracePath} and ${displayPath(`${stem}.md`)}\n  replay: pirqcheck replay ${tracePath}\n  reproduce: ${cmd}\n`,
+        );
       }
       process.stdout.write(`fuzz: ${iter} searches, ${findings} unexpected violation(s); base seed ${base}\n`);
       process.exitCode = findings > 0 ? 1 : 0;

@@ -5,7 +5,7 @@ import { loadTraceFile, TraceError, canonicalConfig } from '../../checker/trace.
 import { actionText, replay, replayConfigOrThrow, replayExitCode, REPLAY_INCOMPLETE, type ReplayResult } from '../../checker/replay.ts';
 import { jsonStep } from '../../checker/report-json.ts';
 import { formatSteps } from '../../checker/format.ts';
-import { UsageError } from '../options.ts';
+import { UsageError, addVariantFileOption, applyVariantFileOption } from '../options.ts';
 
 export interface ReplayJson {
   readonly file: string;
@@ -33,7 +33,9 @@ export function register(program: Command): void {
     );
   cmd.option('--scenario <id>', 'replay under another scenario');
   for (const c of CONFIG_COMPONENTS) cmd.option(`--${c} <id>`, `swap in this ${c} variant`);
-  cmd.option('--json', 'print one JSON object').action((file: string, o: Record<string, unknown>) => {
+  cmd.option('--json', 'print one JSON object');
+  addVariantFileOption(cmd).action(async (file: string, o: Record<string, unknown>) => {
+    await applyVariantFileOption(o);
     let res: ReplayResult;
     let recorded: Record<string, string>;
     let recordedInvariant: string;
