@@ -1,8 +1,9 @@
 /**
  * A fix against the known bugs: every trace of the counterexample corpus whose configuration uses the fix's
- * base variant is replayed with the fix swapped in (checker/replay.ts, no search), and sorted into fixed
- * (every step ran, every invariant held), still violated, or cannot run (some steps not possible under the
- * fix, none violated an invariant).
+ * base variant is replayed with the fix swapped in (checker/replay.ts, no search), and sorted into:
+ * fixed (every step ran, every invariant held), still violated (the recorded invariant fails again), other
+ * violation (the recorded invariant holds, another one fails on the same steps), or cannot run (some steps
+ * are not possible with the fix and no invariant failed on the others).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,8 @@ import type { LoadedVariant } from './load.ts';
 /** The corpus shipped with pirqcheck, found relative to this file (not the working directory). */
 export const PACKAGE_CORPUS_DIR = fileURLToPath(new URL('../counterexamples/', import.meta.url));
 
-export type CorpusOutcome = 'fixed' | 'still violated' | 'cannot run';
+export type CorpusOutcome = 'fixed' | 'still violated' | 'other violation' | 'cannot run';
+export const CORPUS_OUTCOMES: readonly CorpusOutcome[] = ['fixed', 'still violated', 'other violation', 'cannot run'];
 
 export interface CorpusReplayRow {
   /** Trace file name, relative to the corpus directory. */
@@ -26,7 +28,7 @@ export interface CorpusReplayRow {
   /** The invariant the trace records as violated: the known bug. */
   readonly invariant: string;
   readonly outcome: CorpusOutcome;
-  /** For 'still violated': the step and every invariant failing there. */
+  /** The first step after which any invariant failed, and every invariant failing there. */
   readonly violatedAt: number | null;
   readonly violated: readonly string[];
   /** For steps the fix makes impossible: 1-based step, action and reason. */
@@ -82,7 +84,8 @@ export function replayCorpus(v: LoadedVariant, dir: string = PACKAGE_CORPUS_DIR)
       continue;
     }
     const r = replay(t, replayConfig(t, { [v.component]: v.id }));
-    const outcome: CorpusOutcome = r.firstViolation ? 'still violated' : r.refused.length ? 'cannot run' : 'fixed';
+    const outcome: CorpusOutcome =
+      r.recordedViolatedAt !== null ? 'still violated' : r.firstViolation ? 'other violation' : r.refused.length ? 'cannot run' : 'fixed';
     const config: Record<string, string> = { scenario: t.config.scenario };
     for (const c of CONFIG_COMPONENTS) config[c] = own[c] ?? DEFAULT_CONFIG[c];
     rows.push({
@@ -90,8 +93,8 @@ export function replayCorpus(v: LoadedVariant, dir: string = PACKAGE_CORPUS_DIR)
       config: config as unknown as Config,
       invariant: t.violation.invariant,
       outcome,
-      violatedAt: r.firstViolation?.n ?? null,
-      violated: r.firstViolation?.violations.map((x) => x.invariant) ?? [],
+      violatedAt: r.recordedViolatedAt ?? r.firstViolation?.n ?? null,
+      violated: r.recordedViolatedAt !== null ? [t.violation.invariant] : (r.firstViolation?.violations.map((x) => x.invariant) ?? []),
       refused: r.refused.map((x) => ({ n: x.n, action: actionText(x.action), reason: x.reason })),
       steps: t.actions.length,
     });

@@ -11,9 +11,29 @@ import { describe, expect, it } from 'vitest';
 const BIN = join(import.meta.dirname, '..', 'bin', 'pirqcheck.js');
 const DATA = join(import.meta.dirname, 'testdata');
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const ROOT = join(import.meta.dirname, '..');
+const EXAMPLES = join(ROOT, 'examples');
+
+function runIn(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function run(...args: string[]) {
+  return runIn(ROOT, ...args);
+}
+
+interface CorpusBug {
+  trace: string;
+  config: Record<string, string>;
+  invariant: string;
+  outcome: 'fixed' | 'still violated' | 'other violation' | 'cannot run';
+  refused: unknown[];
+}
+interface FixJson {
+  rows: { config: Record<string, string>; invariant: string; change: string }[];
+  summary: { fixes: number; breaks: number };
+  corpus: { dir: string; traces: number; otherBase: number; summary: { fixed: number; stillViolated: number; otherViolation: number; cannotRun: number }; bugs: CorpusBug[] };
 }
 
 function expectUsageError(args: string[], mentions: RegExp) {
@@ -109,16 +129,53 @@ describe('variant files', () => {
     // base keep-pirqs's flags are inherited, the file's own flag wins.
     expect(v?.flags).toEqual({ qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: false });
   });
-  it('check --variant-file compares the example fix with its base and leaves the file untouched', () => {
-    const file = join(import.meta.dirname, '..', 'examples', 'fresh-pirq-fix.ts');
+  it('check --variant-file compares the example fix with its base and replays the corpus, from any directory', () => {
+    const file = join(EXAMPLES, 'fresh-pirq-fix.ts');
     const before = readFileSync(file, 'utf8');
-    const r = run('check', '--variant-file', file, '--scenario', 'nvme-hvm', '--json');
-    expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout) as { rows: { config: { qemu: string }; invariant: string; change: string }[]; summary: { fixes: number; breaks: number } };
+    const r = runIn(tmpdir(), 'check', '--variant-file', file, '--scenario', 'nvme-hvm', '--xen', '4.12', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as FixJson;
     // c74fd80f on a 2.6.39-4.10 kernel fixes the duplicate pirq under a QEMU that unmaps on disable (seed 000).
-    expect(out.rows.find((x) => x.config.qemu === 'unmap-on-disable' && x.invariant === 'pirq-single-owner')?.change).toBe('FIXES');
+    expect(out.rows.find((x) => x.config['qemu'] === 'unmap-on-disable' && x.invariant === 'pirq-single-owner')?.change).toBe('FIXES');
     expect(out.summary.breaks).toBe(0);
+    // Every corpus trace of the base (guest reuse-pirq-live), found from the package, not the working directory.
+    const exp = JSON.parse(readFileSync(join(ROOT, 'counterexamples', 'expectations.json'), 'utf8')) as { configurations: { config: Record<string, string>; traces: Record<string, string> }[] };
+    const ofBase = exp.configurations.filter((c) => c.config['guest'] === 'reuse-pirq-live').flatMap((c) => Object.values(c.traces));
+    expect(out.corpus.bugs.map((b) => b.trace).sort()).toEqual(ofBase.sort());
+    expect(out.corpus.bugs.length + out.corpus.otherBase).toBe(out.corpus.traces);
+    const bug = (qemu: string, inv: string) => out.corpus.bugs.find((b) => b.config['scenario'] === 'nvme-hvm' && b.config['qemu'] === qemu && b.invariant === inv);
+    // Seed 000's duplicate pirq replays clean with the fix; seed 001's lost interrupt under keep-pirqs does not.
+    expect(bug('unmap-on-disable', 'pirq-single-owner')?.outcome).toBe('fixed');
+    expect(bug('keep-pirqs', 'enabled-vector-delivers')?.outcome).toBe('still violated');
     expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+  it('the lifecycle example 575e18d54d fixes the carried-over MASKALL of seed 003/004, also in a corpus of its own', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pirqcheck-corpus-'));
+    const bugArgs = ['--scenario', 'reboot-hvm', '--dom0', 'pvops', '--xen', '4.12', '--invariant', 'maskall-clear-after-assign'];
+    expect(run('check', ...bugArgs, '--report', dir).status).toBe(1);
+    const pin = ['--scenario', 'reboot-hvm', '--dom0', 'pvops', '--guest', 'fresh-pirq', '--qemu', 'unmap-on-disable', '--toolstack', 'libxl'];
+    const r = run('check', '--variant-file', join(EXAMPLES, 'xen-reset-msix-on-assign.ts'), ...pin, '--corpus', dir, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as FixJson;
+    for (const inv of ['maskall-clear-after-assign', 'no-carried-over-mask']) expect(out.rows.find((x) => x.invariant === inv)?.change).toBe('FIXES');
+    expect(out.summary.breaks).toBe(0);
+    expect(out.corpus.bugs).toHaveLength(1);
+    // The recorded MASKALL bug is gone; on the same steps other invariants (masking without decoding, the
+    // reset while Xen still maps the old owner's pirq) still fail: 575e18d54d does not address them.
+    expect(out.corpus.bugs[0]!).toMatchObject({ invariant: 'maskall-clear-after-assign', outcome: 'other violation' });
+    // The same trace with the fix selected in replay.
+    const trace = readdirSync(dir).find((f) => f.endsWith('.json'))!;
+    const rep = run('replay', join(dir, trace), '--variant-file', join(EXAMPLES, 'xen-reset-msix-on-assign.ts'), '--xen', 'reset-msix-on-assign');
+    expect(rep.stdout).toMatch(/swapped: xen 4\.12 -> reset-msix-on-assign/);
+    expect(rep.stdout).toMatch(/recorded invariant maskall-clear-after-assign: held at every step/);
+    expect(rep.status).toBe(1);
+  });
+  it('a dom0 fix (seed 002 prune) reports what it fixes and what it breaks, exit 1', () => {
+    const r = run('check', '--variant-file', join(EXAMPLES, 'pciback-prune-on-reset.ts'), '--scenario', 'igbvf-pv', '--xen', '4.12', '--toolstack', 'libxl');
+    expect(r.stdout).toMatch(/baseline: dom0 xen-2\.6\.18; changes pcibackPruneOnReset: \(default\) -> true/);
+    expect(r.stdout).toMatch(/dom0-no-stale-msix-entries\s+violated\s+holds\s+FIXES/);
+    expect(r.stdout).toMatch(/known bugs: /);
+    expect(r.status).toBe(/BREAKS [1-9]/.test(r.stdout) ? 1 : 0);
   });
   it('check --variant-file with the fix selected by id searches that one configuration', () => {
     const r = run('check', '--variant-file', join(import.meta.dirname, '..', 'examples', 'fresh-pirq-fix.ts'), '--guest', 'always-allocate', '--qemu', 'keep-pirqs', '--runs', '100');
@@ -128,17 +185,30 @@ describe('variant files', () => {
 });
 
 describe('fuzz', () => {
-  it('writes findings into a fresh --out directory and never overwrites an existing file', () => {
+  it('writes each finding as a trace and a Markdown report, prints the seed, never overwrites', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pirqcheck-fuzz-'));
     const mine = join(dir, 'notes.txt');
     writeFileSync(mine, 'keep me\n');
-    const r = run('fuzz', '--minutes', '0.02', '--shard', '2/3', '--base-seed', '5', '--runs', '20', '--out', dir);
-    expect([0, 1]).toContain(r.status);
+    const args = ['fuzz', '--minutes', '0.01', '--shard', '2/3', '--base-seed', '5', '--runs', '20', '--include-known', '--out', dir];
+    const r = run(...args);
+    expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/base seed 5, shard 2\/3/);
+    expect(r.stdout).toMatch(/seed \d+\n/);
     expect(readFileSync(mine, 'utf8')).toBe('keep me\n');
-    const found = readdirSync(dir).filter((f) => f.endsWith('.json'));
-    expect(found.length > 0).toBe(r.status === 1);
-    for (const f of found) expect((JSON.parse(readFileSync(join(dir, f), 'utf8')) as { reproduce: string }).reproduce).toMatch(/^pirqcheck check .* --seed \d+/);
+    const traces = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(traces.length).toBeGreaterThan(0);
+    for (const f of traces) {
+      const t = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { format: string; provenance: { seed: number } };
+      expect(t.format).toBe('pirqcheck-trace');
+      expect(f).toContain(`--seed${t.provenance.seed}`);
+      expect(readFileSync(join(dir, f.replace(/\.json$/, '.md')), 'utf8')).toMatch(/^# .*\n[\s\S]*pirqcheck replay /);
+    }
+    expect(run('replay', join(dir, traces[0]!)).status).toBe(1);
+    // The same shard again: the first findings are kept, the new ones get fresh names.
+    const firstMd = readFileSync(join(dir, traces[0]!.replace(/\.json$/, '.md')), 'utf8');
+    expect(run(...args).status).toBe(1);
+    expect(readFileSync(join(dir, traces[0]!.replace(/\.json$/, '.md')), 'utf8')).toBe(firstMd);
+    expect(readdirSync(dir).filter((f) => /-2\.json$/.test(f)).length).toBeGreaterThan(0);
   });
   it('an --out that is a file is a usage error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pirqcheck-fuzz-'));

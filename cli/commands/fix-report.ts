@@ -3,9 +3,10 @@ import { isAbsolute, join, relative } from 'node:path';
 import pc from 'picocolors';
 import { CONFIG_COMPONENTS } from '../../model/config.ts';
 import { INVARIANTS } from '../../model/invariants.ts';
+import { findScenario } from '../../model/scenarios.ts';
 import { findVariant, type Flags } from '../../model/variants.ts';
 import { loadedVariants, type LoadedVariant } from '../../api/load.ts';
-import { PACKAGE_CORPUS_DIR, replayCorpus, type CorpusReplay, type CorpusReplayRow } from '../../api/corpus-replay.ts';
+import { CORPUS_OUTCOMES, PACKAGE_CORPUS_DIR, replayCorpus, type CorpusOutcome, type CorpusReplay, type CorpusReplayRow } from '../../api/corpus-replay.ts';
 import { compareVariant, comparisonConfigs, scenariosWithout, type CompareRow, type SearchBudget } from '../../api/compare.ts';
 
 function table(head: string[], body: string[][]): string[] {
@@ -38,16 +39,20 @@ function corpusLines(v: LoadedVariant, c: CorpusReplay, shownDir: string): strin
   );
   const others = CONFIG_COMPONENTS.filter((k) => k !== v.component);
   const label = (r: CorpusReplayRow) => `${r.invariant}  ${r.config.scenario} ${others.map((k) => (r.config as unknown as Record<string, string>)[k]).join(' ')}`;
-  for (const outcome of ['fixed', 'still violated', 'cannot run'] as const) {
+  const heads: Record<CorpusOutcome, [(s: string) => string, string]> = {
+    fixed: [pc.green, 'every step ran, every invariant held'],
+    'still violated': [pc.red, 'the recorded invariant fails again on the same steps'],
+    'other violation': [pc.yellow, 'the recorded invariant holds, another one fails on the same steps'],
+    'cannot run': [pc.yellow, 'some steps are not possible with the fix; no invariant failed on the others'],
+  };
+  for (const outcome of CORPUS_OUTCOMES) {
     const rows = c.rows.filter((r) => r.outcome === outcome);
-    const head = outcome === 'fixed' ? pc.green('fixed') : outcome === 'still violated' ? pc.red('still violated') : pc.yellow('cannot run');
-    const what =
-      outcome === 'fixed' ? 'every step ran, every invariant held' : outcome === 'still violated' ? 'an invariant fails on the same steps' : 'some steps are not possible with the fix; none violated an invariant';
-    out.push(`  ${head} (${rows.length}; ${what})`);
+    const [paint, what] = heads[outcome];
+    out.push(`  ${paint(outcome)} (${rows.length}; ${what})`);
     for (const r of rows) {
       const extra =
-        outcome === 'still violated'
-          ? `  (step ${r.violatedAt}: ${r.violated.includes(r.invariant) ? r.invariant : r.violated[0]}${r.violated.length > 1 ? ` and ${r.violated.length - 1} more` : ''})`
+        outcome === 'still violated' || outcome === 'other violation'
+          ? `  (step ${r.violatedAt}: ${r.violated[0]}${r.violated.length > 1 ? ` and ${r.violated.length - 1} more` : ''})`
           : outcome === 'cannot run'
             ? `  (step ${r.refused[0]!.n} not possible: ${r.refused[0]!.action}: ${r.refused[0]!.reason}${r.refused.length > 1 ? `; ${r.refused.length - 1} more` : ''})`
             : '';
@@ -102,7 +107,7 @@ export function runFixReport(o: FixReportOptions): number {
           dir: corpusDir,
           traces: corpus.total,
           otherBase: corpus.otherBase,
-          summary: { fixed: ccount(corpus, 'fixed'), stillViolated: ccount(corpus, 'still violated'), cannotRun: ccount(corpus, 'cannot run') },
+          summary: { fixed: ccount(corpus, 'fixed'), stillViolated: ccount(corpus, 'still violated'), otherViolation: ccount(corpus, 'other violation'), cannotRun: ccount(corpus, 'cannot run') },
           bugs: corpus.rows,
           unreadable: corpus.unreadable,
         },
@@ -123,8 +128,9 @@ export function runFixReport(o: FixReportOptions): number {
         out.push(`  every invariant holds with the baseline and with the fix (${rows.length} invariant x configuration pairs)`);
         continue;
       }
-      const head = [...others, 'invariant', `baseline (${v.base})`, `fix (${v.id})`, 'change'];
-      const body = shown.map((r) => [...others.map((c) => (r.fix as unknown as Record<string, string>)[c] ?? ''), r.invariant, r.before, r.after, r.change]);
+      const used = others.filter((c) => findScenario(scenario)?.components.includes(c) ?? true);
+      const head = [...used, 'invariant', `baseline (${v.base})`, `fix (${v.id})`, 'change'];
+      const body = shown.map((r) => [...used.map((c) => (r.fix as unknown as Record<string, string>)[c] ?? ''), r.invariant, r.before, r.after, r.change]);
       const lines = table(head, body);
       out.push(...lines.slice(0, 2).map((l) => `  ${l}`));
       lines.slice(2).forEach((l, i) => out.push(`  ${colour(shown[i]!.change, l)}`));
@@ -143,7 +149,7 @@ export function runFixReport(o: FixReportOptions): number {
       out.push(`  counterexample: pirqcheck check ${flags} --variant-file ${v.file} --seed ${o.seed}`);
     }
     if (seen.size > MAX_SHOWN) out.push(`  ... and ${seen.size - MAX_SHOWN} more configuration(s) with a violation (all in --json)`);
-    out.push('', ...corpusLines(v, corpus, shownDir), `summary of known bugs for ${v.id}: fixed ${ccount(corpus, 'fixed')}, still violated ${ccount(corpus, 'still violated')}, cannot run ${ccount(corpus, 'cannot run')}`, '');
+    out.push('', ...corpusLines(v, corpus, shownDir), `summary of known bugs for ${v.id}: fixed ${ccount(corpus, 'fixed')}, still violated ${ccount(corpus, 'still violated')}, other violation ${ccount(corpus, 'other violation')}, cannot run ${ccount(corpus, 'cannot run')}`, '');
   }
   process.stdout.write(o.json ? JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n' : out.join('\n') + '\n');
   return status;
