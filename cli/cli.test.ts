@@ -73,6 +73,20 @@ describe('malformed input: one line, exit 2', () => {
     ['duplicate id', ['check', '--variant-file', join(DATA, 'duplicate-id.ts')], /guest variant 'fresh-pirq' already exists/],
     ['flag of another component', ['check', '--variant-file', join(DATA, 'wrong-component-flag.ts')], /flag 'qemuUnmapOnDisable' is read by the qemu component, not guest/],
     ['a directory as variant file', ['check', '--variant-file', DATA], /variant file/],
+    ['two variant files with one id', ['check', '--variant-file', join(DATA, 'good.js'), '--variant-file', join(DATA, 'good.js')], /qemu variant 'x-good-js' already exists/],
+    ['a variant file that throws, in replay', ['replay', join(DATA, 'truncated-trace.json'), '--variant-file', join(DATA, 'throws.ts')], /throws\.ts' failed to load/],
+    ['a truncated trace file', ['replay', join(DATA, 'truncated-trace.json')], /truncated-trace\.json: not JSON/],
+    ['a trace of another format version', ['replay', join(DATA, 'wrong-version-trace.json')], /wrong-version-trace\.json: .*version/],
+    ['a directory as trace file', ['replay', DATA], /not a regular file/],
+    ['a truncated trace to export', ['export-itf', join(DATA, 'truncated-trace.json')], /not JSON/],
+    ['replay without a file', ['replay'], /missing required argument 'file'/],
+    ['fractional seed', ['matrix', '--seed', '1.5'], /--seed must be a whole number, got '1\.5'/],
+    ['zero max-steps', ['check', '--max-steps', '0'], /--max-steps must be a whole number >= 1/],
+    ['bad base seed', ['fuzz', '--minutes', '1', '--base-seed', 'abc'], /--base-seed must be a whole number/],
+    ['--corpus without a variant file', ['check', '--corpus', DATA], /--corpus only applies with --variant-file/],
+    ['--corpus that is not a directory', ['check', '--variant-file', join(DATA, 'good.js'), '--corpus', join(DATA, 'absent')], /--corpus .*absent' is not a directory/],
+    ['unknown variant in explore', ['explore', '--guest', 'nope'], /unknown guest variant 'nope'/],
+    ['bad depth in explore', ['explore', '--depth', 'x'], /--depth must be a whole number/],
   ];
   for (const [name, args, re] of cases) {
     it(name, () => expectUsageError(args, re));
@@ -189,7 +203,7 @@ describe('fuzz', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pirqcheck-fuzz-'));
     const mine = join(dir, 'notes.txt');
     writeFileSync(mine, 'keep me\n');
-    const args = ['fuzz', '--minutes', '0.01', '--shard', '2/3', '--base-seed', '5', '--runs', '20', '--include-known', '--out', dir];
+    const args = ['fuzz', '--minutes', '0.05', '--shard', '2/3', '--base-seed', '5', '--runs', '20', '--include-known', '--out', dir];
     const r = run(...args);
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/base seed 5, shard 2\/3/);
