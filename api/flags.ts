@@ -39,6 +39,51 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'qemu',
     doc: 'hw/xen/xen_pt_msi.c:pci_msix_write: an unchanged MSI-X message counts as new while the entry has no pirq.',
   },
+  dom0ReuseListedEntry: {
+    component: 'dom0',
+    doc: 'drivers/pci/msi-xen.c:msix_capability_init @RHEL5 (linux-2.6.18-xen): an entry_nr already on the msi_dev pirq list is reused without a hypercall.',
+  },
+  dom0DisableDeviceClearsMsix: {
+    component: 'dom0',
+    doc: 'drivers/pci/pci.c:pci_disable_device @RHEL5: disable_msi_mode clears MSI-X ENABLE and dev->msix_enabled.',
+  },
+  pcibackMsixHypercalls: {
+    component: 'dom0',
+    doc: 'xen-pciback pci_stub.c:pcistub_init_device / pcistub_device_release: PHYSDEVOP_prepare_msix / release_msix (Linux 3.9+).',
+  },
+  pcibackDisableMsixOnReset: {
+    component: 'dom0',
+    doc: 'pciback_ops.c:xen_pcibk_reset_device: pci_disable_msix if dev->msix_enabled (pvops; absent in RHEL5 2.6.18).',
+  },
+  pcibackResetZeroesCommand: {
+    component: 'dom0',
+    doc: 'pciback_ops.c:xen_pcibk_reset_device: pci_write_config_word(PCI_COMMAND, 0), removed by 7681f31ec9cd.',
+  },
+  pcibackPruneOnReset: {
+    component: 'dom0',
+    doc: "pciback_ops.c:pciback_reset_device: Laszlo Ersek's msi_prune_pci_irq_vectors (seed 002, RFC).",
+  },
+  pcibackMsixResetOnExport: {
+    component: 'dom0',
+    doc: "xenbus.c:xen_pcibk_export_device: Chao Gao's pcistub_msix_reset (seed 003, not merged).",
+  },
+  xenResetMsixOnAssign: {
+    component: 'xen',
+    doc: 'xen/drivers/passthrough/pci.c:assign_device: pci_reset_msix_state clears host_maskall/guest_maskall, -EBUSY while MASKALL is set in hardware (575e18d54d, Xen 4.13).',
+  },
+  xenUnmapOnDeassign: {
+    component: 'xen',
+    doc: "xen/drivers/passthrough/pci.c:deassign_device: unmap the old owner's pirqs of the device (seed 004, Chao Gao's v6 1/3).",
+  },
+  xenForceUnmappedRc: {
+    component: 'xen',
+    doc: "xen/arch/x86/physdev.c:physdev_unmap_pirq on a pirq Xen force-unmapped: 'ok' (v6) or 'esrch' (Roger Pau Monne's suggestion).",
+    values: ['ok', 'esrch'],
+  },
+  libxlUnbindBeforeReset: {
+    component: 'toolstack',
+    doc: 'tools/libxl/libxl_pci.c:do_pci_remove: unbind and unmap leftover MSI pirqs of the device before the reset (seed 004, Jan Beulich\'s suggestion).',
+  },
 };
 
 function isComponent(c: unknown): c is VariantComponent {
