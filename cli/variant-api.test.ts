@@ -16,12 +16,13 @@ describe('variant files for every component', () => {
   });
 
   it('each component with a flag accepts a variant file changing it, and inherits the base flags', () => {
-    const byComponent = new Map(CONFIG_COMPONENTS.map((c) => [c, flagInfos().find((f) => f.component === c && f.type === 'boolean')]));
+    const byComponent = new Map(CONFIG_COMPONENTS.map((c) => [c, flagInfos().find((f) => f.component === c)]));
     for (const [component, flag] of byComponent) {
-      expect(flag, `no boolean flag for ${component}`).toBeDefined();
+      expect(flag, `no flag for ${component}`).toBeDefined();
       const def = (DEFAULT_FLAGS as unknown as Record<string, unknown>)[flag!.name];
-      const v = validateVariantSpec({ id: `t-${component}`, component, title: 't', upstream: 'u', versions: 'v', flags: { [flag!.name]: !def } }, 'mem.ts');
-      expect(v.flags[flag!.name as keyof typeof v.flags]).toBe(!def);
+      const other = flag!.type === 'boolean' ? !def : flag!.type === 'number' ? Number(def) + 1 : flag!.values.find((x) => x !== def);
+      const v = validateVariantSpec({ id: `t-${component}`, component, title: 't', upstream: 'u', versions: 'v', flags: { [flag!.name]: other } }, 'mem.ts');
+      expect(v.flags[flag!.name as keyof typeof v.flags]).toBe(other);
       expect(Object.keys(v.flags).length).toBeGreaterThan(0);
     }
   });
