@@ -51,8 +51,10 @@ function corpusLines(v: LoadedVariant, c: CorpusReplay, shownDir: string): strin
     out.push(`  ${paint(outcome)} (${rows.length}; ${what})`);
     for (const r of rows) {
       const extra =
-        outcome === 'still violated' || outcome === 'other violation'
-          ? `  (step ${r.violatedAt}: ${r.violated[0]}${r.violated.length > 1 ? ` and ${r.violated.length - 1} more` : ''})`
+        outcome === 'still violated'
+          ? `  (at step ${r.violatedAt})`
+          : outcome === 'other violation'
+          ? `  (step ${r.violatedAt}: ${r.violated.join(', ')})`
           : outcome === 'cannot run'
             ? `  (step ${r.refused[0]!.n} not possible: ${r.refused[0]!.action}: ${r.refused[0]!.reason}${r.refused.length > 1 ? `; ${r.refused.length - 1} more` : ''})`
             : '';
