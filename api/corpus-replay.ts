@@ -1,6 +1,6 @@
 /**
  * A fix against the known bugs: every trace of the counterexample corpus whose configuration uses the fix's
- * base variant is replayed with the fix swapped in (checker/replay.ts, no search), and sorted into:
+ * base variant, in a scenario that uses the fix's component, is replayed with the fix swapped in (checker/replay.ts, no search), and sorted into:
  * fixed (every step ran, every invariant held), still violated (the recorded invariant fails again), other
  * violation (the recorded invariant holds, another one fails on the same steps), or cannot run (some steps
  * are not possible with the fix and no invariant failed on the others).
@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_COMPONENTS, DEFAULT_CONFIG, type Config } from '../model/config.ts';
+import { findScenario } from '../model/scenarios.ts';
 import { replay, replayConfig } from '../checker/replay.ts';
 import { actionText } from '../checker/replay.ts';
 import { loadTraceFile, TraceError } from '../checker/trace.ts';
@@ -42,6 +43,8 @@ export interface CorpusReplay {
   readonly total: number;
   /** Traces whose configuration does not use the fix's base variant (not replayed). */
   readonly otherBase: number;
+  /** Traces of the base in scenarios that do not use the fix's component: the swap changes nothing there (not replayed). */
+  readonly componentUnused: number;
   readonly rows: readonly CorpusReplayRow[];
   /** Files listed in expectations.json (or present) that could not be loaded, with the reason. */
   readonly unreadable: readonly { readonly trace: string; readonly reason: string }[];
@@ -67,6 +70,7 @@ export function replayCorpus(v: LoadedVariant, dir: string = PACKAGE_CORPUS_DIR)
   const rows: CorpusReplayRow[] = [];
   const unreadable: { trace: string; reason: string }[] = [];
   let otherBase = 0;
+  let componentUnused = 0;
   for (const f of files) {
     let t;
     try {
@@ -81,6 +85,10 @@ export function replayCorpus(v: LoadedVariant, dir: string = PACKAGE_CORPUS_DIR)
     const own = t.config as unknown as Record<string, string | undefined>;
     if ((own[v.component] ?? DEFAULT_CONFIG[v.component]) !== v.base) {
       otherBase++;
+      continue;
+    }
+    if (!(findScenario(t.config.scenario)?.components.includes(v.component) ?? true)) {
+      componentUnused++;
       continue;
     }
     const r = replay(t, replayConfig(t, { [v.component]: v.id }));
@@ -99,5 +107,5 @@ export function replayCorpus(v: LoadedVariant, dir: string = PACKAGE_CORPUS_DIR)
       steps: t.actions.length,
     });
   }
-  return { dir, total: files.length, otherBase, rows, unreadable };
+  return { dir, total: files.length, otherBase, componentUnused, rows, unreadable };
 }

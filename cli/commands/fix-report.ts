@@ -33,9 +33,13 @@ export function flagChanges(v: LoadedVariant): string[] {
 function corpusLines(v: LoadedVariant, c: CorpusReplay, shownDir: string): string[] {
   const out: string[] = [];
   if (c.total === 0) return [`known bugs: no counterexample corpus in ${shownDir}; corpus replay skipped`];
+  const notReplayed = [
+    c.otherBase ? `${c.otherBase} use another ${v.component} variant` : '',
+    c.componentUnused ? `${c.componentUnused} are in scenarios that do not use the ${v.component} component` : '',
+  ].filter(Boolean);
   out.push(
-    `known bugs: ${c.rows.length} of the ${c.total} corpus traces in ${shownDir} use ${v.component} ${v.base}; each replayed with ${v.id} swapped in` +
-      (c.otherBase ? ` (${c.otherBase} use another ${v.component} variant and are not replayed)` : ''),
+    `known bugs: ${c.rows.length} of the ${c.total} corpus traces in ${shownDir} use ${v.component} ${v.base} in a scenario that uses it; each replayed with ${v.id} swapped in` +
+      (notReplayed.length ? ` (not replayed: ${notReplayed.join(', ')})` : ''),
   );
   const others = CONFIG_COMPONENTS.filter((k) => k !== v.component);
   const label = (r: CorpusReplayRow) => `${r.invariant}  ${r.config.scenario} ${others.map((k) => (r.config as unknown as Record<string, string>)[k]).join(' ')}`;
@@ -109,6 +113,7 @@ export function runFixReport(o: FixReportOptions): number {
           dir: corpusDir,
           traces: corpus.total,
           otherBase: corpus.otherBase,
+          componentUnused: corpus.componentUnused,
           summary: { fixed: ccount(corpus, 'fixed'), stillViolated: ccount(corpus, 'still violated'), otherViolation: ccount(corpus, 'other violation'), cannotRun: ccount(corpus, 'cannot run') },
           bugs: corpus.rows,
           unreadable: corpus.unreadable,
