@@ -194,6 +194,15 @@ describe('variant files', () => {
     expect(r.stdout).toMatch(/known bugs: /);
     expect(r.status).toBe(/BREAKS [1-9]/.test(r.stdout) ? 1 : 0);
   });
+  it('matrix --variant-file adds a row with the fix for every matrix configuration of its base', () => {
+    const r = run('matrix', '--runs', '5', '--json', '--variant-file', join(EXAMPLES, 'fresh-pirq-fix.ts'));
+    expect(r.status, r.stderr).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { rows: { config: Record<string, string> }[] }).rows.map((x) => x.config);
+    const ofBase = rows.filter((c) => c['guest'] === 'reuse-pirq-live');
+    const withFix = rows.filter((c) => c['guest'] === 'always-allocate');
+    expect(ofBase.length).toBeGreaterThan(0);
+    expect(withFix).toEqual(ofBase.map((c) => ({ ...c, guest: 'always-allocate' })));
+  });
   it('check --variant-file with the fix selected by id searches that one configuration', () => {
     const r = run('check', '--variant-file', join(import.meta.dirname, '..', 'examples', 'fresh-pirq-fix.ts'), '--guest', 'always-allocate', '--qemu', 'keep-pirqs', '--runs', '100');
     expect(r.status).toBe(1);
