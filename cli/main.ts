@@ -41,11 +41,13 @@ export function buildProgram(): Command {
 Examples:
   pirqcheck matrix                                        every historical configuration, every invariant
   pirqcheck check --guest fresh-pirq --qemu keep-pirqs    one configuration; prints the shrunk counterexample
-  pirqcheck check --variant-file examples/fresh-pirq-fix.ts   what your fix fixes and breaks
+  pirqcheck check --variant-file examples/fresh-pirq-fix.ts   what your fix fixes and breaks, and the known bugs it fixes
+  pirqcheck replay counterexamples/NAME.json --qemu unmap-on-disable   a recorded bug with another variant swapped in
+  pirqcheck fuzz --minutes 20 --shard 1/4                 nightly: fresh seeds, findings as traces and reports
   pirqcheck variants --component guest                    the known variants and their upstream commits
 
-Exit status: 0 ok/holds, 1 violation found, 2 bad usage or input, 3 internal error.
-Docs: README.md, docs/writing-a-fix.md, docs/variants.md, docs/invariants.md`,
+Exit status: 0 ok/holds, 1 violation found, 2 bad usage or input, 3 internal error (replay: 4 steps not possible).
+Docs: README.md, docs/writing-a-fix.md, docs/reading-a-report.md, docs/variants.md, docs/invariants.md`,
   );
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -39,7 +39,8 @@ search that one configuration instead.
 Examples:
   pirqcheck check --guest fresh-pirq --qemu keep-pirqs
   pirqcheck check --variant-file examples/fresh-pirq-fix.ts
-  pirqcheck check --variant-file examples/fresh-pirq-fix.ts --qemu keep-pirqs --runs 100`,
+  pirqcheck check --variant-file examples/fresh-pirq-fix.ts --qemu keep-pirqs --runs 100
+  pirqcheck check --variant-file examples/xen-reset-msix-on-assign.ts --scenario reboot-hvm --dom0 pvops`,
     )
     .action(async (o: Record<string, unknown>) => {
       const loaded = await applyVariantFileOption(o);
