@@ -2,7 +2,7 @@
  * The command line as a user meets it: `node bin/pirqcheck.js ...` in a child process. Every malformed
  * input ends in exit status 2 with exactly one line on stderr naming the problem, and no stack trace.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, chmodSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,13 +36,29 @@ interface FixJson {
   corpus: { dir: string; traces: number; otherBase: number; componentUnused: number; summary: { fixed: number; stillViolated: number; otherViolation: number; cannotRun: number }; bugs: CorpusBug[] };
 }
 
-function expectUsageError(args: string[], mentions: RegExp) {
-  const r = run(...args);
+/** The same as run, without blocking: the one-line-error cases run concurrently (each is one short process). */
+function runAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.on('error', fail);
+    p.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+function checkUsageError(r: { status: number | null; stderr: string }, args: string[], mentions: RegExp) {
   const lines = r.stderr.split('\n').filter((l) => l.length > 0);
   expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(mentions);
   expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
+function expectUsageError(args: string[], mentions: RegExp) {
+  checkUsageError(run(...args), args, mentions);
 }
 
 describe('malformed input: one line, exit 2', () => {
@@ -89,7 +105,7 @@ describe('malformed input: one line, exit 2', () => {
     ['bad depth in explore', ['explore', '--depth', 'x'], /--depth must be a whole number/],
   ];
   for (const [name, args, re] of cases) {
-    it(name, () => expectUsageError(args, re));
+    it.concurrent(name, async () => checkUsageError(await runAsync(...args), args, re));
   }
 
   it('an unreadable variant file', () => {
