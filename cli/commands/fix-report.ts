@@ -92,7 +92,9 @@ export function runFixReport(o: FixReportOptions): number {
   for (const v of loaded) {
     const configs = comparisonConfigs(v.component, o.pinned, isBuiltIn);
     if (!o.json) process.stderr.write(pc.dim(`checking ${v.id} in ${configs.length} configuration(s), baseline and fix...\n`));
-    const cmp = compareVariant(v, configs, o);
+    const tty = !o.json && process.stderr.isTTY === true;
+    const cmp = compareVariant(v, configs, o, tty ? (i, n) => process.stderr.write(`\r  configuration ${i + 1}/${n}`) : undefined);
+    if (tty) process.stderr.write('\r\x1b[K');
     const corpusDir = o.corpusDir ?? PACKAGE_CORPUS_DIR;
     const corpus = replayCorpus(v, corpusDir);
     const rel = relative(process.cwd(), corpusDir) || '.';

@@ -16,6 +16,7 @@ export function register(program: Command): void {
         `${pc.cyan(s.id)}${s.id === DEFAULT_SCENARIO ? ' (default)' : ''}  ${s.title}`,
         `  ${s.doc}`,
         `  devices: ${s.devices.map((d) => `${d.bdf} as ${d.vslot} (${d.mode}, ${d.msixEntries} entries)`).join('; ')}; seeds: ${s.seeds.join(', ') || '-'}`,
+        `  components whose variant matters here: ${s.components.join(', ')}`,
       ]);
       process.stdout.write(out.join('\n') + '\n');
     });
