@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig, type Config } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import { search } from './search.ts';
-import { matrixRow, matrixRowJson, violatedSet } from './matrix.ts';
+import { matrixRow, matrixRowJson, narrowedSearch, searchVerdict, violatedSet } from './matrix.ts';
 
 const config: Config = { ...DEFAULT_CONFIG, scenario: 'nvme-msi-hvm', guest: 'reuse-pirq-live', qemu: 'keep-pirqs', xen: '4.12' };
 const p = { seed: 1, runs: 60, maxSteps: 40 };
@@ -39,5 +39,19 @@ describe(`exclusion loop = one search per invariant (${Object.values(config).joi
     expect(j.violatedInvariants.map((v) => v.invariant)).toEqual([...row.violated.keys()]);
     for (const v of j.violatedInvariants) expect(v.steps).toBe(row.violated.get(v.invariant)!.steps!.length);
     expect([...j.violatedInvariants.map((v) => v.invariant), ...j.holdingInvariants].sort()).toEqual(INVARIANTS.map((i) => i.name).sort());
+  });
+});
+
+describe('searchVerdict: the verdict of search() without the shrinking', () => {
+  it.each([
+    ['violated', config],
+    ['holds', { ...config, guest: 'fresh-pirq', qemu: 'unmap-on-disable' }],
+  ] as const)('%s: same verdict, same first failing run and invariant as the full search', (_v, c) => {
+    const r = resolveConfig(c);
+    const full = narrowedSearch(r, INVARIANTS, p);
+    const quick = searchVerdict(r, INVARIANTS, p);
+    expect(quick.verdict).toBe(full.verdict);
+    expect(quick.runsExecuted).toBe(full.runsExecuted);
+    expect(quick.invariant).toBe(full.violation?.invariant ?? null);
   });
 });

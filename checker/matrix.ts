@@ -15,6 +15,12 @@
  *   1-minimisation and the reported counterexample are those of a search of X alone. Without narrowing,
  *   shrinking would keep any input that violates any invariant of S, which can end on a different (shorter)
  *   counterexample, or on an invariant that no generated run violates (more power than the cell has).
+ * Checked for all 21 configurations x 19 invariants at seed 1, 300 runs: the narrowed loop gives the same 399
+ * verdicts and the same 75 counterexamples byte for byte as one search per invariant. A loop without
+ * narrowing gave the same verdicts there, but 43 of the 75 traces differed: 31 only in `alsoViolated` (the
+ * last execution checks every remaining invariant), 12 in the shrunk steps themselves (shrinking accepted
+ * candidates that violate another invariant and took another path, e.g. in reboot-hvm QEMU killed before
+ * instead of after the guest's enable).
  */
 import type { Config } from '../model/config.ts';
 import { DEFAULT_CONFIG, resolveConfig, type Resolved } from '../model/config.ts';
@@ -111,6 +117,29 @@ export function narrowedSearch(r: Resolved, invs: readonly Invariant[], p: Searc
       only = first;
     },
   });
+}
+
+/**
+ * Only the verdict of a search of `invs`, and the invariant its first failing run violated first: the same
+ * runs and the same verdict as search(), without the shrinking (from the first failure on, every check
+ * reports a violation, so fast-check's shrinking and the 1-minimisation end at once). For tests that
+ * assert a verdict and read nothing of the counterexample.
+ */
+export function searchVerdict(r: Resolved, invs: readonly Invariant[], p: SearchParams): { verdict: 'holds' | 'violated'; invariant: string | null; runsExecuted: number } {
+  let first: string | null = null;
+  let done = false;
+  const stop = { text: 'search stopped at its first failing run', facts: {} };
+  const wrapped: Invariant[] = invs.map((inv) => ({
+    ...inv,
+    check: (w: World) => {
+      if (done) return stop;
+      const ev = inv.check(w);
+      if (ev && first === null) first = inv.name;
+      return ev;
+    },
+  }));
+  const res = search(r, { seed: p.seed, runs: p.runs, maxSteps: p.maxSteps, invariants: wrapped, onFirstFailure: () => (done = true) });
+  return { verdict: res.verdict, invariant: first, runsExecuted: res.runsExecuted };
 }
 
 export interface ViolatedSet {
