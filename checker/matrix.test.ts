@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig, type Config } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import { search } from './search.ts';
-import { matrixRow, matrixRowJson, narrowedSearch, searchVerdict, violatedSet } from './matrix.ts';
+import { matrixEntries, matrixJson, matrixRow, matrixRowJson, narrowedSearch, runMatrixParallel, searchVerdict, violatedSet } from './matrix.ts';
 
 const config: Config = { ...DEFAULT_CONFIG, scenario: 'nvme-msi-hvm', guest: 'reuse-pirq-live', qemu: 'keep-pirqs', xen: '4.12' };
 const p = { seed: 1, runs: 60, maxSteps: 40 };
@@ -53,5 +53,18 @@ describe('searchVerdict: the verdict of search() without the shrinking', () => {
     expect(quick.verdict).toBe(full.verdict);
     expect(quick.runsExecuted).toBe(full.runsExecuted);
     expect(quick.invariant).toBe(full.violation?.invariant ?? null);
+  });
+});
+
+describe('the parallel matrix', () => {
+  it('gives the same rows as the sequential one, in the same order (two rows, 20 runs per search)', async () => {
+    const p = { seed: 1, runs: 20, maxSteps: 40 };
+    const entries = matrixEntries();
+    // The last proposal row (violated), then a row that holds.
+    const only = [entries.length - 1, 0];
+    const seq = only.map((i) => matrixRow(entries[i]!, p));
+    const par = await runMatrixParallel({ ...p, workers: 2, only });
+    expect(par.map((r) => r.label)).toEqual(only.map((i) => entries[i]!.label));
+    expect(JSON.stringify(matrixJson(par))).toBe(JSON.stringify(matrixJson(seq)));
   });
 });

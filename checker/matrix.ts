@@ -22,6 +22,7 @@
  * candidates that violate another invariant and took another path, e.g. in reboot-hvm QEMU killed before
  * instead of after the guest's enable).
  */
+import { Worker } from 'node:worker_threads';
 import type { Config } from '../model/config.ts';
 import { DEFAULT_CONFIG, resolveConfig, type Resolved } from '../model/config.ts';
 import { INVARIANTS, type Invariant } from '../model/invariants.ts';
@@ -195,6 +196,68 @@ export function runMatrix(opts: { seed: number; runs: number; maxSteps?: number 
     onRow?.(row, i, entries.length);
     return row;
   });
+}
+
+/** A row as it crosses a thread boundary (structured clone keeps Maps, but not their type guarantees). */
+export interface WireRow {
+  readonly config: Config;
+  readonly label: string;
+  readonly verdict: 'holds' | 'violated';
+  readonly violated: readonly (readonly [string, SearchResult])[];
+  readonly holds: readonly string[];
+  readonly result: SearchResult;
+}
+
+export function toWire(r: MatrixRow): WireRow {
+  return { ...r, violated: [...r.violated] };
+}
+
+export function fromWire(w: WireRow): MatrixRow {
+  return { ...w, violated: new Map(w.violated) };
+}
+
+/**
+ * runMatrix on `workers` threads, each taking the next row when it is done with one; the rows (and so
+ * the output) are the same as runMatrix's, in the same order, for any number of workers.
+ */
+export async function runMatrixParallel(
+  opts: { seed: number; runs: number; maxSteps?: number; workers: number; /** Indices into matrixEntries() (default: all). */ only?: readonly number[] },
+  onRow?: (row: MatrixRow, done: number, n: number) => void,
+): Promise<MatrixRow[]> {
+  const n = Math.max(1, Math.floor(opts.workers));
+  if (n === 1 && !opts.only) return runMatrix(opts, onRow);
+  const params: SearchParams = { seed: opts.seed, runs: opts.runs, maxSteps: opts.maxSteps ?? DEFAULT_MAX_STEPS };
+  const indices = opts.only ?? matrixEntries().map((_e, i) => i);
+  const total = indices.length;
+  const rows: (MatrixRow | undefined)[] = new Array(total);
+  let next = 0;
+  let done = 0;
+  const workers = Array.from({ length: Math.min(n, total) }, () => new Worker(new URL('./matrix-worker-boot.mjs', import.meta.url), { workerData: params }));
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const give = () => {
+              if (next >= total) return resolve();
+              w.postMessage({ slot: next, i: indices[next] });
+              next++;
+            };
+            w.on('message', (m: { slot: number; row: WireRow }) => {
+              const row = fromWire(m.row);
+              rows[m.slot] = row;
+              onRow?.(row, ++done, total);
+              give();
+            });
+            w.on('error', reject);
+            give();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return rows as MatrixRow[];
 }
 
 export interface MatrixRowJson extends CheckJson {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { runMatrix, matrixJson, matrixEntries, matrixRow, type MatrixRow } from '../../checker/matrix.ts';
+import { runMatrixParallel, matrixJson, matrixEntries, matrixRow, type MatrixRow } from '../../checker/matrix.ts';
+import { availableParallelism } from 'node:os';
 import { findScenario } from '../../model/scenarios.ts';
 import type { Config } from '../../model/config.ts';
 import { INVARIANTS } from '../../model/invariants.ts';
@@ -13,12 +14,13 @@ export function register(program: Command): void {
     .description('every historical configuration against every invariant; exit 0 when it ran to completion')
     .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseNat('--seed'))
     .option('--runs <n>', `random runs per configuration (default: ${DEFAULT_RUNS})`, parseNat('--runs', 1))
-    .option('--json', 'print { rows: [...] } as JSON');
-  addVariantFileOption(cmd).action(async (o: { seed?: number; runs?: number; json?: boolean }) => {
+    .option('--json', 'print { rows: [...] } as JSON')
+    .option('--workers <n>', 'worker threads computing rows (default: the number of CPUs); the output is the same for any number', parseNat('--workers', 1));
+  addVariantFileOption(cmd).action(async (o: { seed?: number; runs?: number; json?: boolean; workers?: number }) => {
       const loaded = await applyVariantFileOption(o as Record<string, unknown>);
       const seed = o.seed ?? DEFAULT_SEED;
       const runs = o.runs ?? DEFAULT_RUNS;
-      const rows: MatrixRow[] = runMatrix({ seed, runs });
+      const rows: MatrixRow[] = await runMatrixParallel({ seed, runs, workers: o.workers ?? availableParallelism() });
       // A variant file adds a row for every matrix configuration of its base, with the fix swapped in.
       for (const v of loaded) {
         for (const e of matrixEntries()) {
