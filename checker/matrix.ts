@@ -148,8 +148,10 @@ export interface ViolatedSet {
   readonly violated: ReadonlyMap<string, SearchResult>;
   /** The invariants of `invs` that hold over the same runs. */
   readonly holds: readonly string[];
-  /** Searches made (violations + 1). */
+  /** Searches made (violations + 1, or violations when none holds). */
   readonly searches: number;
+  /** The last search: over exactly `holds` when it held. */
+  readonly last: SearchResult | null;
 }
 
 /** The exclusion loop over `invs`: every violated invariant with its own counterexample, and the rest. */
@@ -158,15 +160,17 @@ export function violatedSet(config: Config, invs: readonly Invariant[], p: Searc
   const violated = new Map<string, SearchResult>();
   let left = [...invs];
   let searches = 0;
+  let last: SearchResult | null = null;
   while (left.length > 0) {
     const res = narrowedSearch(r, left, p);
+    last = res;
     searches++;
     if (res.verdict === 'holds' || !res.violation) break;
     const x = res.violation.invariant;
     violated.set(x, res);
     left = left.filter((i) => i.name !== x);
   }
-  return { violated, holds: left.map((i) => i.name), searches };
+  return { violated, holds: left.map((i) => i.name), searches, last };
 }
 
 export interface MatrixRow {
@@ -177,13 +181,14 @@ export interface MatrixRow {
   /** Invariant name -> its search (the counterexample of that invariant alone), in INVARIANTS order. */
   readonly violated: ReadonlyMap<string, SearchResult>;
   readonly holds: readonly string[];
-  /** The first search of the row (all invariants, narrowed on its first failure). */
+  /** The first search of the row (all invariants, narrowed on its first failure; with no invariant, a search that holds). */
   readonly result: SearchResult;
 }
 
 export function matrixRow(e: MatrixEntry, p: SearchParams, invs: readonly Invariant[] = INVARIANTS): MatrixRow {
   const s = violatedSet(e.config, invs, p);
-  const first = s.violated.values().next().value ?? narrowedSearch(resolveConfig(e.config), invs, p);
+  // A row that holds: its only search was over every invariant.
+  const first = s.violated.values().next().value ?? s.last ?? narrowedSearch(resolveConfig(e.config), invs, p);
   const ordered = new Map(invs.filter((i) => s.violated.has(i.name)).map((i) => [i.name, s.violated.get(i.name)!] as const));
   return { config: e.config, label: e.label, verdict: ordered.size ? 'violated' : 'holds', violated: ordered, holds: s.holds, result: first };
 }
