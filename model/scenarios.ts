@@ -106,7 +106,7 @@ export const SCENARIOS: readonly Scenario[] = [
     hostileConfigWrites: false,
     components: ['xen', 'dom0', 'toolstack'],
     lifecycle: { hvm: false, nvec: 3, nr_pirqs: 56, vslot: '00:00.0', entries: 3, bdf: '0000:01:10.0', maxBoots: 3 },
-    invariants: ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'dom0-flag-matches-holdings', 'no-stale-pirq-after-destroy', 'maskall-clear-after-assign', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting'],
+    invariants: ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'dom0-flag-matches-holdings', 'no-stale-pirq-after-destroy', 'maskall-clear-after-assign', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stuck-pirq'],
   },
   {
     id: 'reboot-hvm',
@@ -121,7 +121,7 @@ export const SCENARIOS: readonly Scenario[] = [
     hostileConfigWrites: false,
     components: ['guest', 'qemu', 'xen', 'dom0', 'toolstack'],
     lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
-    invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy'],
+    invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq'],
   },
 ];
 
@@ -182,13 +182,25 @@ function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
   const ts = w.toolstack;
   const live = Object.keys(ts.domains).length > 0;
   if (d0 && !d0.bound) out.push({ kind: 'dom0.pcistub_probe', dev });
+  // The administrator may unbind the device from pciback while it is unassigned, or while the domain
+  // that had it has shut down or crashed but is not destroyed yet (trying seed 003's unbind/rebind
+  // workaround early; pcistub_remove warns "while still in-use" and goes on).
+  const allDown = Object.values(ts.domains).every((td) => td.state === 'shutdown');
+  if (d0?.bound && allDown) out.push({ kind: 'dom0.pcistub_remove', dev });
   if (d0?.bound && !live && w.xen.pdevs[dev]?.domain === 0) {
-    out.push({ kind: 'dom0.pcistub_remove', dev });
     if (ts.next_domid <= ts.max_domid) out.push({ kind: 'toolstack.libxl__device_pci_add', dev });
   }
   for (const [domidS, td] of Object.entries(ts.domains)) {
     const domid = Number(domidS);
     out.push({ kind: 'toolstack.libxl__destroy_domid', domid, dev });
+    // xl pci-detach of the device from a running guest (hot-unplug), QEMU alive or not.
+    // With the device model alive the guest's eject runs the driver's remove, which waits for a probe in
+    // progress (device_lock): not offered while the guest is inside pci_enable_msix (ENABLE|MASKALL
+    // written, MASKALL not yet cleared), which the model splits into two steps.
+    const inEnable = (['probe-enabled', 'io-enabled'] as const).includes(w.guests[domid]?.devices[dev]?.driver.stage as 'probe-enabled');
+    if (td.state === 'running' && td.attached && !(td.hvm && w.qemu[domid]?.alive && inEnable)) {
+      out.push({ kind: 'toolstack.libxl__device_pci_remove', domid, dev });
+    }
     if (td.state === 'running' && td.hvm) out.push({ kind: 'guest.kernel_power_off', domid });
     if (td.hvm && w.qemu[domid]?.alive) out.push({ kind: 'qemu.sigkill', domid });
   }
@@ -211,7 +223,12 @@ export function enabledActions(w: World, sc: Scenario): Action[] {
   lifecycleActions(w, sc, out);
   for (const [domidS, k] of Object.entries(w.guests)) {
     const domid = Number(domidS);
+    // With its device model dead, an HVM guest's next access to the emulated MSI-X capability or table
+    // waits for an ioreq nobody serves: the vCPU blocks for good ([derived] from hvm_send_ioreq; the ioreq
+    // server stays registered until the domain is destroyed). Only hypercall-only steps remain possible.
+    const hung = !w.qemu[domid]?.alive;
     for (const [devS, d] of Object.entries(k.devices)) {
+      const start = out.length;
       const dev = Number(devS);
       const drv = d.driver;
       const msix = d.mode === 'msix';
@@ -249,6 +266,10 @@ export function enabledActions(w: World, sc: Scenario): Action[] {
       }
       if (sc.hostileConfigWrites && msix && w.qemu[domid]?.devices[dev]?.msix.enabled) {
         out.push({ kind: 'guest.pci_write_config_word', domid, dev, reg: 'MSIX_FLAGS', value: 0 });
+      }
+      if (hung) {
+        const kept = out.splice(start).filter((a) => a.kind === 'guest.request_irq' || a.kind === 'guest.free_irq');
+        out.push(...kept);
       }
     }
   }
