@@ -182,21 +182,22 @@ function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
   const ts = w.toolstack;
   const live = Object.keys(ts.domains).length > 0;
   if (d0 && !d0.bound) out.push({ kind: 'dom0.pcistub_probe', dev });
-  // The administrator may unbind the device from pciback while it is unassigned, or while the domain
-  // that had it has shut down or crashed but is not destroyed yet (trying seed 003's unbind/rebind
-  // workaround early; pcistub_remove warns "while still in-use" and goes on).
+  // The administrator unbinds the device from pciback (to rebind it: seed 003's workaround) once a guest
+  // has used it: while it is unassigned, or while the domain that had it has shut down or crashed but is
+  // not destroyed yet (pcistub_remove warns "while still in-use" and goes on). Before any guest ran, an
+  // unbind/rebind changes nothing the invariants speak about, and offering it only makes random runs loop.
   const allDown = Object.values(ts.domains).every((td) => td.state === 'shutdown');
-  if (d0?.bound && allDown) out.push({ kind: 'dom0.pcistub_remove', dev });
+  if (d0?.bound && allDown && ts.next_domid > 1) out.push({ kind: 'dom0.pcistub_remove', dev });
   if (d0?.bound && !live && w.xen.pdevs[dev]?.domain === 0) {
     if (ts.next_domid <= ts.max_domid) out.push({ kind: 'toolstack.libxl__device_pci_add', dev });
   }
   for (const [domidS, td] of Object.entries(ts.domains)) {
     const domid = Number(domidS);
     out.push({ kind: 'toolstack.libxl__destroy_domid', domid, dev });
-    // xl pci-detach of the device from a running guest (hot-unplug), QEMU alive or not.
-    // With the device model alive the guest's eject runs the driver's remove, which waits for a probe in
-    // progress (device_lock): not offered while the guest is inside pci_enable_msix (ENABLE|MASKALL
-    // written, MASKALL not yet cleared), which the model splits into two steps.
+    // xl pci-detach of the device from a running guest (hot-unplug), QEMU alive or not. With the device
+    // model alive the guest's eject runs the driver's remove, which waits for a probe in progress
+    // (device_lock): not offered while the guest is inside pci_enable_msix (ENABLE|MASKALL written, MASKALL
+    // not yet cleared), which the model splits into two steps.
     const inEnable = (['probe-enabled', 'io-enabled'] as const).includes(w.guests[domid]?.devices[dev]?.driver.stage as 'probe-enabled');
     if (td.state === 'running' && td.attached && !(td.hvm && w.qemu[domid]?.alive && inEnable)) {
       out.push({ kind: 'toolstack.libxl__device_pci_remove', domid, dev });
