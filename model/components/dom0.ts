@@ -241,7 +241,7 @@ export function pci_reset_function(s: Sys, dev: number): number {
 function pciback_physdev_msix(s: Sys, dev: number, off: boolean): void {
   if (!s.flags.pcibackMsixHypercalls) return;
   const r = xen.PHYSDEVOP_prepare_msix(s, dev, off);
-  if (r) s.log.log(`pciback 0000:${bdfOf(s, dev)}: MSI-X ${off ? 'release' : 'preparation'} failed (${r})`);
+  if (r) s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X ${off ? 'release' : 'preparation'} failed (${r})`);
   const d = d0(s, dev);
   if (d) d.prepared = !off && r === 0;
 }
