@@ -156,13 +156,15 @@ const qemuXenAgree: Invariant = {
   },
 };
 
-/** Live guest irqs whose vector the guest enabled and whose irq a driver requested. */
+/** Live guest irqs whose vector the guest enabled and whose irq a driver requested, on a device the domain owns. */
 function activeGuestIrqs(w: World) {
   const out: { domid: number; irq: number; pirq: number; dev: number; entry: number; msix: boolean; evtchn: number }[] = [];
   for (const g of Object.values(w.guests)) {
     for (const i of Object.values(g.irqs)) {
       const d = g.devices[i.dev];
       if (!d || !i.requested) continue;
+      // A device removed from the domain behind the guest's back (forced hot-unplug) delivers nothing by design.
+      if (w.xen.pdevs[i.dev]?.domain !== g.domid) continue;
       if (i.msix ? !d.msix_enabled : !d.msi_enabled) continue;
       out.push({ domid: g.domid, irq: i.irq, pirq: i.pirq, dev: i.dev, entry: i.entry, msix: i.msix, evtchn: i.evtchn });
     }

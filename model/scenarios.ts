@@ -45,6 +45,11 @@ export interface Scenario {
   readonly lifecycle?: LifecycleSpec & { readonly bdf: string; readonly maxBoots: number };
   /** The invariants that speak about this scenario (all of them when absent). */
   readonly invariants?: readonly string[];
+  /**
+   * The administrator may also unbind the device from pciback while the domain that had it has shut down
+   * or crashed but is not destroyed yet (pcistub_remove's "while still in-use" path).
+   */
+  readonly adminUnbindInUse?: boolean;
 }
 
 const NVME_A: ScenarioDevice = { bdf: '0000:01:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' };
@@ -123,6 +128,22 @@ export const SCENARIOS: readonly Scenario[] = [
     lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
     invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq'],
   },
+  {
+    id: 'admin-unbind-hvm',
+    title: 'reboot-hvm, plus the administrator unbinding the device from pciback before the toolstack destroyed the guest that had it',
+    doc: 'The reboot-hvm workload; in addition, once the guest has shut down or crashed and before libxl destroys it, the administrator may try seed 003\'s workaround (unbind from pciback, bind again): pcistub_remove warns "while still in-use by domain", puts the device (FLR, reset) and asks Xen to release the prepare_msix pseudo-entry while the dead guest\'s pirqs are still mapped.',
+    seeds: ['003', '004'],
+    domid: 1,
+    devices: [{ bdf: '0000:03:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' }],
+    nr_pirqs: 56,
+    nr_irqs_gsi: 48,
+    nvecChoices: [2],
+    hostileConfigWrites: false,
+    components: ['guest', 'qemu', 'xen', 'dom0', 'toolstack'],
+    lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
+    invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq'],
+    adminUnbindInUse: true,
+  },
 ];
 
 export function findScenario(id: string): Scenario | undefined {
@@ -183,10 +204,11 @@ function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
   const live = Object.keys(ts.domains).length > 0;
   if (d0 && !d0.bound) out.push({ kind: 'dom0.pcistub_probe', dev });
   // The administrator unbinds the device from pciback (to rebind it: seed 003's workaround) once a guest
-  // has used it: while it is unassigned, or while the domain that had it has shut down or crashed but is
-  // not destroyed yet (pcistub_remove warns "while still in-use" and goes on). Before any guest ran, an
-  // unbind/rebind changes nothing the invariants speak about, and offering it only makes random runs loop.
-  const allDown = Object.values(ts.domains).every((td) => td.state === 'shutdown');
+  // has used it, while it is unassigned; in admin-unbind-hvm also while the domain that had it has shut
+  // down or crashed but is not destroyed yet (pcistub_remove warns "while still in-use" and goes on).
+  // Before any guest ran, an unbind/rebind changes nothing the invariants speak about, and offering it only
+  // makes random runs loop.
+  const allDown = sc.adminUnbindInUse ? Object.values(ts.domains).every((td) => td.state === 'shutdown') : !live;
   if (d0?.bound && allDown && ts.next_domid > 1) out.push({ kind: 'dom0.pcistub_remove', dev });
   if (d0?.bound && !live && w.xen.pdevs[dev]?.domain === 0) {
     if (ts.next_domid <= ts.max_domid) out.push({ kind: 'toolstack.libxl__device_pci_add', dev });

@@ -72,7 +72,7 @@ describe('witnesses: each new invariant can fail', () => {
     ['no-mask-without-decoding', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['clean-handover', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['host-maskall-not-guest-clearable', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18-prune' }],
-    ['used-entries-accounting', { scenario: 'reboot-hvm', dom0: 'pvops' }],
+    ['used-entries-accounting', { scenario: 'admin-unbind-hvm', dom0: 'pvops' }],
     ['no-stuck-pirq', { scenario: 'reboot-hvm', dom0: 'pvops', xen: '4.12' }],
   ];
   for (const [name, c] of cases) {
@@ -143,5 +143,44 @@ describe('seed 004: hot-unplug with a live guest and QEMU killed (no-stuck-pirq)
   it('a guest whose device model is dead is offered no step that traps into it', () => {
     const ex = exec({ xen: '4.12' }, [hotUnplug[0]!, hotUnplug[1]!, { kind: 'qemu.sigkill', domid: 1 }, { kind: 'guest.pci_enable_msix', domid: 1, dev: 0, nvec: 1 }]);
     expect(ex.refused?.n).toBe(4);
+  });
+});
+
+/**
+ * Bug 3/4 as the guest sees it (I8): the rebooted guest enables and requests its vector, and the interrupt
+ * never arrives because Xen keeps MASKALL forced. The 10-step sequence is pinned: random runs rarely
+ * drive two guest programs that far.
+ */
+describe('seeds 003/004: the rebooted guest\'s vector never delivers (enabled-vector-delivers)', () => {
+  const reboot: Action[] = [
+    { kind: 'dom0.pcistub_probe', dev: 0 },
+    { kind: 'toolstack.libxl__device_pci_add', dev: 0 },
+    { kind: 'guest.pci_enable_msix', domid: 1, dev: 0, nvec: 1 },
+    { kind: 'guest.pci_msix_clear_and_set_ctrl', domid: 1, dev: 0 },
+    { kind: 'toolstack.libxl__destroy_domid', domid: 1, dev: 0 },
+    { kind: 'toolstack.libxl__device_pci_add', dev: 0 },
+    { kind: 'guest.pci_enable_msix', domid: 2, dev: 0, nvec: 1 },
+    { kind: 'guest.pci_msix_clear_and_set_ctrl', domid: 2, dev: 0 },
+    { kind: 'guest.request_irq', domid: 2, dev: 0, entry: 0 },
+  ];
+  const exec = (c: Partial<Config>) => execute(resolveConfig(cfg({ scenario: 'reboot-hvm', ...c })), reboot, [inv('enabled-vector-delivers')]);
+  it('pvops + 4.12 + libxl: MASKALL is forced on in hardware', () => {
+    const ex = exec({ dom0: 'pvops', xen: '4.12' });
+    expect(ex.failedAt).toBe(9);
+    expect(ex.violations[0]!.evidence.text).toContain('MSI-X MASKALL is set in hardware');
+  });
+  for (const c of [{ dom0: 'pvops-7681f31e', xen: '4.12' }, { dom0: 'pvops', xen: '4.13' }, { dom0: 'pvops', xen: 'chao-v6' }, { dom0: 'pvops', xen: '4.12', toolstack: 'unbind-before-reset' }]) {
+    it(`${JSON.stringify(c)}: the vector delivers`, () => {
+      const ex = exec(c);
+      expect(ex.refused).toBeNull();
+      expect(ex.failedAt, ex.violations[0]?.evidence.text).toBeNull();
+    });
+  }
+  it('pvops-msix-reset: the export\'s prepare_msix fails with -ENXIO (PCI_COMMAND=0), so the reboot gets no device', () => {
+    const ex = exec({ dom0: 'pvops-msix-reset', xen: '4.12' });
+    expect(ex.refused?.n).toBe(7);
+    const add = ex.steps[5]!;
+    expect(add.calls.find((c) => c.fn === 'PHYSDEVOP_prepare_msix')?.result).toBe('-ENXIO');
+    expect(add.result).toBe('-ENXIO');
   });
 });

@@ -34,7 +34,7 @@ const witnesses: Record<string, Config> = {
   'host-maskall-not-guest-clearable': lifecycle('igbvf-pv', 'xen-2.6.18-prune'),
   // The administrator unbinds the device from pciback while a guest uses it: release_msix gets -EBUSY and
   // the pseudo-entry stays counted with nobody holding it.
-  'used-entries-accounting': lifecycle('reboot-hvm', 'pvops'),
+  'used-entries-accounting': lifecycle('admin-unbind-hvm', 'pvops'),
   // Guest user space clears MSI-X ENABLE between the guest's get_free_pirq and QEMU's map: QEMU drops the
   // entry's update and the PIRQ_ALLOCATED pirq is never mapped nor freed.
   'no-stuck-pirq': { scenario: 'hostile-hvm', guest: 'fresh-pirq', qemu: 'unmap-on-disable', xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack },
