@@ -564,7 +564,7 @@ const noStuckPirq: Invariant = {
           : `unmapped but with emuirq ${info.emuirq === IRQ_UNBOUND ? 'IRQ_UNBOUND' : info.emuirq} (an HVM event channel bound while it was mapped)`;
         const forced = d.forced[p];
         return {
-          text: `dom${d.domid} pirq ${p} is ${what}${forced ? ` (chao-v6 force_unmapped=${+forced.unmapped} force_unbound=${+forced.unbound})` : ''}, and nothing but destroying dom${d.domid} will free it: no live QEMU or dom0 records it${d.hvm ? ', and an HVM evtchn close does not clear emuirq of an unmapped pirq' : ''}.`,
+          text: `dom${d.domid} pirq ${p} is ${what}${forced ? ` (chao-v6 force_unmapped=${+forced.unmapped} force_unbound=${+forced.unbound})` : ''}, and nothing but destroying dom${d.domid} will free it: no live QEMU or dom0 records it${d.hvm && info.irq === 0 ? ', and an HVM evtchn close does not clear emuirq of an unmapped pirq' : ''}.`,
           facts: { domid: d.domid, pirq: p, irq: info.irq, emuirq: info.emuirq, evtchn: info.evtchn, forced: forced ?? null },
         };
       }
