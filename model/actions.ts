@@ -21,7 +21,8 @@ export type Action =
   | { readonly kind: 'dom0.pcistub_probe'; readonly dev: number }
   | { readonly kind: 'dom0.pcistub_remove'; readonly dev: number }
   | { readonly kind: 'toolstack.libxl__device_pci_add'; readonly dev: number }
-  | { readonly kind: 'toolstack.libxl__destroy_domid'; readonly domid: number; readonly dev: number };
+  | { readonly kind: 'toolstack.libxl__destroy_domid'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'toolstack.libxl__device_pci_remove'; readonly domid: number; readonly dev: number };
 
 export type ActionKind = Action['kind'];
 
@@ -44,6 +45,7 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'dom0.pcistub_remove',
   'toolstack.libxl__device_pci_add',
   'toolstack.libxl__destroy_domid',
+  'toolstack.libxl__device_pci_remove',
 ];
 
 export function componentOf(a: Action): Component {
@@ -78,6 +80,7 @@ export function describe(a: Action, devName: (dev: number) => string = (d) => `d
     case 'guest.igbvf_remove':
     case 'guest.igbvf_shutdown':
     case 'toolstack.libxl__destroy_domid':
+    case 'toolstack.libxl__device_pci_remove':
       return `${a.kind} dom${a.domid} ${devName(a.dev)}`;
     case 'guest.kernel_power_off':
     case 'qemu.sigkill':

@@ -156,13 +156,15 @@ const qemuXenAgree: Invariant = {
   },
 };
 
-/** Live guest irqs whose vector the guest enabled and whose irq a driver requested. */
+/** Live guest irqs whose vector the guest enabled and whose irq a driver requested, on a device the domain owns. */
 function activeGuestIrqs(w: World) {
   const out: { domid: number; irq: number; pirq: number; dev: number; entry: number; msix: boolean; evtchn: number }[] = [];
   for (const g of Object.values(w.guests)) {
     for (const i of Object.values(g.irqs)) {
       const d = g.devices[i.dev];
       if (!d || !i.requested) continue;
+      // A device removed from the domain behind the guest's back (forced hot-unplug) delivers nothing by design.
+      if (w.xen.pdevs[i.dev]?.domain !== g.domid) continue;
       if (i.msix ? !d.msix_enabled : !d.msi_enabled) continue;
       out.push({ domid: g.domid, irq: i.irq, pirq: i.pirq, dev: i.dev, entry: i.entry, msix: i.msix, evtchn: i.evtchn });
     }
@@ -489,17 +491,81 @@ const hostMaskallNotGuestClearable: Invariant = {
 
 const usedEntriesAccounting: Invariant = {
   name: 'used-entries-accounting',
-  doc: 'arch_msix used_entries equals the live MSI-X descriptors of the device plus one while pciback holds the prepare_msix pseudo-entry.',
-  ref: 'A.5',
+  doc: 'arch_msix used_entries equals the live MSI-X descriptors of the device plus one exactly while pciback holds the prepare_msix pseudo-entry (bound, its prepare succeeded, no release asked since).',
+  ref: 'D.16 (I16), A.5',
   check(w) {
     for (const [devS, pdev] of Object.entries(w.xen.pdevs)) {
       const dev = Number(devS);
       const live = Object.values(w.xen.irqs).filter((d) => d.msi_desc?.dev === dev && d.msi_desc.msix).length;
+      const d0 = w.dom0.devices[dev];
+      const pseudo = d0?.bound && d0.prepared ? 1 : 0;
       const used = pdev.msix.used_entries;
-      if (used !== live && used !== live + 1) {
+      if (used !== live + pseudo) {
         return {
-          text: `${devName(w, dev)} has used_entries = ${used} but ${live} live MSI-X descriptor(s).`,
-          facts: { dev, used, live },
+          text: `${devName(w, dev)} has used_entries = ${used} but ${live} live MSI-X descriptor(s) and ${pseudo ? 'the' : 'no'} prepare_msix pseudo-entry held by pciback: ${used > live + pseudo ? 'the next PHYSDEVOP_prepare_msix gets -EBUSY and msix_capability_init never again clears host_maskall' : 'PHYSDEVOP_release_msix can drop a live descriptor\'s count'}.`,
+          facts: { dev, used, live, pseudo },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
+/**
+ * Who can still release pirq p of live domain d, short of destroying d (which frees the whole pirq tree):
+ * the paths of the real code that make a non-free pirq free again.
+ */
+function pirqReleaser(w: World, d: World['xen']['domains'][number], p: number): string | undefined {
+  const info = pirqInfo(d, p);
+  const q = w.qemu[d.domid];
+  if (q?.alive) {
+    // QEMU's PHYSDEVOP_unmap_pirq (at disable or xen_pt_destroy) clears emuirq and unmaps.
+    for (const dv of Object.values(q.devices)) {
+      if (dv.msix.msix_entry.some((e) => e.pirq === p) || dv.msi.pirq === p) return 'QEMU';
+    }
+  }
+  for (const dv of Object.values(w.dom0.devices)) {
+    // dom0's pci_disable_msix (pcifront disable, pciback reset) unmaps what it lists.
+    if (dv.msix_enabled && dv.msi_dev.some((e) => e.pirq === p && e.domid === d.domid)) return 'dom0';
+  }
+  if (info.irq > 0) {
+    const md = w.xen.irqs[info.irq]?.msi_desc;
+    // Mapped for a device the domain still owns: deassign or destruction releases it.
+    if (md && w.xen.pdevs[md.dev]?.domain === d.domid) return 'owner';
+  }
+  if (info.irq === -1 && w.guests[d.domid] && Object.values(w.guests[d.domid]!.irqs).some((i) => i.pirq === p)) {
+    // Reserved by a guest inside pci_enable_msix: QEMU maps it at the ENABLE write that ends the enable; if
+    // the device model is dead that write never completes and the vCPU is blocked for good, so the domain
+    // can only be destroyed, like one that shut down.
+    return 'QEMU map';
+  }
+  if (info.irq < -1 && !d.hvm && info.evtchn !== 0 && w.toolstack.domains[d.domid]?.state !== 'shutdown') {
+    return 'guest evtchn close'; // PV evtchn_close -> pirq_guest_unbind frees a force-unbound pirq
+  }
+  return undefined;
+}
+
+const noStuckPirq: Invariant = {
+  name: 'no-stuck-pirq',
+  doc: 'Every pirq of a running domain that is not free (mapped, PIRQ_ALLOCATED, force-unbound, or an HVM emuirq still set) still has a component that will release it short of destroying the domain: a live QEMU or dom0 that records it, ownership of the device it is mapped to, a pending QEMU map, or a PV guest event channel whose close frees it.',
+  ref: 'D.18 (I18)',
+  check(w) {
+    for (const d of Object.values(w.xen.domains)) {
+      // A domain that shut down or crashed is waiting for libxl to destroy it (on_poweroff/on_crash), which
+      // frees its whole pirq tree; only running domains can hold a pirq for good.
+      if (d.dying || w.toolstack.domains[d.domid]?.state === 'shutdown') continue;
+      for (const [pS, info] of Object.entries(d.pirqs)) {
+        const p = Number(pS);
+        if (isFreePirq(d, p)) continue;
+        if (pirqReleaser(w, d, p)) continue;
+        const what = info.irq > 0 ? `mapped (irq ${info.irq}) for ${(() => { const md = w.xen.irqs[info.irq]?.msi_desc; return md ? `${vecName(w, md.dev, md.entry_nr, md.msix)}, which dom${d.domid} no longer owns` : 'no device'; })()}`
+          : info.irq === -1 ? 'PIRQ_ALLOCATED, never mapped'
+          : info.irq < -1 ? `force-unbound (arch.irq ${info.irq})`
+          : `unmapped but with emuirq ${info.emuirq === IRQ_UNBOUND ? 'IRQ_UNBOUND' : info.emuirq} (an HVM event channel bound while it was mapped)`;
+        const forced = d.forced[p];
+        return {
+          text: `dom${d.domid} pirq ${p} is ${what}${forced ? ` (chao-v6 force_unmapped=${+forced.unmapped} force_unbound=${+forced.unbound})` : ''}, and nothing but destroying dom${d.domid} will free it: no live QEMU or dom0 records it${d.hvm && info.irq === 0 ? ', and an HVM evtchn close does not clear emuirq of an unmapped pirq' : ''}.`,
+          facts: { domid: d.domid, pirq: p, irq: info.irq, emuirq: info.emuirq, evtchn: info.evtchn, forced: forced ?? null },
         };
       }
     }
@@ -527,6 +593,7 @@ export const INVARIANTS: readonly Invariant[] = [
   cleanHandover,
   hostMaskallNotGuestClearable,
   usedEntriesAccounting,
+  noStuckPirq,
 ];
 
 export function findInvariant(name: string): Invariant | undefined {

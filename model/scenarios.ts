@@ -45,6 +45,11 @@ export interface Scenario {
   readonly lifecycle?: LifecycleSpec & { readonly bdf: string; readonly maxBoots: number };
   /** The invariants that speak about this scenario (all of them when absent). */
   readonly invariants?: readonly string[];
+  /**
+   * The administrator may also unbind the device from pciback while the domain that had it has shut down
+   * or crashed but is not destroyed yet (pcistub_remove's "while still in-use" path).
+   */
+  readonly adminUnbindInUse?: boolean;
 }
 
 const NVME_A: ScenarioDevice = { bdf: '0000:01:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' };
@@ -106,7 +111,7 @@ export const SCENARIOS: readonly Scenario[] = [
     hostileConfigWrites: false,
     components: ['xen', 'dom0', 'toolstack'],
     lifecycle: { hvm: false, nvec: 3, nr_pirqs: 56, vslot: '00:00.0', entries: 3, bdf: '0000:01:10.0', maxBoots: 3 },
-    invariants: ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'dom0-flag-matches-holdings', 'no-stale-pirq-after-destroy', 'maskall-clear-after-assign', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting'],
+    invariants: ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'dom0-flag-matches-holdings', 'no-stale-pirq-after-destroy', 'maskall-clear-after-assign', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stuck-pirq'],
   },
   {
     id: 'reboot-hvm',
@@ -121,7 +126,23 @@ export const SCENARIOS: readonly Scenario[] = [
     hostileConfigWrites: false,
     components: ['guest', 'qemu', 'xen', 'dom0', 'toolstack'],
     lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
-    invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy'],
+    invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq'],
+  },
+  {
+    id: 'admin-unbind-hvm',
+    title: 'reboot-hvm, plus the administrator unbinding the device from pciback before the toolstack destroyed the guest that had it',
+    doc: 'The reboot-hvm workload; in addition, once the guest has shut down or crashed and before libxl destroys it, the administrator may try seed 003\'s workaround (unbind from pciback, bind again): pcistub_remove warns "while still in-use by domain", puts the device (FLR, reset) and asks Xen to release the prepare_msix pseudo-entry while the dead guest\'s pirqs are still mapped.',
+    seeds: ['003', '004'],
+    domid: 1,
+    devices: [{ bdf: '0000:03:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' }],
+    nr_pirqs: 56,
+    nr_irqs_gsi: 48,
+    nvecChoices: [2],
+    hostileConfigWrites: false,
+    components: ['guest', 'qemu', 'xen', 'dom0', 'toolstack'],
+    lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
+    invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq'],
+    adminUnbindInUse: true,
   },
 ];
 
@@ -182,13 +203,27 @@ function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
   const ts = w.toolstack;
   const live = Object.keys(ts.domains).length > 0;
   if (d0 && !d0.bound) out.push({ kind: 'dom0.pcistub_probe', dev });
+  // The administrator unbinds the device from pciback (to rebind it: seed 003's workaround) once a guest
+  // has used it, while it is unassigned; in admin-unbind-hvm also while the domain that had it has shut
+  // down or crashed but is not destroyed yet (pcistub_remove warns "while still in-use" and goes on).
+  // Before any guest ran, an unbind/rebind changes nothing the invariants speak about, and offering it only
+  // makes random runs loop.
+  const allDown = sc.adminUnbindInUse ? Object.values(ts.domains).every((td) => td.state === 'shutdown') : !live;
+  if (d0?.bound && allDown && ts.next_domid > 1) out.push({ kind: 'dom0.pcistub_remove', dev });
   if (d0?.bound && !live && w.xen.pdevs[dev]?.domain === 0) {
-    out.push({ kind: 'dom0.pcistub_remove', dev });
     if (ts.next_domid <= ts.max_domid) out.push({ kind: 'toolstack.libxl__device_pci_add', dev });
   }
   for (const [domidS, td] of Object.entries(ts.domains)) {
     const domid = Number(domidS);
     out.push({ kind: 'toolstack.libxl__destroy_domid', domid, dev });
+    // xl pci-detach of the device from a running guest (hot-unplug), QEMU alive or not. With the device
+    // model alive the guest's eject runs the driver's remove, which waits for a probe in progress
+    // (device_lock): not offered while the guest is inside pci_enable_msix (ENABLE|MASKALL written, MASKALL
+    // not yet cleared), which the model splits into two steps.
+    const inEnable = (['probe-enabled', 'io-enabled'] as const).includes(w.guests[domid]?.devices[dev]?.driver.stage as 'probe-enabled');
+    if (td.state === 'running' && td.attached && !(td.hvm && w.qemu[domid]?.alive && inEnable)) {
+      out.push({ kind: 'toolstack.libxl__device_pci_remove', domid, dev });
+    }
     if (td.state === 'running' && td.hvm) out.push({ kind: 'guest.kernel_power_off', domid });
     if (td.hvm && w.qemu[domid]?.alive) out.push({ kind: 'qemu.sigkill', domid });
   }
@@ -211,7 +246,12 @@ export function enabledActions(w: World, sc: Scenario): Action[] {
   lifecycleActions(w, sc, out);
   for (const [domidS, k] of Object.entries(w.guests)) {
     const domid = Number(domidS);
+    // With its device model dead, an HVM guest's next access to the emulated MSI-X capability or table
+    // waits for an ioreq nobody serves: the vCPU blocks for good ([derived] from hvm_send_ioreq; the ioreq
+    // server stays registered until the domain is destroyed). Only hypercall-only steps remain possible.
+    const hung = !w.qemu[domid]?.alive;
     for (const [devS, d] of Object.entries(k.devices)) {
+      const start = out.length;
       const dev = Number(devS);
       const drv = d.driver;
       const msix = d.mode === 'msix';
@@ -249,6 +289,10 @@ export function enabledActions(w: World, sc: Scenario): Action[] {
       }
       if (sc.hostileConfigWrites && msix && w.qemu[domid]?.devices[dev]?.msix.enabled) {
         out.push({ kind: 'guest.pci_write_config_word', domid, dev, reg: 'MSIX_FLAGS', value: 0 });
+      }
+      if (hung) {
+        const kept = out.splice(start).filter((a) => a.kind === 'guest.request_irq' || a.kind === 'guest.free_irq');
+        out.push(...kept);
       }
     }
   }

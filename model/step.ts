@@ -87,6 +87,9 @@ export function apply(w: World, a: Action, r: Resolved): StepResult {
     .with({ kind: 'toolstack.libxl__destroy_domid' }, (x) =>
       log.call('toolstack', 'libxl__destroy_domid', `dom${x.domid}`, () => life.libxl__destroy_domid(s, x.domid, x.dev), show),
     )
+    .with({ kind: 'toolstack.libxl__device_pci_remove' }, (x) =>
+      log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => life.libxl__device_pci_remove(s, x.domid, x.dev), show),
+    )
     .exhaustive();
   return { world: draft, calls: log.calls };
 }

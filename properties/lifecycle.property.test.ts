@@ -72,12 +72,115 @@ describe('witnesses: each new invariant can fail', () => {
     ['no-mask-without-decoding', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['clean-handover', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['host-maskall-not-guest-clearable', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18-prune' }],
+    ['used-entries-accounting', { scenario: 'admin-unbind-hvm', dom0: 'pvops' }],
+    ['no-stuck-pirq', { scenario: 'reboot-hvm', dom0: 'pvops', xen: '4.12' }],
   ];
   for (const [name, c] of cases) {
     it(`${name} violated on ${JSON.stringify(c)} (seed ${SEED})`, () => {
-      const r = run(c, [name]);
+      const r = run(c, [name], 600);
       expect(r.verdict).toBe('violated');
       expect(r.violation?.invariant).toBe(name);
     });
   }
+});
+
+/**
+ * Seed 004's question: are pirqs stuck if QEMU or pciback never unbind/unmap after chao-v6's forced unmap?
+ * Hot-unplug (xl pci-detach) from a running HVM guest whose device model was killed after the guest bound
+ * its vector: nobody but Xen and the toolstack can release the pirq.
+ */
+describe('seed 004: hot-unplug with a live guest and QEMU killed (no-stuck-pirq)', () => {
+  const hotUnplug: Action[] = [
+    { kind: 'dom0.pcistub_probe', dev: 0 },
+    { kind: 'toolstack.libxl__device_pci_add', dev: 0 },
+    { kind: 'guest.pci_enable_msix', domid: 1, dev: 0, nvec: 1 },
+    { kind: 'guest.pci_msix_clear_and_set_ctrl', domid: 1, dev: 0 },
+    { kind: 'guest.request_irq', domid: 1, dev: 0, entry: 0 },
+    { kind: 'qemu.sigkill', domid: 1 },
+    { kind: 'toolstack.libxl__device_pci_remove', domid: 1, dev: 0 },
+  ];
+  const exec = (c: Partial<Config>, acts: Action[]) => execute(resolveConfig(cfg({ scenario: 'reboot-hvm', dom0: 'pvops', ...c })), acts, [inv('no-stuck-pirq')]);
+  it('4.12: the pirq stays mapped and dpci-bound for a device the guest no longer owns', () => {
+    const ex = exec({ xen: '4.12' }, hotUnplug);
+    expect(ex.refused).toBeNull();
+    expect(ex.failedAt).toBe(7);
+    expect(ex.world.xen.domains[1]?.pirqs[55]).toMatchObject({ irq: 48, emuirq: -2 });
+  });
+  for (const xen of ['chao-v6', 'chao-v6-esrch']) {
+    it(`${xen}: Xen unmaps on deassign, but emuirq IRQ_PT keeps the pirq from being free while the guest lives`, () => {
+      const ex = exec({ xen }, hotUnplug);
+      expect(ex.failedAt).toBe(7);
+      expect(ex.world.xen.domains[1]?.pirqs[55]).toMatchObject({ irq: 0, emuirq: -2 });
+      expect(ex.world.xen.domains[1]?.forced[55]).toEqual({ unmapped: true, unbound: true });
+      expect(ex.violations[0]!.evidence.text).toContain('force_unmapped=1');
+      // the guest closing its event channel does not help: evtchn_close clears emuirq only while mapped
+      const more = exec({ xen }, [...hotUnplug.slice(0, 6), hotUnplug[6]!]);
+      expect(more.failedAt).toBe(7);
+    });
+    it(`${xen}: once the domain is destroyed nothing is stuck`, () => {
+      const ex = execute(resolveConfig(cfg({ scenario: 'reboot-hvm', dom0: 'pvops', xen })), [...hotUnplug, { kind: 'toolstack.libxl__destroy_domid', domid: 1, dev: 0 }], [inv('no-stuck-pirq'), inv('no-stale-pirq-after-destroy')]);
+      // no-stuck-pirq is checked after each step, so the run stops at step 7; replay without it
+      expect(ex.failedAt).toBe(7);
+      const after = execute(resolveConfig(cfg({ scenario: 'reboot-hvm', dom0: 'pvops', xen })), [...hotUnplug, { kind: 'toolstack.libxl__destroy_domid', domid: 1, dev: 0 }], [inv('no-stale-pirq-after-destroy')]);
+      expect(after.failedAt).toBeNull();
+      expect(after.world.xen.domains[1]).toBeUndefined();
+      expect(inv('no-stuck-pirq').check(after.world)).toBeUndefined();
+    });
+  }
+  it('unbind-before-reset (the toolstack fix): the toolstack unbinds and unmaps, the pirq is free', () => {
+    const ex = exec({ toolstack: 'unbind-before-reset' }, hotUnplug);
+    expect(ex.failedAt).toBeNull();
+    expect(ex.world.xen.domains[1]?.pirqs[55]).toMatchObject({ irq: 0, emuirq: -1 }); // free (is_free_pirq)
+  });
+  it('with QEMU alive the guest ejects, QEMU unmaps, and every version is clean', () => {
+    const clean = hotUnplug.filter((a) => a.kind !== 'qemu.sigkill');
+    for (const xen of ['4.12', 'chao-v6']) {
+      const ex = execute(resolveConfig(cfg({ scenario: 'reboot-hvm', dom0: 'pvops-7681f31e', xen })), clean, [inv('no-stuck-pirq'), inv('clean-handover'), inv('no-mask-without-decoding')]);
+      expect(ex.failedAt, ex.violations[0]?.evidence.text).toBeNull();
+      expect(ex.steps.at(-1)!.calls.map((c) => c.fn)).toEqual(expect.arrayContaining(['acpiphp_disable_and_eject_slot', 'xen_pt_destroy', 'PHYSDEVOP_unmap_pirq', 'pci_reset_function', 'XEN_DOMCTL_deassign_device']));
+    }
+  });
+  it('a guest whose device model is dead is offered no step that traps into it', () => {
+    const ex = exec({ xen: '4.12' }, [hotUnplug[0]!, hotUnplug[1]!, { kind: 'qemu.sigkill', domid: 1 }, { kind: 'guest.pci_enable_msix', domid: 1, dev: 0, nvec: 1 }]);
+    expect(ex.refused?.n).toBe(4);
+  });
+});
+
+/**
+ * Bug 3/4 as the guest sees it (I8): the rebooted guest enables and requests its vector, and the interrupt
+ * never arrives because Xen keeps MASKALL forced. The 10-step sequence is pinned: random runs rarely
+ * drive two guest programs that far.
+ */
+describe('seeds 003/004: the rebooted guest\'s vector never delivers (enabled-vector-delivers)', () => {
+  const reboot: Action[] = [
+    { kind: 'dom0.pcistub_probe', dev: 0 },
+    { kind: 'toolstack.libxl__device_pci_add', dev: 0 },
+    { kind: 'guest.pci_enable_msix', domid: 1, dev: 0, nvec: 1 },
+    { kind: 'guest.pci_msix_clear_and_set_ctrl', domid: 1, dev: 0 },
+    { kind: 'toolstack.libxl__destroy_domid', domid: 1, dev: 0 },
+    { kind: 'toolstack.libxl__device_pci_add', dev: 0 },
+    { kind: 'guest.pci_enable_msix', domid: 2, dev: 0, nvec: 1 },
+    { kind: 'guest.pci_msix_clear_and_set_ctrl', domid: 2, dev: 0 },
+    { kind: 'guest.request_irq', domid: 2, dev: 0, entry: 0 },
+  ];
+  const exec = (c: Partial<Config>) => execute(resolveConfig(cfg({ scenario: 'reboot-hvm', ...c })), reboot, [inv('enabled-vector-delivers')]);
+  it('pvops + 4.12 + libxl: MASKALL is forced on in hardware', () => {
+    const ex = exec({ dom0: 'pvops', xen: '4.12' });
+    expect(ex.failedAt).toBe(9);
+    expect(ex.violations[0]!.evidence.text).toContain('MSI-X MASKALL is set in hardware');
+  });
+  for (const c of [{ dom0: 'pvops-7681f31e', xen: '4.12' }, { dom0: 'pvops', xen: '4.13' }, { dom0: 'pvops', xen: 'chao-v6' }, { dom0: 'pvops', xen: '4.12', toolstack: 'unbind-before-reset' }]) {
+    it(`${JSON.stringify(c)}: the vector delivers`, () => {
+      const ex = exec(c);
+      expect(ex.refused).toBeNull();
+      expect(ex.failedAt, ex.violations[0]?.evidence.text).toBeNull();
+    });
+  }
+  it('pvops-msix-reset: the export\'s prepare_msix fails with -ENXIO (PCI_COMMAND=0), so the reboot gets no device', () => {
+    const ex = exec({ dom0: 'pvops-msix-reset', xen: '4.12' });
+    expect(ex.refused?.n).toBe(7);
+    const add = ex.steps[5]!;
+    expect(add.calls.find((c) => c.fn === 'PHYSDEVOP_prepare_msix')?.result).toBe('-ENXIO');
+    expect(add.result).toBe('-ENXIO');
+  });
 });

@@ -42,6 +42,11 @@ export interface Dom0Device {
   readonly msi_dev: readonly Dom0PirqEntry[];
   /** pci_save_state at seize: PCI_COMMAND_MEMORY as saved. */
   readonly saved_memory: boolean;
+  /**
+   * pciback holds the PHYSDEVOP_prepare_msix pseudo-entry: its prepare succeeded and it has not asked for
+   * the release since (pciback forgets it at release whatever Xen answers).
+   */
+  readonly prepared: boolean;
 }
 
 export interface Dom0State {
@@ -49,7 +54,7 @@ export interface Dom0State {
 }
 
 export function initialDom0Device(): Dom0Device {
-  return { bound: false, owner: null, enabled: false, msix_enabled: false, msi_dev: [], saved_memory: true };
+  return { bound: false, owner: null, enabled: false, msix_enabled: false, msi_dev: [], saved_memory: true, prepared: false };
 }
 
 function d0(s: Sys, dev: number) {
@@ -236,7 +241,9 @@ export function pci_reset_function(s: Sys, dev: number): number {
 function pciback_physdev_msix(s: Sys, dev: number, off: boolean): void {
   if (!s.flags.pcibackMsixHypercalls) return;
   const r = xen.PHYSDEVOP_prepare_msix(s, dev, off);
-  if (r) s.log.log(`pciback 0000:${bdfOf(s, dev)}: MSI-X ${off ? 'release' : 'preparation'} failed (${r})`);
+  if (r) s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X ${off ? 'release' : 'preparation'} failed (${r})`);
+  const d = d0(s, dev);
+  if (d) d.prepared = !off && r === 0;
 }
 
 /**
@@ -266,6 +273,13 @@ export function pcistub_device_release(s: Sys, dev: number): number {
   const d = d0(s, dev);
   if (!d) return -ERRNO.ENODEV;
   if (!d.bound) return -ERRNO.ENODEV;
+  if (d.owner !== null) {
+    // pci_stub.c:pcistub_remove @PB-new: the device is still exported to a guest; warn, then
+    // xen_pcibk_release_pci_dev (-> pcistub_put_pci_dev) before the release proper.
+    s.log.log(`xen_pciback: ****** removing device ${bdfOf(s, dev)} while still in-use by domain ${d.owner}! ******`);
+    s.log.log(`xen_pciback: ****** driver domain may still access this device's i/o resources!`);
+    pcistub_put_pci_dev(s, dev);
+  }
   d.owner = null;
   flrRestore(s, dev, d.saved_memory);
   pciback_physdev_msix(s, dev, true);
@@ -281,7 +295,8 @@ export function pcistub_device_release(s: Sys, dev: number): number {
 export function pcistub_put_pci_dev(s: Sys, dev: number): void {
   s.log.call('dom0', 'pcistub_put_pci_dev', `${bdfOf(s, dev)}`, () => {
     const d = d0(s, dev);
-    if (!d) return;
+    // xen_pcibk_remove_device finds no pcistub device once the administrator unbound it.
+    if (!d || !d.bound) return;
     flrRestore(s, dev, d.saved_memory);
     xen_pcibk_reset_device(s, dev);
     d.owner = null;
@@ -301,12 +316,15 @@ function pcistub_msix_reset(s: Sys, dev: number): number {
     if (!s.w.hw[dev]?.msix.maskall) return 0;
     s.log.log(`Reset MSI-X state for device ${bdfOf(s, dev)}`);
     let r = xen.PHYSDEVOP_prepare_msix(s, dev, true);
+    const d = d0(s, dev);
     if (r) {
       s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X release failed (${r})`);
       return r;
     }
+    if (d) d.prepared = false;
     r = xen.PHYSDEVOP_prepare_msix(s, dev, false);
     if (r) s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X preparation failed (${r})`);
+    else if (d) d.prepared = true;
     return r;
   });
 }

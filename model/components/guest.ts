@@ -340,3 +340,25 @@ export function pci_write_config_msix_flags(s: Sys, domid: number, dev: number, 
   qemu.xen_pt_msixctrl_reg_write(s, domid, dev, enable, false);
   return 0;
 }
+
+/**
+ * The guest's side of a hot-unplug (QMP device_del raises an ACPI eject request): drivers/pci/hotplug
+ * acpiphp_disable_and_eject_slot -> pci_stop_and_remove_bus_device -> the driver's remove (nvme_remove:
+ * free every requested vector, then pci_disable_msix / pci_disable_msi), then the device is gone from the
+ * guest. Only possible while the device model serves the guest's trapped accesses.
+ */
+export function acpiphp_eject(s: Sys, domid: number, dev: number): number {
+  const k = g(s, domid);
+  const d = k?.devices[dev];
+  if (!k || !d) return -19;
+  return s.log.call('guest', 'acpiphp_disable_and_eject_slot', `0000:${d.vslot}`, () => {
+    for (const [eS, irq] of Object.entries(d.msi_list)) {
+      if (k.irqs[irq]?.requested) free_irq(s, domid, dev, Number(eS));
+    }
+    if (d.msix_enabled) pci_disable_msix(s, domid, dev);
+    if (d.msi_enabled) pci_disable_msi(s, domid, dev);
+    if (Object.keys(d.msi_list).length) teardown_msi_irqs(s, k, d);
+    delete k.devices[dev];
+    return 0;
+  });
+}

@@ -18,8 +18,8 @@ import { ERRNO, rc } from '../types.ts';
 import type { Sys } from '../context.ts';
 import * as xen from './xen.ts';
 import * as dom0 from './dom0.ts';
-import { initialGuestDevice } from './guest.ts';
-import { initialQemuDevice } from './qemu.ts';
+import { initialGuestDevice, acpiphp_eject } from './guest.ts';
+import { initialQemuDevice, xen_pt_destroy } from './qemu.ts';
 
 export interface PvVector {
   readonly entry: number;
@@ -43,6 +43,8 @@ export interface ToolstackDomain {
   readonly hvm: boolean;
   /** 'running' while the guest kernel runs; 'shutdown' once it shut down or crashed. */
   readonly state: 'running' | 'shutdown';
+  /** The device is still attached (libxl__device_pci_remove not run yet). */
+  readonly attached: boolean;
 }
 
 export interface ToolstackState {
@@ -104,7 +106,7 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
     return r;
   }
   ts.last_owner = domid;
-  ts.domains[domid] = { hvm: spec.hvm, state: 'running' };
+  ts.domains[domid] = { hvm: spec.hvm, state: 'running', attached: true };
   if (spec.hvm) {
     s.log.call('guest', 'hvmloader:pci_setup', `${spec.vslot} PCI_COMMAND MEMORY|MASTER`, () => {
       if (hw) hw.command = { memory: true, master: true };
@@ -117,30 +119,42 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
 }
 
 /**
+ * Models tools/libxl/libxl_pci.c:do_pci_remove @4.12 after its first step (the HVM QMP device_del or the PV
+ * INTx unmap, done by the callers): with `libxlUnbindBeforeReset` the leftover MSI pirqs of the device are
+ * unbound and unmapped first (the toolstack fix seed 004 asks about; [derived]: it stands for a wildcard
+ * unbind, since libxl does not know the pirqs QEMU mapped); then libxl__device_pci_reset,
+ * xc_deassign_device and libxl__device_pci_remove_xenstore (pciback's xen_pcibk_remove_device ->
+ * pcistub_put_pci_dev).
+ */
+function do_pci_remove_tail(s: Sys, domid: number, dev: number, hvm: boolean): void {
+  if (s.flags.libxlUnbindBeforeReset) {
+    for (const m of xen.mappedPirqsOf(s.w.xen, dev)) {
+      if (m.domid !== domid) continue;
+      if (hvm) xen.XEN_DOMCTL_unbind_pt_irq(s, domid, m.pirq);
+      xen.PHYSDEVOP_unmap_pirq(s, domid, m.pirq);
+    }
+  }
+  s.w.audit.push({ kind: 'handover', at: 'reset', dev, from: domid, mapped: xen.mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
+  dom0.pci_reset_function(s, dev);
+  if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
+  s.log.call('toolstack', 'xenstore backend removal', `dom${domid}`, () => dom0.pcistub_put_pci_dev(s, dev));
+}
+
+/**
  * Models libxl_domain.c:libxl__destroy_domid @4.12: libxl__device_pci_destroy_all (forced do_pci_remove:
- * QMP device_del, libxl__device_pci_reset, xc_deassign_device, xenstore removal -> pcistub_put_pci_dev),
- * kill the device model, xc_domain_destroy. With `libxlUnbindBeforeReset` the leftover MSI pirqs of the
- * device are unbound and unmapped before the reset (the toolstack fix seed 004 asks about; [derived]: it
- * stands for a wildcard unbind, since libxl does not know the pirqs QEMU mapped).
+ * QMP device_del, libxl__device_pci_reset, xc_deassign_device, xenstore removal -> pcistub_put_pci_dev)
+ * for a device still attached, kill the device model, xc_domain_destroy.
  */
 export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number {
   const ts = s.w.toolstack;
   const td = ts.domains[domid];
   if (!td) return -ERRNO.ESRCH;
-  s.log.call('toolstack', 'libxl__device_pci_destroy_all', `dom${domid}`, () => {
-    if (td.hvm) s.log.call('qemu', 'QMP device_del', `dom${domid}`, () => 'no eject from the guest: nothing done');
-    if (s.flags.libxlUnbindBeforeReset) {
-      for (const m of xen.mappedPirqsOf(s.w.xen, dev)) {
-        if (m.domid !== domid) continue;
-        if (td.hvm) xen.XEN_DOMCTL_unbind_pt_irq(s, domid, m.pirq);
-        xen.PHYSDEVOP_unmap_pirq(s, domid, m.pirq);
-      }
-    }
-    s.w.audit.push({ kind: 'handover', at: 'reset', dev, from: domid, mapped: xen.mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
-    dom0.pci_reset_function(s, dev);
-    if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
-    s.log.call('toolstack', 'xenstore backend removal', `dom${domid}`, () => dom0.pcistub_put_pci_dev(s, dev));
-  });
+  if (td.attached) {
+    s.log.call('toolstack', 'libxl__device_pci_destroy_all', `dom${domid}`, () => {
+      if (td.hvm) s.log.call('qemu', 'QMP device_del', `dom${domid}`, () => 'no eject from the guest: nothing done');
+      do_pci_remove_tail(s, domid, dev, td.hvm);
+    });
+  }
   if (td.hvm) {
     s.log.call('toolstack', 'libxl__destroy_device_model', `dom${domid}`, () => {
       delete s.w.qemu[domid];
@@ -151,6 +165,48 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
   delete s.w.pv[domid];
   delete ts.domains[domid];
   return r;
+}
+
+/**
+ * Models tools/libxl/libxl_pci.c:libxl__device_pci_remove -> do_pci_remove @4.12 for a running guest
+ * (`xl pci-detach`), in the real order:
+ *   HVM: QMP device_del. With the device model alive the guest ejects the slot (its driver frees its
+ *     vectors and disables MSI-X, which QEMU >= 2.1 turns into unbind+unmap) and QEMU's xen_pt_destroy
+ *     unbinds and unmaps whatever is left. With the device model dead the QMP command fails and the removal
+ *     goes on as `xl pci-detach -f` does (force; [derived] from libxl__device_pci_destroy_all's comment):
+ *     nobody unmaps the guest's pirqs.
+ *   PV: only the INTx pirq read from sysfs is unmapped (not modelled: MSI-X only).
+ *   Then reset, deassign, xenstore removal (pcistub_put_pci_dev), as do_pci_remove_tail. For PV, pcifront
+ *     reacts to the backend going away last (pcifront_detach_devices -> the driver's remove ->
+ *     xen_pv_teardown_msi_irqs: pci_frontend_disable_msix, which pciback refuses for a device it no longer
+ *     exports, then EVTCHNOP_close of every vector); modelled in the same step.
+ */
+export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): number {
+  const td = s.w.toolstack.domains[domid];
+  if (!td || !td.attached) return -ERRNO.ENODEV;
+  if (td.hvm) {
+    const served = s.log.call('qemu', 'QMP device_del', `dom${domid} ${s.w.hw[dev]?.bdf ?? dev}`, () => {
+      if (!s.w.qemu[domid]?.alive) return -ERRNO.ESRCH;
+      if (s.w.guests[domid]?.devices[dev]) acpiphp_eject(s, domid, dev);
+      xen_pt_destroy(s, domid, dev);
+      return 0;
+    });
+    void served; // a failed device_del does not stop the forced removal
+  }
+  do_pci_remove_tail(s, domid, dev, td.hvm);
+  const pd = s.w.pv[domid]?.devices[dev];
+  if (!td.hvm && pd) {
+    s.log.call('guest', 'pcifront_detach_devices', `dom${domid}`, () => {
+      if (pd.stage === 'running' && pd.msix_enabled) {
+        s.log.call('guest', 'pci_frontend_disable_msix', '', () => (s.w.dom0.devices[dev]?.owner === domid ? dom0.xen_pcibk_disable_msix(s, dev) : -ERRNO.ENODEV));
+        for (const v of pd.vectors) if (v.evtchn) xen.EVTCHNOP_close(s, domid, v.evtchn);
+      }
+      const g = s.w.pv[domid];
+      if (g) delete g.devices[dev];
+    });
+  }
+  s.w.toolstack.domains[domid] = { ...td, attached: false };
+  return 0;
 }
 
 /** The device model process is killed (fault): no xen_pt_unregister_device, every mapping stays in Xen. */

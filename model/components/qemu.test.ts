@@ -159,3 +159,23 @@ describe('qemu.pirqFromMsg', () => {
     expect(qemu.pirqFromMsg({ address_lo: 0xfee00000, address_hi: 0, data: 0x4331 })).toBe(XEN_PT_UNASSIGNED_PIRQ);
   });
 });
+
+describe('qemu.xen_pt_destroy (device_del)', () => {
+  it('unbinds and unmaps what is left even in a QEMU that keeps pirqs on disable, then forgets the device', () => {
+    const s = sysFor('nvme-hvm', oldQemu);
+    xen.PHYSDEVOP_get_free_pirq(s, D);
+    enable(s, 55);
+    qemu.xen_pt_msixctrl_reg_write(s, D, A, false, false); // old QEMU: still mapped
+    expect(s.w.xen.domains[D]!.pirqs[55]!.irq).toBeGreaterThan(0);
+    expect(qemu.xen_pt_destroy(s, D, A)).toBe(0);
+    expect(results(s, 'XEN_DOMCTL_unbind_pt_irq')).toEqual(['0']);
+    expect(results(s, 'PHYSDEVOP_unmap_pirq')).toEqual(['0']);
+    expect(s.w.xen.domains[D]!.pirqs[55]).toBeUndefined();
+    expect(s.w.qemu[D]!.devices[A]).toBeUndefined();
+  });
+  it('with the device model dead it does nothing', () => {
+    const s = sysFor('nvme-hvm', newQemu);
+    s.w.qemu[D]!.alive = false;
+    expect(qemu.xen_pt_destroy(s, D, A)).toBe(-19);
+  });
+});

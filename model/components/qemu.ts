@@ -368,3 +368,26 @@ export function isPirqMsg(m: MsiMsg): boolean {
   return m.data === XEN_PIRQ_MSI_DATA;
 }
 
+
+/**
+ * Models hw/xen/xen_pt.c:xen_pt_destroy (xen_pt_unregister_device before QEMU 2.x), run when the device is
+ * unplugged (QMP device_del after the guest's eject): xen_pt_msi_disable and xen_pt_msix_disable
+ * unconditionally (whatever `qemuUnmapOnDisable` says, this path always unbinds and unmaps what is left),
+ * then the device model forgets the device. Returns the pirqs it unmapped.
+ */
+export function xen_pt_destroy(s: Sys, domid: number, dev: number): number {
+  const d = get(s, domid, dev);
+  return s.log.call('qemu', 'xen_pt_destroy', d ? `[${d.vslot}]` : `dev${dev}`, () => {
+    if (!d) return -19;
+    if (d.msi.mapped) {
+      msi_msix_disable(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, d.msi.initialized);
+      d.msi.mapped = false;
+      d.msi.initialized = false;
+      d.msi.pirq = XEN_PT_UNASSIGNED_PIRQ;
+    }
+    if (d.msix.msix_entry.some((e) => e.pirq !== XEN_PT_UNASSIGNED_PIRQ)) xen_pt_msix_disable(s, domid, dev, d);
+    const q = s.w.qemu[domid];
+    if (q) delete q.devices[dev];
+    return 0;
+  });
+}

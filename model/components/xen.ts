@@ -543,16 +543,18 @@ export function PHYSDEVOP_unmap_pirq(s: Sys, domid: number, p: number): number {
   return s.log.call('xen', 'PHYSDEVOP_unmap_pirq', `domid=${domid} pirq=${p}`, () => {
     const d = dom(s, domid);
     if (!d) return -ERRNO.ESRCH;
+    // physdev_unmap_pirq: for an HVM target the emuirq binding goes first (unmap_domain_pirq_emuirq),
+    // before unmap_domain_pirq, where chao-v6 changes things.
+    if (d.hvm && pirqInfo(d, p).emuirq !== IRQ_UNBOUND) {
+      const r = unmap_domain_pirq_emuirq(d, p);
+      if (r) return r;
+    }
     const forced = d.forced[p];
     if (forced?.unmapped) {
       // chao-v6: a request from QEMU/pciback for a pirq Xen already unmapped clears the flag and frees it;
       // Roger Pau Monne's suggestion answers -ESRCH so dom0's xen_destroy_irq treats it as gone.
       delete d.forced[p];
       return s.flags.xenForceUnmappedRc === 'esrch' ? -ERRNO.ESRCH : 0;
-    }
-    if (d.hvm && pirqInfo(d, p).emuirq !== IRQ_UNBOUND) {
-      const r = unmap_domain_pirq_emuirq(d, p);
-      if (r) return r;
     }
     return unmap_domain_pirq(s, d, p);
   });
