@@ -17,7 +17,8 @@ import type { Resolved } from '../model/config.ts';
 import { INVARIANTS, violations, type Invariant, type Violation } from '../model/invariants.ts';
 import { enabledActions, initialWorld } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
-import { decodeState, expandSlice, fingerprint, stateEncoding, type SliceResult } from './explore-core.ts';
+import { expandSlice, expandWorlds, fingerprint, stateEncoding, type SliceResult } from './explore-core.ts';
+import type { World } from '../model/world.ts';
 import { execute, type TraceStep } from './run.ts';
 
 export interface ExploreOptions {
@@ -168,7 +169,8 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   levels.push(1);
   const v0 = violations(w0, o.invariants);
 
-  let frontier: string[] = [e0];
+  // The calling thread keeps the frontier as worlds; with workers it is kept as encodings to post them.
+  let frontier: World[] | string[] = nWorkers > 1 ? [e0] : [w0];
   let frontierStart = 0; // id of frontier[0]
   let depth = 0;
   const pool = nWorkers > 1 ? new Pool(nWorkers, r, o.invariants) : null;
@@ -177,9 +179,9 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
 
   try {
     while (v0.length === 0 && depth < o.depth && frontier.length > 0 && !violatingState && !stopReason) {
-      const next: string[] = [];
+      const next: (World | string)[] = [];
       // Slices of this level, in frontier order; each is merged as soon as it and all before it are done.
-      const slices: { offset: number; states: string[] }[] = [];
+      const slices: { offset: number; states: World[] | string[] }[] = [];
       for (let i = 0; i < frontier.length; i += MAX_SLICE) slices.push({ offset: i, states: frontier.slice(i, i + MAX_SLICE) });
       const merge = (offset: number, res: SliceResult): boolean => {
         for (let j = 0; j < res.fp.length; j++) {
@@ -198,7 +200,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
           seen.add(f);
           parentOf.push(parent);
           actionOf.push(res.action[j]!);
-          next.push(res.enc[j]!);
+          next.push(pool ? res.enc[j]! : res.worlds[j]!);
         }
         if (process.memoryUsage().heapUsed > heapLimit) {
           stopReason = `stopped: heap use passed ${Math.round((o.heapFraction ?? 0.7) * 100)}% of the V8 limit at ${seen.size} states (raise --max-old-space-size or lower --depth)`;
@@ -208,13 +210,14 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
       };
       if (!pool || frontier.length < MIN_PARALLEL_LEVEL) {
         for (const s of slices) {
-          if (!merge(s.offset, expandSlice(r, o.invariants, s.states))) break;
+          const res = pool ? expandSlice(r, o.invariants, s.states as string[]) : expandWorlds(r, o.invariants, s.states as World[], 'worlds');
+          if (!merge(s.offset, res)) break;
           progress();
         }
       } else {
         // Split each slice across the workers; keep at most one batch in flight per worker.
         for (const s of slices) {
-          const parts = cut(s.states, pool.size);
+          const parts = cut(s.states as string[], pool.size);
           let off = s.offset;
           const offs = parts.map((p) => {
             const x = off;
@@ -230,7 +233,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
       }
       if (violatingState || stopReason) break;
       frontierStart += frontier.length;
-      frontier = next;
+      frontier = next as World[] | string[];
       depth++;
       if (next.length > 0) levels.push(next.length);
       progress();
@@ -312,7 +315,7 @@ function pathTo(r: Resolved, parentOf: IntColumn, actionOf: IntColumn, parent: n
   for (const k of idx) {
     const a = enabledActions(w, r.scenario)[k]!;
     out.push(a);
-    w = decodeState(stateEncoding(apply(w, a, r).world));
+    w = apply(w, a, r).world;
   }
   return out;
 }
