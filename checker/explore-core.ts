@@ -37,7 +37,7 @@ export function stateEncoding(w: World): string {
  * `stateEncoding` of a world the caller owns and nobody else has seen yet (a fresh successor): the audit is
  * swapped out and back instead of copying the world's top level.
  */
-function ownEncoding(w: World): string {
+export function ownEncoding(w: World): string {
   if (w.audit.length === 0) return JSON.stringify(w);
   const m = w as { audit: World['audit'] };
   const audit = m.audit;
@@ -53,6 +53,14 @@ export function fingerprint(enc: string): string {
   return hash('sha1', enc, 'binary');
 }
 
+/** Successor keys are `position of the parent in its level * ACTION_RADIX + action index`. */
+export const ACTION_RADIX = 65536;
+
+/** The worker owning a state (partition of the seen set by fingerprint). */
+export function ownerOf(fp: string, workers: number): number {
+  return fp.charCodeAt(0) % workers;
+}
+
 export function decodeState(enc: string): World {
   return JSON.parse(enc) as World;
 }
@@ -64,9 +72,9 @@ export interface SliceResult {
   /** Index of the action in `enabledActions(parent)`. */
   readonly action: number[];
   readonly fp: string[];
-  /** The state encodings (only when asked for: the worker threads send states as encodings). */
+  /** The state encodings (only when asked for). */
   readonly enc: string[];
-  /** The successor worlds (only when asked for: the calling thread keeps its frontier as worlds). */
+  /** The successor worlds (only when asked for: the explorer keeps its frontier as worlds). */
   readonly worlds: World[];
   /**
    * The first successor (in list order) violating an invariant; the slice stops there, so it is the last
@@ -75,7 +83,7 @@ export interface SliceResult {
   readonly violated: { readonly invariants: readonly string[] } | null;
 }
 
-/** Expand a slice of states given as worlds; `keep` says whether to return encodings or worlds. */
+/** Expand a slice of states (the single-threaded explorer); `keep` says whether to return encodings or worlds. */
 export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: readonly World[], keep: 'enc' | 'worlds'): SliceResult {
   const parent: number[] = [];
   const action: number[] = [];
@@ -98,9 +106,4 @@ export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: re
     }
   }
   return { parent, action, fp, enc, worlds, violated: null };
-}
-
-/** Expand a slice of states given as encodings (the worker threads). */
-export function expandSlice(r: Resolved, invs: readonly Invariant[], states: readonly string[]): SliceResult {
-  return expandWorlds(r, invs, states.map(decodeState), 'enc');
 }

@@ -57,7 +57,14 @@ describe('explore', () => {
       expect(two.stats.transitions).toBe(one.stats.transitions);
       expect(two.actions).toEqual(one.actions);
     }
-  }, 30_000);
+    // --max-states stops at the same state and transition with the states partitioned over the workers.
+    const one = await explore(unmap, { ...base, depth: 50, maxStates: 100, workers: 1 });
+    const two = await explore(unmap, { ...base, depth: 50, maxStates: 100, workers: 2 });
+    expect(two.verdict).toBe('stopped');
+    expect(two.stats.distinctStates).toBe(one.stats.distinctStates);
+    expect(two.stats.transitions).toBe(one.stats.transitions);
+    expect(two.stats.levels).toEqual(one.stats.levels);
+  }, 60_000);
 });
 
 describe('pirqcheck explore command', () => {
