@@ -11,7 +11,8 @@
  *            and return the keys of the new states;
  *   advance  the main thread has merged the new keys of all owners; take the positions it assigned (in the
  *            next level) to the first `positions.length` new states, which become the owned frontier.
- * Only numbers cross the main thread; encodings go from worker to worker. The result (states, numbering,
+ * Only numbers cross the main thread; encodings go from worker to worker, each fingerprint at most once per
+ * sending worker. The result (states, numbering,
  * counts, counterexample) is the same as with one thread.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -41,6 +42,13 @@ const init = workerData as Init;
 const r = resolveConfig(init.config);
 const invs = INVARIANTS.filter((i) => init.invariants.includes(i.name));
 const seen = new Set<string>();
+/**
+ * Fingerprints this worker has already sent to their owner (in this level or an earlier one). A second copy
+ * cannot be new: the first has a smaller key in this level, or was stored (or found stored) by its owner in an
+ * earlier one. Skipping it saves the encoding's transfer and the owner's work; its key still counts as a
+ * transition.
+ */
+const sent = new Set<string>();
 let frontier: World[] = [];
 let positions: Int32Array = new Int32Array(0);
 let peers: (MessagePort | null)[] = [];
@@ -72,6 +80,8 @@ function expand(): void {
       }
       const e = ownEncoding(next);
       const f = fingerprint(e);
+      if (sent.has(f)) continue;
+      sent.add(f);
       const b = out[ownerOf(f, init.count)]!;
       b.key.push(key);
       b.fp.push(f);
@@ -124,6 +134,7 @@ parentPort!.on('message', (m: { cmd: string; [k: string]: unknown }) => {
     case 'seed': {
       const enc = m.enc as string;
       seen.add(fingerprint(enc));
+      sent.add(fingerprint(enc));
       frontier = [decodeState(enc)];
       positions = Int32Array.of(0);
       reply({ ok: true });
