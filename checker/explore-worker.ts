@@ -1,7 +1,8 @@
 /**
  * Worker thread of the explorer (checker/explore.ts, `--workers` > 1). The states are partitioned by
  * fingerprint: worker k owns the states whose fingerprint's first byte is k modulo the number of workers, keeps
- * their fingerprints (its part of the seen set) and its part of the frontier as worlds. Per BFS level:
+ * their fingerprints (its part of the seen set) and its part of the frontier as worlds. The main thread expands
+ * the first, small levels itself and then hands each worker its part (`load`). Per BFS level after that:
  *   expand   expand the owned frontier; send each successor (key, fingerprint, encoding) to its owner over the
  *            direct worker-to-worker channel, and the keys of all successors and the first violation to the
  *            main thread;
@@ -131,20 +132,17 @@ parentPort!.on('message', (m: { cmd: string; [k: string]: unknown }) => {
       for (const p of peers) p?.on('message', (b: Batch) => receive(b));
       reply({ ok: true });
       break;
-    case 'seed': {
-      const enc = m.enc as string;
-      seen.add(fingerprint(enc));
-      sent.add(fingerprint(enc));
-      frontier = [decodeState(enc)];
-      positions = Int32Array.of(0);
+    case 'load': {
+      // The states stored so far that this worker owns, and its part of the current level.
+      for (const f of m.fps as string[]) {
+        seen.add(f);
+        sent.add(f);
+      }
+      positions = m.positions as Int32Array;
+      frontier = (m.enc as string[]).map(decodeState);
       reply({ ok: true });
       break;
     }
-    case 'seed-none':
-      frontier = [];
-      positions = new Int32Array(0);
-      reply({ ok: true });
-      break;
     case 'expand':
       expand();
       break;

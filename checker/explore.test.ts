@@ -51,7 +51,8 @@ describe('explore', () => {
       [keep, 30],
     ] as const) {
       const one = await explore(r, { ...base, depth, workers: 1 });
-      const two = await explore(r, { ...base, depth, workers: 2 });
+      // parallelFrom 0: the states are partitioned over the workers from the first level on.
+      const two = await explore(r, { ...base, depth, workers: 2, parallelFrom: depth === 20 ? 64 : 0 });
       expect(two.verdict).toBe(one.verdict);
       expect(two.stats.levels).toEqual(one.stats.levels);
       expect(two.stats.transitions).toBe(one.stats.transitions);
@@ -59,7 +60,7 @@ describe('explore', () => {
     }
     // --max-states stops at the same state and transition with the states partitioned over the workers.
     const one = await explore(unmap, { ...base, depth: 50, maxStates: 100, workers: 1 });
-    const two = await explore(unmap, { ...base, depth: 50, maxStates: 100, workers: 2 });
+    const two = await explore(unmap, { ...base, depth: 50, maxStates: 100, workers: 2, parallelFrom: 0 });
     expect(two.verdict).toBe('stopped');
     expect(two.stats.distinctStates).toBe(one.stats.distinctStates);
     expect(two.stats.transitions).toBe(one.stats.transitions);

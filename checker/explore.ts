@@ -35,6 +35,12 @@ export interface ExploreOptions {
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Stop when the V8 heap passes this fraction of its limit (default 0.7). */
   readonly heapFraction?: number;
+  /**
+   * With workers: levels with fewer states than this are expanded on the calling thread (the workers start
+   * meanwhile); the first level at least this large, and every later one, is partitioned over the workers.
+   * Default 1024.
+   */
+  readonly parallelFrom?: number;
 }
 
 export interface ExploreProgress {
@@ -191,13 +197,29 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
     `stopped: heap use passed ${Math.round((o.heapFraction ?? 0.7) * 100)}% of the V8 limit at ${distinct} states (raise --max-old-space-size or lower --depth)`;
 
   try {
-    if (pool) {
-      await pool.connect();
-      const f0 = fingerprint(e0);
-      await pool.all((k) => (k === ownerOf(f0, pool.size) ? { cmd: 'seed', enc: e0 } : { cmd: 'seed-none' }));
-    }
+    const connected = pool?.connect();
+    connected?.catch(() => {}); // awaited (and its failure thrown) at the hand-over; never if there is none
+    let handedOver = false;
     while (v0.length === 0 && depth < o.depth && frontierSize > 0 && !violatingState && !stopReason) {
-      if (pool) {
+      if (pool && !handedOver && frontierSize >= (o.parallelFrom ?? 1024)) {
+        // Hand the seen set and the frontier to their owners; from here on the workers hold them.
+        await connected;
+        const fps: string[][] = Array.from({ length: pool.size }, () => []);
+        for (const f of seen) fps[ownerOf(f, pool.size)]!.push(f);
+        const enc: string[][] = Array.from({ length: pool.size }, () => []);
+        const pos: number[][] = Array.from({ length: pool.size }, () => []);
+        frontier.forEach((w, i) => {
+          const e = stateEncoding(w);
+          const k = ownerOf(fingerprint(e), pool.size);
+          enc[k]!.push(e);
+          pos[k]!.push(i);
+        });
+        await pool.all((k) => ({ cmd: 'load', fps: fps[k], enc: enc[k], positions: Int32Array.from(pos[k]!) }));
+        seen.clear();
+        frontier = [];
+        handedOver = true;
+      }
+      if (pool && handedOver) {
         const n = await parallelLevel(pool);
         frontierStart += frontierSize;
         frontierSize = n;
