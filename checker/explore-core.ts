@@ -27,6 +27,7 @@ import { violations, type Invariant } from '../model/invariants.ts';
 import { enabledActions } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
 import type { World } from '../model/world.ts';
+import { canonicalEncoding } from './explore-symmetry.ts';
 
 /** The encoding a state is identified by: the world with its last-step audit emptied. */
 export function stateEncoding(w: World): string {
@@ -51,6 +52,11 @@ export function ownEncoding(w: World): string {
 
 export function fingerprint(enc: string): string {
   return hash('sha1', enc, 'binary');
+}
+
+/** The fingerprint a state is stored under: of its encoding, or with `symmetry` of its canonical encoding. */
+export function stateFingerprint(w: World, enc: string, symmetry: boolean): string {
+  return fingerprint(symmetry ? canonicalEncoding(w, enc, stateEncoding) : enc);
 }
 
 /** Successor keys are `position of the parent in its level * ACTION_RADIX + action index`. */
@@ -84,7 +90,7 @@ export interface SliceResult {
 }
 
 /** Expand a slice of states (the single-threaded explorer); `keep` says whether to return encodings or worlds. */
-export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: readonly World[], keep: 'enc' | 'worlds'): SliceResult {
+export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: readonly World[], keep: 'enc' | 'worlds', symmetry = false): SliceResult {
   const parent: number[] = [];
   const action: number[] = [];
   const fp: string[] = [];
@@ -98,7 +104,7 @@ export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: re
       const e = ownEncoding(next);
       parent.push(i);
       action.push(k);
-      fp.push(fingerprint(e));
+      fp.push(stateFingerprint(next, e, symmetry));
       if (keep === 'enc') enc.push(e);
       else worlds.push(next);
       const v = violations(next, invs);

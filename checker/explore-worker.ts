@@ -22,13 +22,14 @@ import { INVARIANTS, violations } from '../model/invariants.ts';
 import { enabledActions } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
 import type { World } from '../model/world.ts';
-import { decodeState, fingerprint, ownEncoding, ownerOf, ACTION_RADIX } from './explore-core.ts';
+import { decodeState, ownEncoding, ownerOf, stateFingerprint, ACTION_RADIX } from './explore-core.ts';
 
 interface Init {
   readonly config: Config;
   readonly invariants: readonly string[];
   readonly index: number;
   readonly count: number;
+  readonly symmetry: boolean;
 }
 
 interface Batch {
@@ -80,7 +81,7 @@ function expand(): void {
         break outer;
       }
       const e = ownEncoding(next);
-      const f = fingerprint(e);
+      const f = stateFingerprint(next, e, init.symmetry);
       if (sent.has(f)) continue;
       sent.add(f);
       const b = out[ownerOf(f, init.count)]!;

@@ -15,11 +15,12 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import type { Action } from '../model/actions.ts';
-import type { Resolved } from '../model/config.ts';
+import { ConfigError, type Resolved } from '../model/config.ts';
 import { INVARIANTS, violations, type Invariant, type Violation } from '../model/invariants.ts';
 import { enabledActions, initialWorld } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
-import { ACTION_RADIX, expandWorlds, fingerprint, ownerOf, stateEncoding, type SliceResult } from './explore-core.ts';
+import { ACTION_RADIX, expandWorlds, ownerOf, stateEncoding, stateFingerprint, type SliceResult } from './explore-core.ts';
+import { hasDeviceSymmetry } from './explore-symmetry.ts';
 import type { World } from '../model/world.ts';
 import { execute, type TraceStep } from './run.ts';
 
@@ -41,6 +42,11 @@ export interface ExploreOptions {
    * Default 1024.
    */
   readonly parallelFrom?: number;
+  /**
+   * Device symmetry reduction (checker/explore-symmetry.ts): store one state per pair {s, π s} where π swaps the
+   * two devices. Refused for a scenario whose devices are not interchangeable.
+   */
+  readonly symmetry?: boolean;
 }
 
 export interface ExploreProgress {
@@ -81,6 +87,8 @@ export interface ExploreResult {
   /** With 'holds': no state has a successor beyond the last level (the whole reachable graph was covered). */
   readonly complete: boolean;
   readonly stopReason: string | null;
+  /** Whether the device symmetry reduction was on (the state counts are then of pairs {s, π s}). */
+  readonly symmetry: boolean;
   readonly violation: Violation | null;
   readonly alsoViolated: readonly string[];
   readonly actions: readonly Action[] | null;
@@ -115,7 +123,7 @@ class Pool {
   private readonly workers: Worker[];
   private readonly queues: ((m: unknown) => void)[][];
   private failure: Error | null = null;
-  constructor(n: number, r: Resolved, invariants: readonly Invariant[]) {
+  constructor(n: number, r: Resolved, invariants: readonly Invariant[], symmetry: boolean) {
     const names = invariants.map((i) => i.name);
     for (const n of names) {
       if (!INVARIANTS.some((i) => i.name === n)) throw new Error(`invariant '${n}' is not in INVARIANTS and cannot be sent to a worker`);
@@ -123,7 +131,7 @@ class Pool {
     this.queues = Array.from({ length: n }, () => []);
     this.workers = Array.from({ length: n }, (_, index) => {
       const w = new Worker(new URL('./explore-worker-boot.mjs', import.meta.url), {
-        workerData: { config: r.config, invariants: names, index, count: n },
+        workerData: { config: r.config, invariants: names, index, count: n, symmetry },
       });
       w.on('message', (m: unknown) => this.queues[index]!.shift()?.(m));
       w.on('error', (e: Error) => {
@@ -167,6 +175,10 @@ class Pool {
 export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreResult> {
   const t0 = performance.now();
   const nWorkers = Math.max(1, Math.floor(o.workers ?? 1));
+  const sym = o.symmetry ?? false;
+  if (sym && !hasDeviceSymmetry(r.scenario)) {
+    throw new ConfigError(`--symmetry: the devices of scenario '${r.scenario.id}' are not interchangeable (it needs exactly two devices with the same parameters)`);
+  }
   const heapLimit = getHeapStatistics().heap_size_limit * (o.heapFraction ?? 0.7);
   const seen = new Set<string>();
   const parentOf = new IntColumn();
@@ -178,7 +190,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
 
   const w0 = initialWorld(r.scenario);
   const e0 = stateEncoding(w0);
-  seen.add(fingerprint(e0));
+  seen.add(stateFingerprint(w0, e0, sym));
   parentOf.push(-1);
   actionOf.push(-1);
   levels.push(1);
@@ -189,7 +201,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   let frontierSize = 1;
   let frontierStart = 0; // id of the first state of the current level
   let depth = 0;
-  const pool = nWorkers > 1 && v0.length === 0 && o.depth > 0 ? new Pool(nWorkers, r, o.invariants) : null;
+  const pool = nWorkers > 1 && v0.length === 0 && o.depth > 0 ? new Pool(nWorkers, r, o.invariants, sym) : null;
   let distinct = 1;
   const progress = () =>
     o.onProgress?.({ depth, maxDepth: o.depth, distinctStates: distinct, transitions, frontier: frontierSize, elapsedMs: performance.now() - t0 });
@@ -210,7 +222,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
         const pos: number[][] = Array.from({ length: pool.size }, () => []);
         frontier.forEach((w, i) => {
           const e = stateEncoding(w);
-          const k = ownerOf(fingerprint(e), pool.size);
+          const k = ownerOf(stateFingerprint(w, e, sym), pool.size);
           enc[k]!.push(e);
           pos[k]!.push(i);
         });
@@ -253,7 +265,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
         };
         // Slices of this level, in frontier order.
         for (let i = 0; i < frontier.length; i += MAX_SLICE) {
-          if (!merge(i, expandWorlds(r, o.invariants, frontier.slice(i, i + MAX_SLICE), 'worlds'))) break;
+          if (!merge(i, expandWorlds(r, o.invariants, frontier.slice(i, i + MAX_SLICE), 'worlds', sym))) break;
           progress();
         }
         distinct = seen.size;
@@ -347,6 +359,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
       depth: o.depth,
       complete: false,
       stopReason: null,
+      symmetry: sym,
       violation,
       alsoViolated: (ex.violations.length ? ex.violations : v0).map((v) => v.invariant),
       actions: ex.actions,
@@ -361,6 +374,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
       depth: o.depth,
       complete: false,
       stopReason,
+      symmetry: sym,
       violation: null,
       alsoViolated: [],
       actions: null,
@@ -369,20 +383,22 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
       summary: `${stopReason}: no violation among the ${distinct} states stored; every state within ${depth} steps was checked (no certificate for depth ${o.depth})`,
     };
   }
-  const complete = frontier.length === 0;
+  const complete = frontierSize === 0;
+  const symNote = sym ? ' up to swapping the two devices (--symmetry)' : '';
   return {
     verdict: 'holds',
     depth: o.depth,
     complete,
     stopReason: null,
+    symmetry: sym,
     violation: null,
     alsoViolated: [],
     actions: null,
     steps: null,
     stats,
     summary: complete
-      ? `all invariants hold in every reachable state: ${distinct} states (the state graph is exhausted at depth ${stats.depthReached})`
-      : `all invariants hold in every state reachable within ${o.depth} steps: ${distinct} states`,
+      ? `all invariants hold in every reachable state: ${distinct} states${symNote} (the state graph is exhausted at depth ${stats.depthReached})`
+      : `all invariants hold in every state reachable within ${o.depth} steps: ${distinct} states${symNote}`,
   };
 }
 
