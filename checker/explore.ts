@@ -10,7 +10,8 @@
  * index) of the new states, so the states, their numbering, the counts and the counterexample are the same
  * for any number of workers.
  *
- * No symmetry reduction is applied; docs/performance.md gives the reasons.
+ * `symmetry` stores one state per pair that differs by swapping the two devices (checker/explore-symmetry.ts);
+ * docs/performance.md says why that reduction is sound and the others (pirq, domid renaming) are not.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
