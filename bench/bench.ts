@@ -215,6 +215,15 @@ async function main(): Promise<void> {
     through.push(row);
     console.log(`explore ${configLabel(big.config)} depth ${big.depth} workers ${workers}: ${row.states} states, ${row.transitions} transitions, median ${ms.toFixed(0)} ms [${row.msSpread.min.toFixed(0)}-${row.msSpread.max.toFixed(0)}], ${row.statesPerSecond.toFixed(0)} states/s, cpu ${row.cpuMs.toFixed(0)} ms, load ${os.loadavg()[0]!.toFixed(1)}`);
   }
+  // The device symmetry reduction on the same configuration (1 worker): fewer states, same certificate.
+  let symmetry: Record<string, unknown> | null = null;
+  if (ONLY !== 'ttf') {
+    const reps = [];
+    for (let i = 0; i < THROUGHPUT_REPS; i++) reps.push(await explore(rb, { depth: big.depth, maxStates: 1_000_000, invariants: INVARIANTS, symmetry: true }));
+    const ms = median(reps.map((x) => x.stats.elapsedMs));
+    symmetry = { verdict: reps[0]!.verdict, states: reps[0]!.stats.distinctStates, transitions: reps[0]!.stats.transitions, ms };
+    console.log(`explore --symmetry depth ${big.depth}: ${reps[0]!.stats.distinctStates} states, median ${ms.toFixed(0)} ms`);
+  }
   if (ONLY === 'ttf') {
     writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ violated: rows }, null, 2) + '\n');
     return;
@@ -232,7 +241,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '', node: process.version, platform: `${os.platform()} ${os.release()}`, memBytes: os.totalmem(), loadavgAtStart, loadavgAtEnd: os.loadavg() },
     method: { seeds: SEEDS, runs: RUNS, maxSteps: MAX_STEPS, baselineRuns: BASELINE_RUNS, exploreDepth: EXPLORE_DEPTH, exploreMaxStates: EXPLORE_MAX_STATES, exploreReps: EXPLORE_REPS, throughputReps: THROUGHPUT_REPS },
     violated: rows,
-    throughput: { ...big, runs: through, bare, overhead, twoWorkerSpeedup, twoWorkerCpuRatio },
+    throughput: { ...big, runs: through, bare, overhead, twoWorkerSpeedup, twoWorkerCpuRatio, symmetry },
   };
   writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
   console.log('wrote bench/results.json');
