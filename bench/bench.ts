@@ -8,14 +8,17 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import fc from 'fast-check';
 import { ACTION_KINDS, type Action } from '../model/actions.ts';
-import { CONFIG_COMPONENTS, configLabel, resolveConfig, type Config, type Resolved } from '../model/config.ts';
-import { INVARIANTS, violations } from '../model/invariants.ts';
-import { SCENARIOS, enabledActions, initialWorld } from '../model/scenarios.ts';
+import { DEFAULT_CONFIG, configLabel, resolveConfig, type Config, type Resolved } from '../model/config.ts';
+import { INVARIANTS, violations, type Invariant } from '../model/invariants.ts';
+import { enabledActions, initialWorld } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
-import { variantsOf } from '../model/variants.ts';
 import type { World } from '../model/world.ts';
 import { explore } from '../checker/explore.ts';
 import { search } from '../checker/search.ts';
+import { stateEncoding } from '../checker/explore-core.ts';
+
+/** PIRQCHECK_BENCH=throughput runs only the throughput part, =ttf only the time-to-first-counterexample part. */
+const ONLY = process.env['PIRQCHECK_BENCH'] ?? '';
 
 const SEEDS = [1, 2, 3, 4, 5];
 const RUNS = 300;
@@ -23,6 +26,10 @@ const MAX_STEPS = 40;
 const BASELINE_RUNS = 2000;
 const EXPLORE_DEPTH = 30;
 const EXPLORE_MAX_STATES = 20_000;
+/** explore is deterministic: its repetitions only give the timing spread. */
+const EXPLORE_REPS = 3;
+/** Throughput runs (1 worker, 2 workers, bare loop) are repeated and the median taken (the machine is shared). */
+const THROUGHPUT_REPS = 3;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,10 +38,20 @@ function median(xs: number[]): number {
 }
 const spread = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
 
-function allConfigs(): Config[] {
-  let out: Record<string, string>[] = SCENARIOS.map((s) => ({ scenario: s.id }));
-  for (const c of CONFIG_COMPONENTS) out = out.flatMap((cfg) => variantsOf(c).map((v) => ({ ...cfg, [c]: v.id })));
-  return out as unknown as Config[];
+/**
+ * The benchmarked configurations: seed 001's matrix (checker/matrix.ts) in both interrupt modes and the hostile
+ * guest, with every invariant; and the two lifecycle bugs with the invariant that names them (the deep
+ * reboot/maskall bug and the PV vector bug of xen-2.6.18). The full cross product of every component's variants
+ * (over a thousand configurations since dom0 and the toolstack joined) is not benchmarked.
+ */
+function benchConfigs(): { config: Config; invariant: string | null }[] {
+  const out: { config: Config; invariant: string | null }[] = [];
+  for (const scenario of ['nvme-hvm', 'nvme-msi-hvm', 'hostile-hvm'])
+    for (const guest of ['reuse-pirq', 'reuse-pirq-live', 'fresh-pirq'])
+      for (const qemu of ['keep-pirqs', 'unmap-on-disable']) out.push({ config: { ...DEFAULT_CONFIG, scenario, guest, qemu, xen: '4.12' }, invariant: null });
+  out.push({ config: { ...DEFAULT_CONFIG, scenario: 'reboot-hvm', dom0: 'pvops', xen: '4.12', toolstack: 'libxl' }, invariant: 'maskall-clear-after-assign' });
+  out.push({ config: { ...DEFAULT_CONFIG, scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }, invariant: 'pv-vectors-bound' });
+  return out;
 }
 
 // (a) Plain fast-check model-based testing: one command class per action kind, uniform choice, check = the
@@ -44,7 +61,7 @@ interface M {
   steps: number;
 }
 class Violated extends Error {}
-function baselineCommands(r: Resolved) {
+function baselineCommands(r: Resolved, invs: readonly Invariant[]) {
   return ACTION_KINDS.map((kind) =>
     fc.nat({ max: 0xffff }).map(
       (pick) =>
@@ -57,7 +74,7 @@ function baselineCommands(r: Resolved) {
             const a: Action = en[pick % en.length]!;
             m.w = apply(m.w, a, r).world;
             m.steps++;
-            if (violations(m.w, INVARIANTS).length) throw new Violated(kind);
+            if (violations(m.w, invs).length) throw new Violated(kind);
           }
           toString() {
             return `${kind}#${pick}`;
@@ -66,10 +83,10 @@ function baselineCommands(r: Resolved) {
     ),
   );
 }
-function baseline(r: Resolved, seed: number): { firstMs: number | null; shrunk: number | null } {
+function baseline(r: Resolved, seed: number, invs: readonly Invariant[]): { firstMs: number | null; shrunk: number | null } {
   const t0 = performance.now();
   let first: number | null = null;
-  const cmds = baselineCommands(r);
+  const cmds = baselineCommands(r, invs);
   let lastSteps = 0;
   const prop = fc.property(fc.commands(cmds, { maxCommands: MAX_STEPS }), (cs) => {
     const m: M = { w: initialWorld(r.scenario), steps: 0 };
@@ -97,25 +114,28 @@ function baseline(r: Resolved, seed: number): { firstMs: number | null; shrunk: 
   return { firstMs: first, shrunk: lastSteps };
 }
 
-function ours(r: Resolved, seed: number, swarm: boolean): { firstMs: number | null; shrunk: number | null } {
+function ours(r: Resolved, seed: number, swarm: boolean, invs: readonly Invariant[]): { firstMs: number | null; shrunk: number | null } {
   const t0 = performance.now();
   let first: number | null = null;
-  const res = search(r, { seed, runs: RUNS, maxSteps: MAX_STEPS, invariants: INVARIANTS, swarm, onFirstFailure: () => (first = performance.now() - t0) });
+  const res = search(r, { seed, runs: RUNS, maxSteps: MAX_STEPS, invariants: invs, swarm, onFirstFailure: () => (first = performance.now() - t0) });
   return { firstMs: first, shrunk: res.actions?.length ?? null };
 }
 
-/** A bare BFS: step and encode, a Set of raw encodings, no invariants, no fingerprints. */
+/**
+ * A bare BFS: step and encode (the explorer's state encoding, so both count the same states), a Set of raw
+ * encodings, no invariants, no fingerprints, no parent pointers.
+ */
 function bareLoop(r: Resolved, depth: number): { states: number; ms: number } {
   const t0 = performance.now();
   const seen = new Set<string>();
   let frontier: World[] = [initialWorld(r.scenario)];
-  seen.add(JSON.stringify(frontier[0]));
+  seen.add(stateEncoding(frontier[0]!));
   for (let d = 0; d < depth && frontier.length; d++) {
     const next: World[] = [];
     for (const w of frontier)
       for (const a of enabledActions(w, r.scenario)) {
         const x = apply(w, a, r).world;
-        const e = JSON.stringify(x);
+        const e = stateEncoding(x);
         if (!seen.has(e)) {
           seen.add(e);
           next.push(x);
@@ -129,18 +149,23 @@ function bareLoop(r: Resolved, depth: number): { states: number; ms: number } {
 const fmt = (x: number | null) => (x === null ? '-' : x < 10 ? x.toFixed(1) : x.toFixed(0));
 
 async function main(): Promise<void> {
+  const loadavgAtStart = os.loadavg();
   const rows: Record<string, unknown>[] = [];
   console.log('config | baseline first ms med [min-max] found/5 shrunk | search first ms | swarm first ms | explore ms | lengths fc/search/swarm/explore');
-  for (const c of allConfigs()) {
+  for (const { config: c, invariant } of ONLY === 'throughput' ? [] : benchConfigs()) {
     const r = resolveConfig(c);
-    const ex0 = await explore(r, { depth: EXPLORE_DEPTH, maxStates: EXPLORE_MAX_STATES, invariants: INVARIANTS });
-    const probe = search(r, { seed: 42, runs: RUNS, maxSteps: MAX_STEPS, invariants: INVARIANTS });
-    if (ex0.verdict !== 'violated' && probe.verdict !== 'violated') continue;
-    const a = SEEDS.map((s) => baseline(r, s));
-    const b = SEEDS.map((s) => ours(r, s, false));
-    const sw = SEEDS.map((s) => ours(r, s, true));
+    const invs = invariant ? INVARIANTS.filter((i) => i.name === invariant) : INVARIANTS;
+    const ex0 = await explore(r, { depth: EXPLORE_DEPTH, maxStates: EXPLORE_MAX_STATES, invariants: invs });
+    const probe = search(r, { seed: 42, runs: RUNS, maxSteps: MAX_STEPS, invariants: invs });
+    if (ex0.verdict !== 'violated' && probe.verdict !== 'violated') {
+      console.log(`${configLabel(c)} | no violation (explore ${ex0.verdict} at ${ex0.stats.distinctStates} states, search seed 42 holds): not benchmarked`);
+      continue;
+    }
+    const a = SEEDS.map((s) => baseline(r, s, invs));
+    const b = SEEDS.map((s) => ours(r, s, false, invs));
+    const sw = SEEDS.map((s) => ours(r, s, true, invs));
     const e: number[] = [];
-    for (let i = 0; i < SEEDS.length; i++) e.push((await explore(r, { depth: EXPLORE_DEPTH, maxStates: EXPLORE_MAX_STATES, invariants: INVARIANTS })).stats.elapsedMs);
+    for (let i = 0; i < EXPLORE_REPS; i++) e.push((await explore(r, { depth: EXPLORE_DEPTH, maxStates: EXPLORE_MAX_STATES, invariants: invs })).stats.elapsedMs);
     const sum = (xs: { firstMs: number | null; shrunk: number | null }[]) => {
       const f = xs.map((x) => x.firstMs).filter((x): x is number => x !== null);
       const l = xs.map((x) => x.shrunk).filter((x): x is number => x !== null);
@@ -148,7 +173,9 @@ async function main(): Promise<void> {
     };
     const row = {
       config: c,
+      invariant: invariant ?? 'all',
       exploreVerdict: ex0.verdict,
+      exploreInvariant: ex0.violation?.invariant ?? null,
       exploreShortest: ex0.actions?.length ?? null,
       exploreStates: ex0.stats.distinctStates,
       exploreMs: { median: median(e), ...spread(e) },
@@ -158,31 +185,63 @@ async function main(): Promise<void> {
     };
     rows.push(row);
     console.log(
-      `${configLabel(c)} | ${fmt(row.baseline.firstMsMedian)} [${fmt(row.baseline.firstMsSpread?.min ?? null)}-${fmt(row.baseline.firstMsSpread?.max ?? null)}] ${row.baseline.found}/5 | ` +
+      `${configLabel(c)}${invariant ? ` [${invariant}]` : ''} | ${fmt(row.baseline.firstMsMedian)} [${fmt(row.baseline.firstMsSpread?.min ?? null)}-${fmt(row.baseline.firstMsSpread?.max ?? null)}] ${row.baseline.found}/5 | ` +
         `${fmt(row.search.firstMsMedian)} [${fmt(row.search.firstMsSpread?.min ?? null)}-${fmt(row.search.firstMsSpread?.max ?? null)}] ${row.search.found}/5 | ` +
         `${fmt(row.swarm.firstMsMedian)} ${row.swarm.found}/5 | ${fmt(row.exploreMs.median)} [${fmt(row.exploreMs.min)}-${fmt(row.exploreMs.max)}] | ` +
         `${row.baseline.shrunkMax ?? '-'}/${row.search.shrunkMax ?? '-'}/${row.swarm.shrunkMax ?? '-'}/${row.exploreShortest ?? '-'}`,
     );
   }
 
-  // Throughput: the largest configuration explored to a certificate (most states within the depth).
-  const big = { config: { scenario: 'nvme-hvm', guest: 'reuse-pirq', qemu: 'keep-pirqs', xen: '4.12' } as Config, depth: 15 };
+  // Throughput: the largest default configuration (no violation; its state space grows without bound with the
+  // depth), 1 and 2 workers and the bare loop, each THROUGHPUT_REPS times, median. CPU time (all threads of the
+  // process) is recorded too: on a shared machine the wall-clock ratio of 2 workers to 1 says little, while the
+  // CPU-time ratio is the parallel work overhead.
+  const big = { config: { ...DEFAULT_CONFIG, scenario: 'nvme-hvm', guest: 'reuse-pirq', qemu: 'keep-pirqs', xen: '4.12' } as Config, depth: 20 };
   const rb = resolveConfig(big.config);
   const through: Record<string, unknown>[] = [];
-  for (const workers of [1, 2]) {
-    const res = await explore(rb, { depth: big.depth, maxStates: 1_000_000, invariants: INVARIANTS, workers });
-    through.push({ workers, verdict: res.verdict, states: res.stats.distinctStates, transitions: res.stats.transitions, ms: res.stats.elapsedMs, statesPerSecond: res.stats.statesPerSecond, rssBytes: res.stats.memory.rssBytes });
-    console.log(`explore ${configLabel(big.config)} depth ${big.depth} workers ${workers}: ${res.stats.distinctStates} states, ${res.stats.transitions} transitions, ${res.stats.elapsedMs.toFixed(0)} ms, ${res.stats.statesPerSecond.toFixed(0)} states/s`);
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  for (const workers of ONLY === 'ttf' ? [] : [1, 2]) {
+    const reps: { ms: number; cpuMs: number; statesPerSecond: number; states: number; transitions: number; rssBytes: number }[] = [];
+    for (let i = 0; i < THROUGHPUT_REPS; i++) {
+      const c0 = cpuMs();
+      const res = await explore(rb, { depth: big.depth, maxStates: 1_000_000, invariants: INVARIANTS, workers });
+      reps.push({ ms: res.stats.elapsedMs, cpuMs: cpuMs() - c0, statesPerSecond: res.stats.statesPerSecond, states: res.stats.distinctStates, transitions: res.stats.transitions, rssBytes: res.stats.memory.rssBytes });
+    }
+    const ms = median(reps.map((x) => x.ms));
+    const row = { workers, states: reps[0]!.states, transitions: reps[0]!.transitions, ms, msSpread: spread(reps.map((x) => x.ms)), cpuMs: median(reps.map((x) => x.cpuMs)), statesPerSecond: (reps[0]!.states / ms) * 1000, rssBytes: Math.max(...reps.map((x) => x.rssBytes)), os: { loadavg: os.loadavg() } };
+    through.push(row);
+    console.log(`explore ${configLabel(big.config)} depth ${big.depth} workers ${workers}: ${row.states} states, ${row.transitions} transitions, median ${ms.toFixed(0)} ms [${row.msSpread.min.toFixed(0)}-${row.msSpread.max.toFixed(0)}], ${row.statesPerSecond.toFixed(0)} states/s, cpu ${row.cpuMs.toFixed(0)} ms, load ${os.loadavg()[0]!.toFixed(1)}`);
   }
-  const bare = bareLoop(rb, big.depth);
-  const ex1 = through[0] as { states: number; ms: number };
+  // The device symmetry reduction on the same configuration (1 worker): fewer states, same certificate.
+  let symmetry: Record<string, unknown> | null = null;
+  if (ONLY !== 'ttf') {
+    const reps = [];
+    for (let i = 0; i < THROUGHPUT_REPS; i++) reps.push(await explore(rb, { depth: big.depth, maxStates: 1_000_000, invariants: INVARIANTS, symmetry: true }));
+    const ms = median(reps.map((x) => x.stats.elapsedMs));
+    symmetry = { verdict: reps[0]!.verdict, states: reps[0]!.stats.distinctStates, transitions: reps[0]!.stats.transitions, ms };
+    console.log(`explore --symmetry depth ${big.depth}: ${reps[0]!.stats.distinctStates} states, median ${ms.toFixed(0)} ms`);
+  }
+  if (ONLY === 'ttf') {
+    writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ violated: rows }, null, 2) + '\n');
+    return;
+  }
+  const bares = Array.from({ length: THROUGHPUT_REPS }, () => bareLoop(rb, big.depth));
+  const bare = { states: bares[0]!.states, ms: median(bares.map((x) => x.ms)) };
+  const ex1 = through[0] as { states: number; ms: number; cpuMs: number };
+  const ex2 = through[1] as { ms: number; cpuMs: number };
   const overhead = ex1.ms / ex1.states / (bare.ms / bare.states);
-  console.log(`bare loop: ${bare.states} states, ${bare.ms.toFixed(0)} ms, ${((bare.states / bare.ms) * 1000).toFixed(0)} states/s; explorer overhead ${overhead.toFixed(2)}x`);
+  const twoWorkerSpeedup = ex1.ms / ex2.ms;
+  const twoWorkerCpuRatio = ex2.cpuMs / ex1.cpuMs;
+  console.log(`bare loop: ${bare.states} states, median ${bare.ms.toFixed(0)} ms, ${((bare.states / bare.ms) * 1000).toFixed(0)} states/s; explorer overhead ${overhead.toFixed(2)}x`);
+  console.log(`2 workers / 1 worker: wall-clock speed-up ${twoWorkerSpeedup.toFixed(2)}x, CPU time ${twoWorkerCpuRatio.toFixed(2)}x`);
   const out = {
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '', node: process.version, platform: `${os.platform()} ${os.release()}`, memBytes: os.totalmem() },
-    method: { seeds: SEEDS, runs: RUNS, maxSteps: MAX_STEPS, baselineRuns: BASELINE_RUNS, exploreDepth: EXPLORE_DEPTH, exploreMaxStates: EXPLORE_MAX_STATES },
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '', node: process.version, platform: `${os.platform()} ${os.release()}`, memBytes: os.totalmem(), loadavgAtStart, loadavgAtEnd: os.loadavg() },
+    method: { seeds: SEEDS, runs: RUNS, maxSteps: MAX_STEPS, baselineRuns: BASELINE_RUNS, exploreDepth: EXPLORE_DEPTH, exploreMaxStates: EXPLORE_MAX_STATES, exploreReps: EXPLORE_REPS, throughputReps: THROUGHPUT_REPS },
     violated: rows,
-    throughput: { ...big, runs: through, bare, overhead },
+    throughput: { ...big, runs: through, bare, overhead, twoWorkerSpeedup, twoWorkerCpuRatio, symmetry },
   };
   writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
   console.log('wrote bench/results.json');

@@ -15,23 +15,56 @@
  * The encoding is JSON.stringify, which is deterministic for a given construction order (integer-keyed
  * records enumerate in ascending order). Equal encodings mean equal worlds, so deduplication never merges two
  * different states; a world built with its fields in another order would only be kept twice (more states,
- * never a missed one). States are stored as 128-bit MD5 fingerprints of that encoding (collision probability
- * around n²/2¹²⁹, below 10⁻²⁵ for 10⁷ states).
+ * never a missed one). States are stored as 160-bit SHA-1 fingerprints of that encoding, kept as 20-character
+ * one-byte ('binary') strings. Two distinct states share a fingerprint only by a hash collision: for n states the
+ * probability is about n²/2¹⁶¹, below 10⁻³⁴ for 10⁷ states (the inputs are model states, not adversarial
+ * data, so SHA-1's known chosen-prefix weakness does not apply). A collision would merge two states and could
+ * hide the successors of one of them; docs/performance.md records this bound.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Resolved } from '../model/config.ts';
 import { violations, type Invariant } from '../model/invariants.ts';
 import { enabledActions } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
 import type { World } from '../model/world.ts';
+import { canonicalEncoding } from './explore-symmetry.ts';
 
 /** The encoding a state is identified by: the world with its last-step audit emptied. */
 export function stateEncoding(w: World): string {
   return w.audit.length === 0 ? JSON.stringify(w) : JSON.stringify({ ...w, audit: [] });
 }
 
+/**
+ * `stateEncoding` of a world the caller owns and nobody else has seen yet (a fresh successor): the audit is
+ * swapped out and back instead of copying the world's top level.
+ */
+export function ownEncoding(w: World): string {
+  if (w.audit.length === 0) return JSON.stringify(w);
+  const m = w as { audit: World['audit'] };
+  const audit = m.audit;
+  m.audit = [];
+  try {
+    return JSON.stringify(w);
+  } finally {
+    m.audit = audit;
+  }
+}
+
 export function fingerprint(enc: string): string {
-  return createHash('md5').update(enc).digest('base64');
+  return hash('sha1', enc, 'binary');
+}
+
+/** The fingerprint a state is stored under: of its encoding, or with `symmetry` of its canonical encoding. */
+export function stateFingerprint(w: World, enc: string, symmetry: boolean): string {
+  return fingerprint(symmetry ? canonicalEncoding(w, enc, stateEncoding) : enc);
+}
+
+/** Successor keys are `position of the parent in its level * ACTION_RADIX + action index`. */
+export const ACTION_RADIX = 65536;
+
+/** The worker owning a state (partition of the seen set by fingerprint). */
+export function ownerOf(fp: string, workers: number): number {
+  return fp.charCodeAt(0) % workers;
 }
 
 export function decodeState(enc: string): World {
@@ -45,7 +78,10 @@ export interface SliceResult {
   /** Index of the action in `enabledActions(parent)`. */
   readonly action: number[];
   readonly fp: string[];
+  /** The state encodings (only when asked for). */
   readonly enc: string[];
+  /** The successor worlds (only when asked for: the explorer keeps its frontier as worlds). */
+  readonly worlds: World[];
   /**
    * The first successor (in list order) violating an invariant; the slice stops there, so it is the last
    * entry of the lists. Null when none.
@@ -53,24 +89,27 @@ export interface SliceResult {
   readonly violated: { readonly invariants: readonly string[] } | null;
 }
 
-export function expandSlice(r: Resolved, invs: readonly Invariant[], states: readonly string[]): SliceResult {
+/** Expand a slice of states (the single-threaded explorer); `keep` says whether to return encodings or worlds. */
+export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: readonly World[], keep: 'enc' | 'worlds', symmetry = false): SliceResult {
   const parent: number[] = [];
   const action: number[] = [];
   const fp: string[] = [];
   const enc: string[] = [];
+  const worlds: World[] = [];
   for (let i = 0; i < states.length; i++) {
-    const w = decodeState(states[i]!);
+    const w = states[i]!;
     const en = enabledActions(w, r.scenario);
     for (let k = 0; k < en.length; k++) {
       const next = apply(w, en[k]!, r).world;
-      const e = stateEncoding(next);
+      const e = ownEncoding(next);
       parent.push(i);
       action.push(k);
-      fp.push(fingerprint(e));
-      enc.push(e);
+      fp.push(stateFingerprint(next, e, symmetry));
+      if (keep === 'enc') enc.push(e);
+      else worlds.push(next);
       const v = violations(next, invs);
-      if (v.length) return { parent, action, fp, enc, violated: { invariants: v.map((x) => x.invariant) } };
+      if (v.length) return { parent, action, fp, enc, worlds, violated: { invariants: v.map((x) => x.invariant) } };
     }
   }
-  return { parent, action, fp, enc, violated: null };
+  return { parent, action, fp, enc, worlds, violated: null };
 }

@@ -4,20 +4,25 @@
  * Level-synchronous BFS from the initial world: level d holds the states first reached in d steps. Every
  * successor generated is checked against the invariants before it is deduplicated (explore-core.ts says why),
  * so the first violating successor met in (level, frontier order, enabled-action order) ends the search and
- * its parent pointers give a shortest counterexample. With workers, a level is cut into contiguous slices
- * expanded in parallel and merged back in slice order, so the states, their numbering, the counts and the
- * counterexample are the same for any number of workers.
+ * its parent pointers give a shortest counterexample. With workers (checker/explore-worker.ts), the states are
+ * partitioned by fingerprint: each worker keeps its part of the seen set and of the frontier, successors go
+ * from worker to worker as encodings, and the main thread only merges the keys (parent position, action
+ * index) of the new states, so the states, their numbering, the counts and the counterexample are the same
+ * for any number of workers.
  *
- * No symmetry reduction is applied; docs/explore.md gives the reasons.
+ * `symmetry` stores one state per pair that differs by swapping the two devices (checker/explore-symmetry.ts);
+ * docs/performance.md says why that reduction is sound and the others (pirq, domid renaming) are not.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import type { Action } from '../model/actions.ts';
-import type { Resolved } from '../model/config.ts';
+import { ConfigError, type Resolved } from '../model/config.ts';
 import { INVARIANTS, violations, type Invariant, type Violation } from '../model/invariants.ts';
 import { enabledActions, initialWorld } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
-import { decodeState, expandSlice, fingerprint, stateEncoding, type SliceResult } from './explore-core.ts';
+import { ACTION_RADIX, expandWorlds, ownerOf, stateEncoding, stateFingerprint, type SliceResult } from './explore-core.ts';
+import { hasDeviceSymmetry } from './explore-symmetry.ts';
+import type { World } from '../model/world.ts';
 import { execute, type TraceStep } from './run.ts';
 
 export interface ExploreOptions {
@@ -32,6 +37,17 @@ export interface ExploreOptions {
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Stop when the V8 heap passes this fraction of its limit (default 0.7). */
   readonly heapFraction?: number;
+  /**
+   * With workers: levels with fewer states than this are expanded on the calling thread (the workers start
+   * meanwhile); the first level at least this large, and every later one, is partitioned over the workers.
+   * Default 1024.
+   */
+  readonly parallelFrom?: number;
+  /**
+   * Device symmetry reduction (checker/explore-symmetry.ts): store one state per pair {s, π s} where π swaps the
+   * two devices. Refused for a scenario whose devices are not interchangeable.
+   */
+  readonly symmetry?: boolean;
 }
 
 export interface ExploreProgress {
@@ -72,6 +88,8 @@ export interface ExploreResult {
   /** With 'holds': no state has a successor beyond the last level (the whole reachable graph was covered). */
   readonly complete: boolean;
   readonly stopReason: string | null;
+  /** Whether the device symmetry reduction was on (the state counts are then of pairs {s, π s}). */
+  readonly symmetry: boolean;
   readonly violation: Violation | null;
   readonly alsoViolated: readonly string[];
   readonly actions: readonly Action[] | null;
@@ -98,28 +116,28 @@ class IntColumn {
   }
 }
 
-/** Levels smaller than this are expanded on the calling thread even when workers exist. */
-const MIN_PARALLEL_LEVEL = 64;
-/** Largest slice posted to a worker at once (bounds the message size and gives progress ticks). */
+/** Largest slice expanded on the calling thread between progress ticks and heap checks. */
 const MAX_SLICE = 2048;
 
+/** The worker threads of a partitioned exploration (checker/explore-worker.ts gives the protocol). */
 class Pool {
   private readonly workers: Worker[];
-  private nextId = 0;
-  private readonly waiting = new Map<number, (r: SliceResult) => void>();
-  constructor(n: number, r: Resolved, invariants: readonly Invariant[]) {
+  private readonly queues: ((m: unknown) => void)[][];
+  private failure: Error | null = null;
+  constructor(n: number, r: Resolved, invariants: readonly Invariant[], symmetry: boolean) {
     const names = invariants.map((i) => i.name);
     for (const n of names) {
       if (!INVARIANTS.some((i) => i.name === n)) throw new Error(`invariant '${n}' is not in INVARIANTS and cannot be sent to a worker`);
     }
-    this.workers = Array.from({ length: n }, () => {
+    this.queues = Array.from({ length: n }, () => []);
+    this.workers = Array.from({ length: n }, (_, index) => {
       const w = new Worker(new URL('./explore-worker-boot.mjs', import.meta.url), {
-        workerData: { config: r.config, invariants: names },
+        workerData: { config: r.config, invariants: names, index, count: n, symmetry },
       });
-      w.on('message', (m: { id: number; res: SliceResult }) => {
-        const done = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        done?.(m.res);
+      w.on('message', (m: unknown) => this.queues[index]!.shift()?.(m));
+      w.on('error', (e: Error) => {
+        this.failure = e;
+        for (const q of this.queues) for (const done of q.splice(0)) done({ error: e });
       });
       return w;
     });
@@ -127,30 +145,41 @@ class Pool {
   get size(): number {
     return this.workers.length;
   }
-  run(worker: number, states: readonly string[]): Promise<SliceResult> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, resolve);
-      const w = this.workers[worker]!;
-      w.once('error', reject);
-      w.postMessage({ id, states });
+  /** Post `msg` to worker `k` and wait for its reply (each worker replies to every command, in order). */
+  ask<T>(k: number, msg: unknown, transfer: (ArrayBuffer | MessagePort)[] = []): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.queues[k]!.push((m) => ((m as { error?: Error }).error ? reject((m as { error: Error }).error) : resolve(m as T)));
+      this.workers[k]!.postMessage(msg, transfer as never);
     });
+  }
+  all<T>(msg: (k: number) => unknown, transfer: (k: number) => (ArrayBuffer | MessagePort)[] = () => []): Promise<T[]> {
+    return Promise.all(this.workers.map((_, k) => this.ask<T>(k, msg(k), transfer(k))));
+  }
+  /** Connect every pair of workers by a MessageChannel. */
+  async connect(): Promise<void> {
+    const n = this.size;
+    const ports: (MessagePort | null)[][] = Array.from({ length: n }, () => Array<MessagePort | null>(n).fill(null));
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        const c = new MessageChannel();
+        ports[i]![j] = c.port1;
+        ports[j]![i] = c.port2;
+      }
+    await this.all((k) => ({ cmd: 'peers', ports: ports[k] }), (k) => ports[k]!.filter((p): p is MessagePort => p !== null));
   }
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
-function cut<T>(xs: readonly T[], parts: number): T[][] {
-  const out: T[][] = [];
-  const size = Math.ceil(xs.length / parts);
-  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
-  return out;
-}
-
 export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreResult> {
   const t0 = performance.now();
   const nWorkers = Math.max(1, Math.floor(o.workers ?? 1));
+  const sym = o.symmetry ?? false;
+  if (sym && !hasDeviceSymmetry(r.scenario)) {
+    throw new ConfigError(`--symmetry: the devices of scenario '${r.scenario.id}' are not interchangeable (it needs exactly two devices with the same parameters)`);
+  }
   const heapLimit = getHeapStatistics().heap_size_limit * (o.heapFraction ?? 0.7);
   const seen = new Set<string>();
   const parentOf = new IntColumn();
@@ -162,92 +191,160 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
 
   const w0 = initialWorld(r.scenario);
   const e0 = stateEncoding(w0);
-  seen.add(fingerprint(e0));
+  seen.add(stateFingerprint(w0, e0, sym));
   parentOf.push(-1);
   actionOf.push(-1);
   levels.push(1);
   const v0 = violations(w0, o.invariants);
 
-  let frontier: string[] = [e0];
-  let frontierStart = 0; // id of frontier[0]
+  let frontier: World[] = [w0];
+  /** Size of the current level (with workers the states themselves are held by their owners). */
+  let frontierSize = 1;
+  let frontierStart = 0; // id of the first state of the current level
   let depth = 0;
-  const pool = nWorkers > 1 ? new Pool(nWorkers, r, o.invariants) : null;
+  const pool = nWorkers > 1 && v0.length === 0 && o.depth > 0 ? new Pool(nWorkers, r, o.invariants, sym) : null;
+  let distinct = 1;
   const progress = () =>
-    o.onProgress?.({ depth, maxDepth: o.depth, distinctStates: seen.size, transitions, frontier: frontier.length, elapsedMs: performance.now() - t0 });
+    o.onProgress?.({ depth, maxDepth: o.depth, distinctStates: distinct, transitions, frontier: frontierSize, elapsedMs: performance.now() - t0 });
+  const heapStop = () =>
+    `stopped: heap use passed ${Math.round((o.heapFraction ?? 0.7) * 100)}% of the V8 limit at ${distinct} states (raise --max-old-space-size or lower --depth)`;
 
   try {
-    while (v0.length === 0 && depth < o.depth && frontier.length > 0 && !violatingState && !stopReason) {
-      const next: string[] = [];
-      // Slices of this level, in frontier order; each is merged as soon as it and all before it are done.
-      const slices: { offset: number; states: string[] }[] = [];
-      for (let i = 0; i < frontier.length; i += MAX_SLICE) slices.push({ offset: i, states: frontier.slice(i, i + MAX_SLICE) });
-      const merge = (offset: number, res: SliceResult): boolean => {
-        for (let j = 0; j < res.fp.length; j++) {
-          transitions++;
-          const parent = frontierStart + offset + res.parent[j]!;
-          if (res.violated && j === res.fp.length - 1) {
-            violatingState = { parent, action: res.action[j]!, invariants: res.violated.invariants };
-            return false;
-          }
-          const f = res.fp[j]!;
-          if (seen.has(f)) continue;
-          if (seen.size >= o.maxStates) {
-            stopReason = `stopped at --max-states ${o.maxStates} while expanding depth ${depth + 1}`;
-            return false;
-          }
-          seen.add(f);
-          parentOf.push(parent);
-          actionOf.push(res.action[j]!);
-          next.push(res.enc[j]!);
-        }
-        if (process.memoryUsage().heapUsed > heapLimit) {
-          stopReason = `stopped: heap use passed ${Math.round((o.heapFraction ?? 0.7) * 100)}% of the V8 limit at ${seen.size} states (raise --max-old-space-size or lower --depth)`;
-          return false;
-        }
-        return true;
-      };
-      if (!pool || frontier.length < MIN_PARALLEL_LEVEL) {
-        for (const s of slices) {
-          if (!merge(s.offset, expandSlice(r, o.invariants, s.states))) break;
-          progress();
-        }
+    const connected = pool?.connect();
+    connected?.catch(() => {}); // awaited (and its failure thrown) at the hand-over; never if there is none
+    let handedOver = false;
+    while (v0.length === 0 && depth < o.depth && frontierSize > 0 && !violatingState && !stopReason) {
+      if (pool && !handedOver && frontierSize >= (o.parallelFrom ?? 1024)) {
+        // Hand the seen set and the frontier to their owners; from here on the workers hold them.
+        await connected;
+        const fps: string[][] = Array.from({ length: pool.size }, () => []);
+        for (const f of seen) fps[ownerOf(f, pool.size)]!.push(f);
+        const enc: string[][] = Array.from({ length: pool.size }, () => []);
+        const pos: number[][] = Array.from({ length: pool.size }, () => []);
+        frontier.forEach((w, i) => {
+          const e = stateEncoding(w);
+          const k = ownerOf(stateFingerprint(w, e, sym), pool.size);
+          enc[k]!.push(e);
+          pos[k]!.push(i);
+        });
+        await pool.all((k) => ({ cmd: 'load', fps: fps[k], enc: enc[k], positions: Int32Array.from(pos[k]!) }));
+        seen.clear();
+        frontier = [];
+        handedOver = true;
+      }
+      if (pool && handedOver) {
+        const n = await parallelLevel(pool);
+        frontierStart += frontierSize;
+        frontierSize = n;
       } else {
-        // Split each slice across the workers; keep at most one batch in flight per worker.
-        for (const s of slices) {
-          const parts = cut(s.states, pool.size);
-          let off = s.offset;
-          const offs = parts.map((p) => {
-            const x = off;
-            off += p.length;
-            return x;
-          });
-          const results = await Promise.all(parts.map((p, k) => pool.run(k, p)));
-          let go = true;
-          for (let k = 0; k < results.length && go; k++) go = merge(offs[k]!, results[k]!);
-          if (!go) break;
+        const next: World[] = [];
+        const merge = (offset: number, res: SliceResult): boolean => {
+          for (let j = 0; j < res.fp.length; j++) {
+            transitions++;
+            const parent = frontierStart + offset + res.parent[j]!;
+            if (res.violated && j === res.fp.length - 1) {
+              violatingState = { parent, action: res.action[j]!, invariants: res.violated.invariants };
+              return false;
+            }
+            const f = res.fp[j]!;
+            if (seen.has(f)) continue;
+            if (seen.size >= o.maxStates) {
+              stopReason = `stopped at --max-states ${o.maxStates} while expanding depth ${depth + 1}`;
+              return false;
+            }
+            seen.add(f);
+            parentOf.push(parent);
+            actionOf.push(res.action[j]!);
+            next.push(res.worlds[j]!);
+          }
+          distinct = seen.size;
+          if (process.memoryUsage().heapUsed > heapLimit) {
+            stopReason = heapStop();
+            return false;
+          }
+          return true;
+        };
+        // Slices of this level, in frontier order.
+        for (let i = 0; i < frontier.length; i += MAX_SLICE) {
+          if (!merge(i, expandWorlds(r, o.invariants, frontier.slice(i, i + MAX_SLICE), 'worlds', sym))) break;
           progress();
         }
+        distinct = seen.size;
+        if (violatingState || stopReason) break;
+        frontierStart += frontier.length;
+        frontier = next;
+        frontierSize = next.length;
       }
       if (violatingState || stopReason) break;
-      frontierStart += frontier.length;
-      frontier = next;
       depth++;
-      if (next.length > 0) levels.push(next.length);
+      if (frontierSize > 0) levels.push(frontierSize);
       progress();
     }
   } finally {
     await pool?.close();
   }
 
+  /**
+   * One level with the states partitioned over the workers (checker/explore-worker.ts). The successors are
+   * ordered by key (parent position, action index), the order the single-threaded loop meets them, so the
+   * same states get the same numbers, the same first violation is found and the counts agree.
+   */
+  async function parallelLevel(p: Pool): Promise<number> {
+    const ex = await p.all<{ keys: Float64Array; violated: { key: number; invariants: string[] } | null }>(() => ({ cmd: 'expand' }));
+    let vkey = Infinity;
+    let vinv: string[] = [];
+    for (const x of ex) if (x.violated && x.violated.key < vkey) ((vkey = x.violated.key), (vinv = x.violated.invariants));
+    const dd = await p.all<{ newKeys: Float64Array; heapUsed: number }>(() => ({ cmd: 'dedup', cutoff: vkey }));
+    // Merge the owners' new keys (each sorted) into the order of the next level.
+    const owner: number[] = [];
+    const keys: number[] = [];
+    const idx = dd.map(() => 0);
+    for (;;) {
+      let best = -1;
+      for (let k = 0; k < dd.length; k++) if (idx[k]! < dd[k]!.newKeys.length && (best < 0 || dd[k]!.newKeys[idx[k]!]! < dd[best]!.newKeys[idx[best]!]!)) best = k;
+      if (best < 0) break;
+      keys.push(dd[best]!.newKeys[idx[best]!++]!);
+      owner.push(best);
+    }
+    // Where the single-threaded loop would stop in this level: the first violation, or the first new state
+    // beyond --max-states (counted as a transition, not stored).
+    let limit = vkey;
+    let kept = keys.length;
+    const room = o.maxStates - distinct;
+    if (keys.length > room) {
+      kept = Math.max(0, room);
+      limit = keys[kept]!;
+      stopReason = `stopped at --max-states ${o.maxStates} while expanding depth ${depth + 1}`;
+    }
+    for (const x of ex) for (const k of x.keys) if (k <= limit) transitions++;
+    const positions = dd.map(() => [] as number[]);
+    for (let i = 0; i < kept; i++) {
+      const key = keys[i]!;
+      parentOf.push(frontierStart + Math.floor(key / ACTION_RADIX));
+      actionOf.push(key % ACTION_RADIX);
+      positions[owner[i]!]!.push(i);
+    }
+    distinct += kept;
+    if (!stopReason && vkey !== Infinity) {
+      violatingState = { parent: frontierStart + Math.floor(vkey / ACTION_RADIX), action: vkey % ACTION_RADIX, invariants: vinv };
+    }
+    if (!stopReason && !violatingState && Math.max(process.memoryUsage().heapUsed, ...dd.map((d) => d.heapUsed)) > heapLimit) stopReason = heapStop();
+    if (stopReason || violatingState) return kept;
+    await p.all(
+      (k) => ({ cmd: 'advance', positions: Int32Array.from(positions[k]!) }),
+    );
+    return kept;
+  }
+
   const elapsedMs = performance.now() - t0;
   const mem = process.memoryUsage();
   const stats: ExploreStats = {
-    distinctStates: seen.size,
+    distinctStates: distinct,
     transitions,
     depthReached: levels.length - 1,
     levels,
     elapsedMs,
-    statesPerSecond: elapsedMs > 0 ? (seen.size / elapsedMs) * 1000 : 0,
+    statesPerSecond: elapsedMs > 0 ? (distinct / elapsedMs) * 1000 : 0,
     transitionsPerSecond: elapsedMs > 0 ? (transitions / elapsedMs) * 1000 : 0,
     workers: nWorkers,
     memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
@@ -263,12 +360,13 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
       depth: o.depth,
       complete: false,
       stopReason: null,
+      symmetry: sym,
       violation,
       alsoViolated: (ex.violations.length ? ex.violations : v0).map((v) => v.invariant),
       actions: ex.actions,
       steps: ex.steps,
       stats,
-      summary: `invariant ${violation?.invariant ?? '?'} violated after ${actions.length} steps (shortest counterexample; ${seen.size} states explored)`,
+      summary: `invariant ${violation?.invariant ?? '?'} violated after ${actions.length} steps (shortest counterexample; ${distinct} states explored)`,
     };
   }
   if (stopReason) {
@@ -277,28 +375,31 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
       depth: o.depth,
       complete: false,
       stopReason,
+      symmetry: sym,
       violation: null,
       alsoViolated: [],
       actions: null,
       steps: null,
       stats,
-      summary: `${stopReason}: no violation among the ${seen.size} states stored; every state within ${depth} steps was checked (no certificate for depth ${o.depth})`,
+      summary: `${stopReason}: no violation among the ${distinct} states stored; every state within ${depth} steps was checked (no certificate for depth ${o.depth})`,
     };
   }
-  const complete = frontier.length === 0;
+  const complete = frontierSize === 0;
+  const symNote = sym ? ' up to swapping the two devices (--symmetry)' : '';
   return {
     verdict: 'holds',
     depth: o.depth,
     complete,
     stopReason: null,
+    symmetry: sym,
     violation: null,
     alsoViolated: [],
     actions: null,
     steps: null,
     stats,
     summary: complete
-      ? `all invariants hold in every reachable state: ${seen.size} states (the state graph is exhausted at depth ${stats.depthReached})`
-      : `all invariants hold in every state reachable within ${o.depth} steps: ${seen.size} states`,
+      ? `all invariants hold in every reachable state: ${distinct} states${symNote} (the state graph is exhausted at depth ${stats.depthReached})`
+      : `all invariants hold in every state reachable within ${o.depth} steps: ${distinct} states${symNote}`,
   };
 }
 
@@ -312,7 +413,7 @@ function pathTo(r: Resolved, parentOf: IntColumn, actionOf: IntColumn, parent: n
   for (const k of idx) {
     const a = enabledActions(w, r.scenario)[k]!;
     out.push(a);
-    w = decodeState(stateEncoding(apply(w, a, r).world));
+    w = apply(w, a, r).world;
   }
   return out;
 }

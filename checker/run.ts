@@ -11,6 +11,7 @@ import { apply, step } from '../model/step.ts';
 import type { Call } from '../model/types.ts';
 import type { World } from '../model/world.ts';
 import { shortBdf } from '../model/components/device.ts';
+import { fingerprint, stateEncoding } from './explore-core.ts';
 
 /** One executed step as a user reads it. */
 export interface TraceStep {
@@ -96,10 +97,77 @@ export function interpret(r: Resolved, choices: readonly number[], invs: readonl
 }
 
 /**
- * Make a violating action list 1-minimal: drop single actions while the rest still runs (every action
- * possible where it meets the state) and still violates the same invariant.
+ * States each shortening search of `minimize` may store before it gives up: the search over every enabled
+ * action (a bounded explore for the one invariant) and the search over the actions of the list.
+ */
+export const SHORTEN_MAX_STATES = { any: 2_000, same: 10_000 } as const;
+
+/**
+ * Make a violating action list short: first 1-minimal (drop single actions while the rest still runs, every
+ * action possible where it meets the state, and still violates the same invariant), then replace it by a
+ * shorter violating list when a bounded breadth-first search finds one (`shortenOverActions`): first over
+ * every enabled action (the shortest list for this invariant, if the search stays under
+ * `SHORTEN_MAX_STATES.any` states), else over the actions of the list. The result is deterministic: every
+ * pass depends only on the list, the configuration and the invariants.
  */
 export function minimize(r: Resolved, actions: readonly Action[], invariant: string, invs: readonly Invariant[]): Action[] {
+  const one = deleteSingles(r, actions, invariant, invs);
+  const shorter =
+    shortenOverActions(r, one, invariant, invs, SHORTEN_MAX_STATES.any, true) ?? shortenOverActions(r, one, invariant, invs, SHORTEN_MAX_STATES.same, false);
+  return shorter && shorter.length < one.length ? shorter : one;
+}
+
+/**
+ * Breadth-first search from the initial world, for a state violating `invariant`, to depth
+ * `actions.length - 1`, over every enabled action (`anyAction`) or only over the transitions labelled by an
+ * action that occurs in `actions` (the same kind and arguments). Deleting single steps cannot remove a
+ * device's whole enable/disable cycle at once, nor reorder steps; this search does both, and gives the
+ * shortest list over those actions. States are deduplicated as in explore (checker/explore-core.ts). Null
+ * when none is shorter or when more than `maxStates` states would be stored.
+ */
+export function shortenOverActions(
+  r: Resolved,
+  actions: readonly Action[],
+  invariant: string,
+  invs: readonly Invariant[],
+  maxStates: number,
+  anyAction = false,
+): Action[] | null {
+  const target = invs.filter((i) => i.name === invariant);
+  if (target.length === 0 || actions.length < 2) return null;
+  const allowed = new Set(actions.map((a) => JSON.stringify(a)));
+  const w0 = initialWorld(r.scenario);
+  const seen = new Set<string>([fingerprint(stateEncoding(w0))]);
+  const parentOf: number[] = [-1];
+  const actionOf: (Action | null)[] = [null];
+  let frontier: { w: World; id: number }[] = [{ w: w0, id: 0 }];
+  const path = (id: number, last: Action): Action[] => {
+    const out = [last];
+    for (let s = id; s > 0; s = parentOf[s]!) out.push(actionOf[s]!);
+    return out.reverse();
+  };
+  for (let depth = 1; depth < actions.length && frontier.length; depth++) {
+    const next: { w: World; id: number }[] = [];
+    for (const { w, id } of frontier) {
+      for (const a of enabledActions(w, r.scenario)) {
+        if (!anyAction && !allowed.has(JSON.stringify(a))) continue;
+        const x = apply(w, a, r).world;
+        if (violations(x, target).length) return path(id, a);
+        const f = fingerprint(stateEncoding(x));
+        if (seen.has(f)) continue;
+        if (seen.size >= maxStates) return null;
+        seen.add(f);
+        parentOf.push(id);
+        actionOf.push(a);
+        next.push({ w: x, id: parentOf.length - 1 });
+      }
+    }
+    frontier = next;
+  }
+  return null;
+}
+
+function deleteSingles(r: Resolved, actions: readonly Action[], invariant: string, invs: readonly Invariant[]): Action[] {
   let cur = [...actions];
   const target = invs.filter((i) => i.name === invariant);
   let changed = true;

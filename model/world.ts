@@ -91,9 +91,36 @@ export interface World {
 export type Draft<T> = { -readonly [K in keyof T]: T[K] extends object ? Draft<T[K]> : T[K] };
 export type WorldDraft = Draft<World>;
 
-/** Deep copy of a world; handlers only ever change the copy. */
+/**
+ * Deep copy of a world; handlers only ever change the copy. Generic over plain JSON data (no per-field code):
+ * the result equals `JSON.parse(JSON.stringify(w))` -- same keys in the same order, properties holding
+ * `undefined` or a function dropped, `undefined` array slots and non-finite numbers turned into null -- at a
+ * fraction of the cost of the round trip (docs/performance.md).
+ */
 export function cloneWorld(w: World): WorldDraft {
-  return JSON.parse(JSON.stringify(w)) as WorldDraft;
+  return clonePlain(w) as WorldDraft;
+}
+
+function clonePlain(x: unknown): unknown {
+  if (typeof x !== 'object' || x === null) return typeof x === 'number' && !Number.isFinite(x) ? null : x;
+  if (Array.isArray(x)) {
+    const n = x.length;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const v = x[i] as unknown;
+      out[i] = v === undefined || typeof v === 'function' ? null : clonePlain(v);
+    }
+    return out;
+  }
+  if (typeof (x as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(x)) as unknown;
+  const out: Record<string, unknown> = {};
+  for (const k in x) {
+    if (!Object.prototype.hasOwnProperty.call(x, k)) continue;
+    const v = (x as Record<string, unknown>)[k];
+    if (v === undefined || typeof v === 'function') continue;
+    out[k] = clonePlain(v);
+  }
+  return out;
 }
 
 /** Canonical encoding of a world (the audit of the last step is part of it). */

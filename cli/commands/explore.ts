@@ -9,6 +9,7 @@ import pc from 'picocolors';
 import { CONFIG_COMPONENTS, ConfigError, DEFAULT_CONFIG, configLabel, resolveConfig, type Config, type Resolved } from '../../model/config.ts';
 import { INVARIANTS, findInvariant, type Invariant } from '../../model/invariants.ts';
 import { explore, type ExploreResult } from '../../checker/explore.ts';
+import { hasDeviceSymmetry } from '../../checker/explore-symmetry.ts';
 import { formatSteps, formatViolation } from '../../checker/format.ts';
 
 export const DEFAULT_DEPTH = 12;
@@ -51,6 +52,7 @@ export function exploreJson(r: Resolved, res: ExploreResult): unknown {
     verdict: res.verdict,
     depth: res.depth,
     complete: res.complete,
+    symmetry: res.symmetry,
     summary: res.summary,
     stopReason: res.stopReason,
     violation: res.violation,
@@ -91,8 +93,9 @@ export function register(program: Command): void {
   cmd
     .option('--depth <n>', `largest number of steps (default: ${DEFAULT_DEPTH})`, nat('--depth', 0))
     .option('--max-states <n>', `stop after this many distinct states (default: ${DEFAULT_MAX_STATES})`, nat('--max-states', 1))
-    .option('--workers <n>', 'worker threads expanding each level (default: 1)', nat('--workers', 1))
+    .option('--workers <n>', 'worker threads; the states are partitioned over them once a level has 1,024 states (default: 1)', nat('--workers', 1))
     .option('--invariant <name>', 'check only this invariant (repeatable)', collect)
+    .option('--symmetry', 'store one state per pair that differs only by swapping the two devices (two-device scenarios; docs/performance.md)')
     .option('--json', 'print one JSON object')
     .action(async (o: Record<string, unknown>) => {
       let r: Resolved;
@@ -100,6 +103,9 @@ export function register(program: Command): void {
       try {
         r = configOf(o);
         invs = invariantsOf(o['invariant'] as string[] | undefined);
+        if (o['symmetry'] && !hasDeviceSymmetry(r.scenario)) {
+          throw new ConfigError(`--symmetry: the devices of scenario '${r.scenario.id}' are not interchangeable (it needs exactly two devices with the same parameters)`);
+        }
       } catch (e) {
         if (e instanceof ConfigError) cmd.error(`error: ${e.message}`, { exitCode: 2, code: 'pirqcheck.usage' });
         throw e;
@@ -117,6 +123,7 @@ export function register(program: Command): void {
         depth,
         maxStates: (o['maxStates'] as number | undefined) ?? DEFAULT_MAX_STATES,
         workers: (o['workers'] as number | undefined) ?? 1,
+        symmetry: o['symmetry'] === true,
         invariants: invs,
         ...(bar ? { onProgress: (p) => bar.update(p.depth, { states: p.distinctStates, transitions: p.transitions, frontier: p.frontier }) } : {}),
       });
