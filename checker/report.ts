@@ -107,6 +107,11 @@ export const INVARIANT_IMPACT: Readonly<Record<string, { readonly headline: stri
     impact:
       'arch_msix used_entries is off: Xen later refuses to release or re-prepare the device\'s MSI-X state (-EBUSY on deassign or on the next guest\'s enable), or releases it while a vector is still in use.',
   },
+  'no-stuck-pirq': {
+    headline: 'a pirq of a running domain can never be freed again',
+    impact:
+      'Nothing left in the system will release the pirq short of destroying the domain: it cannot be handed out again, and every hot-unplug or driver reload that leaves one behind takes another of the domain\'s pirqs until allocation fails with -ENOSPC.',
+  },
   'no-leaked-irq': {
     headline: 'Xen leaks an irq created for an MSI mapping',
     impact: 'Every enable/disable cycle leaks a host irq (and its vector) in Xen: after enough driver reloads or resets, mapping new interrupts fails with -ENOSPC and devices cannot enable MSI at all.',
