@@ -32,6 +32,14 @@ function violatedCell(row: ExpectationRow, inv: string, steps: StepCount): strin
   return `[VIOLATED (${steps(f)})](${reportLink(f)})`;
 }
 
+/** A cell the search left 'holds': what the exhaustive exploration says of it. */
+function holdsCell(row: ExpectationRow, inv: string): string {
+  const x = row.explore;
+  const n = x?.violated[inv];
+  if (n !== undefined) return `VIOLATED (explore: ${n})`;
+  return x?.complete ? 'holds (all states)' : 'holds';
+}
+
 function lifecycleColumn(c: Config): string {
   return `${c.dom0} / ${c.xen} / ${c.toolstack}`;
 }
@@ -43,22 +51,29 @@ export function generateRegion(region: Region, exp: Expectations, steps: StepCou
     '',
   ];
   if (region.layout === 'list') {
-    out.push('| configuration | scenario | guest | QEMU | invariants violated (shrunk steps), each linked to its report |', '|---|---|---|---|---|');
+    out.push('| configuration | scenario | guest | QEMU | invariants violated (shrunk steps), each linked to its report | explored |', '|---|---|---|---|---|---|');
     for (const r of rows) {
       const v = exp.invariants.filter((i) => r.verdicts[i] === 'violated');
-      const cells = v.map((i) => `[${i} (${steps(r.traces[i]!)})](${reportLink(r.traces[i]!)})`).join(', ');
-      out.push(`| ${r.label} | \`${r.config.scenario}\` | \`${r.config.guest}\` | \`${r.config.qemu}\` | ${cells || `all ${exp.invariants.length} hold`} |`);
+      const searched = v.map((i) => `[${i} (${steps(r.traces[i]!)})](${reportLink(r.traces[i]!)})`);
+      const explored = exp.invariants.filter((i) => r.verdicts[i] !== 'violated' && r.explore?.violated[i] !== undefined).map((i) => `${i} (explore: ${r.explore!.violated[i]})`);
+      const cells = [...searched, ...explored].join(', ');
+      const scope = r.explore ? (r.explore.complete ? `complete graph, ${r.explore.states} states` : `${r.explore.states} states, depth ${r.explore.depth}`) : '-';
+      out.push(`| ${r.label} | \`${r.config.scenario}\` | \`${r.config.guest}\` | \`${r.config.qemu}\` | ${cells || `all ${exp.invariants.length} hold`} | ${scope} |`);
     }
   } else {
     out.push(`| invariant | ${rows.map((r) => `${r.label}<br>\`${lifecycleColumn(r.config)}\``).join(' | ')} |`);
     out.push(`|---|${rows.map(() => '---').join('|')}|`);
     for (const inv of exp.invariants) {
-      out.push(`| \`${inv}\` | ${rows.map((r) => (r.verdicts[inv] === 'violated' ? violatedCell(r, inv, steps) : 'holds')).join(' | ')} |`);
+      out.push(`| \`${inv}\` | ${rows.map((r) => (r.verdicts[inv] === 'violated' ? violatedCell(r, inv, steps) : holdsCell(r, inv))).join(' | ')} |`);
     }
+    out.push(`| *states explored* | ${rows.map((r) => (r.explore ? `${r.explore.states}${r.explore.complete ? ' (complete)' : ''}` : '-')).join(' | ')} |`);
   }
   out.push('');
-  out.push('VIOLATED (n): the search found a counterexample, shrunk to n steps; the link opens its report. holds: no run of the');
-  out.push('search violates the invariant (a bounded search: evidence, not proof).');
+  out.push('VIOLATED (n): the random search found a counterexample, shrunk to n steps; the link opens its report.');
+  out.push('VIOLATED (explore: n): the search missed it, breadth-first exploration found a shortest counterexample of n steps');
+  out.push('(`pirqcheck explore` with the configuration and `--invariant` prints it). holds (all states): no state of the');
+  out.push('complete reachable graph violates it, a proof within the model; holds: no run and no explored state violates');
+  out.push('it within the bounds (evidence, not proof).');
   return out.join('\n');
 }
 

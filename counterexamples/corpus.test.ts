@@ -24,7 +24,8 @@ import { matrixEntries, violatedSet } from '../checker/matrix.ts';
 import { loadTraceFile, serializeTrace, traceFromSearch } from '../checker/trace.ts';
 import { replay, replayConfig, replayExitCode } from '../checker/replay.ts';
 import { markdownReport, traceName } from '../checker/report.ts';
-import { CORPUS_DIR, configKey, corpusTraceFiles, readExpectations } from './corpus.ts';
+import { CORPUS_DIR, configKey, corpusTraceFiles, exploreExpectation, readExpectations } from './corpus.ts';
+import { EXHAUSTIVE_BUDGET } from '../checker/exhaustive.ts';
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const exp = readExpectations(dir);
@@ -84,6 +85,25 @@ describe(`matrix verdicts per invariant (seed ${exp.search.seed}, ${exp.search.r
       const file = row.traces[name]!;
       const trace = traceFromSearch(row.config, res, { maxSteps: exp.search.maxSteps, invariants: [name] })!;
       expect(serializeTrace(trace), `${file} is out of date: npm run corpus`).toBe(readFileSync(join(dir, file), 'utf8'));
+    }
+  });
+});
+
+describe(`exhaustive exploration per configuration (up to ${EXHAUSTIVE_BUDGET.maxStates} states, depth ${EXHAUSTIVE_BUDGET.depth}), ${rechecked.length} of ${exp.configurations.length} configurations`, () => {
+  it.each(rechecked.map((r) => [Object.values(r.config).join(' '), r] as const))('%s', async (_label, row) => {
+    expect(row.explore, 'expectations.json has no exploration: npm run corpus').toBeDefined();
+    const x = await exploreExpectation(row.config);
+    expect(x, 'exploration out of date: npm run corpus').toEqual(row.explore);
+    // The two engines cross-check each other: when the whole reachable graph was explored, nothing the
+    // random search found can be missing from it (the search only takes enabled actions from the same start).
+    if (x.complete) {
+      const searchViolated = Object.entries(row.verdicts).filter(([, v]) => v === 'violated').map(([k]) => k);
+      for (const n of searchViolated) expect(Object.keys(x.violated), `${n}: found by search, absent from the complete graph`).toContain(n);
+      // And a shortest counterexample is never longer than the search's shrunk one.
+      for (const n of searchViolated) {
+        const t = loadTraceFile(join(dir, row.traces[n]!));
+        expect(x.violated[n]!).toBeLessThanOrEqual(t.steps.length);
+      }
     }
   });
 });

@@ -14,6 +14,7 @@ import { matrixEntries, violatedSet } from '../checker/matrix.ts';
 import { search } from '../checker/search.ts';
 import { canonicalConfig, serializeTrace, traceFromSearch, type Trace } from '../checker/trace.ts';
 import { markdownReport, traceName } from '../checker/report.ts';
+import { exhaustiveSet, EXHAUSTIVE_BUDGET } from '../checker/exhaustive.ts';
 
 export const CORPUS_DIR = 'counterexamples';
 export const EXPECTATIONS_FILE = 'expectations.json';
@@ -30,6 +31,37 @@ export interface ExpectationRow {
   readonly verdicts: Readonly<Record<string, Verdict>>;
   /** Invariant name -> trace file (relative to counterexamples/), for each violated invariant. */
   readonly traces: Readonly<Record<string, string>>;
+  /** The exhaustive side (checker/exhaustive.ts): breadth-first exploration with the same exclusion loop. */
+  readonly explore?: ExploreExpectation;
+}
+
+export interface ExploreExpectation {
+  readonly budget: { readonly depth: number; readonly maxStates: number };
+  /** Every reachable state was checked (a proof within the model); otherwise a bound. */
+  readonly complete: boolean;
+  /** Distinct states of the exploration over the invariants that hold, and the deepest level it reached. */
+  readonly states: number;
+  readonly depth: number;
+  /** Invariant name -> length of its shortest counterexample, for every invariant some explored state violates. */
+  readonly violated: Readonly<Record<string, number>>;
+}
+
+/** The exploration of one configuration, as expectations.json records it. */
+export async function exploreExpectation(config: Config): Promise<ExploreExpectation> {
+  const x = await exhaustiveSet(config, INVARIANTS, EXHAUSTIVE_BUDGET);
+  const violated: Record<string, number> = {};
+  for (const inv of INVARIANTS) {
+    const v = x.violated.find((y) => y.invariant === inv.name);
+    if (v) violated[inv.name] = v.steps;
+  }
+  return { budget: { ...EXHAUSTIVE_BUDGET }, complete: x.complete, states: x.states, depth: x.depth, violated };
+}
+
+/** The corpus with every configuration's exploration added. */
+export async function withExploration(c: Corpus): Promise<Corpus> {
+  const configurations: ExpectationRow[] = [];
+  for (const row of c.expectations.configurations) configurations.push({ ...row, explore: await exploreExpectation(row.config) });
+  return { ...c, expectations: { ...c.expectations, configurations } };
 }
 
 export interface Expectations {

@@ -4,16 +4,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
-import { buildCorpus, writeCorpus } from './corpus.ts';
+import { buildCorpus, withExploration, writeCorpus } from './corpus.ts';
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const started = performance.now();
 let cells = 0;
 let violated = 0;
-const corpus = buildCorpus((_c, _inv, v) => {
+const corpus = await withExploration(buildCorpus((_c, _inv, v) => {
   cells++;
   if (v === 'violated') violated++;
-});
+}));
 const { written, removed } = writeCorpus(dir, corpus);
 const secs = ((performance.now() - started) / 1000).toFixed(1);
 process.stdout.write(
