@@ -47,31 +47,27 @@ export function register(program: Command): void {
         process.stdout.write(JSON.stringify({ rows: out }, null, 2) + '\n');
         return;
       }
-      const head = ['row', 'scenario', 'guest', 'qemu', 'xen', 'dom0', 'toolstack', 'verdict', 'violated invariants (steps of each shrunk counterexample) | exhaustive exploration'];
+      const head = ['row', 'scenario', 'configuration', 'verdict'];
       const lifecycle = (c: Config) => findScenario(c.scenario)?.lifecycle !== undefined;
-      const body = rows.map((r, i) => [
-        r.label,
-        r.config.scenario,
-        lifecycle(r.config) ? '-' : r.config.guest,
-        lifecycle(r.config) ? '-' : r.config.qemu,
-        r.config.xen,
-        lifecycle(r.config) ? r.config.dom0 : '-',
-        lifecycle(r.config) ? r.config.toolstack : '-',
-        verdictOf(r, explored[i]!),
-        `${[...r.violated].map(([inv, res]) => `${inv} (${res.steps?.length ?? 0})`).join(', ') || '-'} | ${exhaustiveSummary(explored[i]!, [...r.violated.keys()])}`,
-      ]);
+      const configText = (c: Config) =>
+        lifecycle(c) ? `dom0 ${c.dom0}, xen ${c.xen}, toolstack ${c.toolstack}` : `guest ${c.guest}, qemu ${c.qemu}, xen ${c.xen}`;
+      const body = rows.map((r, i) => [r.label, r.config.scenario, configText(r.config), verdictOf(r, explored[i]!)]);
       const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
       const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
       const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  ')];
-      for (const b of body) {
+      rows.forEach((r, i) => {
+        const b = body[i]!;
         const l = line(b);
-        out.push(b[7] === 'violated' ? l.replace('violated', pc.red('violated')) : l.replace('holds', pc.green('holds')));
-      }
-      out.push('', `seed ${seed}, ${runs} runs per search; each row searches all ${INVARIANTS.length} invariants, then again without each one found violated,`);
-      out.push('until the rest holds (the same verdicts and counterexamples as one search per invariant).');
-      out.push(`After the bar: breadth-first exploration of the same row (up to ${EXHAUSTIVE_BUDGET.maxStates} states, depth ${EXHAUSTIVE_BUDGET.depth}), with the same loop.`);
-      out.push('"complete graph": every reachable state was checked, so "holds" is a proof within the model; "also violated":');
-      out.push('shortest counterexamples the random search did not reach (pirqcheck explore ... --invariant NAME prints them).');
+        out.push(b[3] === 'violated' ? l.replace(/violated$/, pc.red('violated')) : l.replace(/holds$/, pc.green('holds')));
+        const found = [...r.violated].map(([inv, res]) => `${inv} (${res.steps?.length ?? 0})`).join(', ');
+        if (found) out.push(`    search:  ${found}`);
+        out.push(`    explore: ${exhaustiveSummary(explored[i]!, [...r.violated.keys()])}`);
+      });
+      out.push('', `search:  every invariant a random search violates (seed ${seed}, ${runs} runs; all ${INVARIANTS.length} invariants, then again without each`);
+      out.push('         one found, until the rest holds), with the steps of its shrunk counterexample.');
+      out.push(`explore: breadth-first exploration of the same row with the same loop (up to ${EXHAUSTIVE_BUDGET.maxStates} states, depth ${EXHAUSTIVE_BUDGET.depth}).`);
+      out.push('         "complete graph": every reachable state was checked, so what holds is proved within the model;');
+      out.push('         "also violated": shortest counterexamples the search did not reach (pirqcheck explore ... --invariant NAME).');
       out.push('A violation in a historical configuration is a result, not a failure.');
       out.push(`details: pirqcheck check --scenario S --guest G --qemu Q --xen X --dom0 D --toolstack T --invariant NAME --seed ${seed}`);
       process.stdout.write(out.join('\n') + '\n');
