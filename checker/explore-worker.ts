@@ -18,6 +18,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { resolveConfig, type Config } from '../model/config.ts';
+import { loadVariantFile } from '../api/load.ts';
 import { INVARIANTS, violations } from '../model/invariants.ts';
 import { enabledActions } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
@@ -30,6 +31,8 @@ interface Init {
   readonly index: number;
   readonly count: number;
   readonly symmetry: boolean;
+  /** Variant files the configuration names (loaded here too: a worker has its own variant registry). */
+  readonly variantFiles?: readonly string[];
 }
 
 interface Batch {
@@ -41,6 +44,7 @@ interface Batch {
 }
 
 const init = workerData as Init;
+for (const f of init.variantFiles ?? []) await loadVariantFile(f);
 const r = resolveConfig(init.config);
 const invs = INVARIANTS.filter((i) => init.invariants.includes(i.name));
 const seen = new Set<string>();

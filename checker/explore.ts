@@ -48,6 +48,8 @@ export interface ExploreOptions {
    * two devices. Refused for a scenario whose devices are not interchangeable.
    */
   readonly symmetry?: boolean;
+  /** Variant files (api/load.ts) the configuration needs: each worker thread loads them before it starts. */
+  readonly variantFiles?: readonly string[];
 }
 
 export interface ExploreProgress {
@@ -124,7 +126,7 @@ class Pool {
   private readonly workers: Worker[];
   private readonly queues: ((m: unknown) => void)[][];
   private failure: Error | null = null;
-  constructor(n: number, r: Resolved, invariants: readonly Invariant[], symmetry: boolean) {
+  constructor(n: number, r: Resolved, invariants: readonly Invariant[], symmetry: boolean, variantFiles: readonly string[] = []) {
     const names = invariants.map((i) => i.name);
     for (const n of names) {
       if (!INVARIANTS.some((i) => i.name === n)) throw new Error(`invariant '${n}' is not in INVARIANTS and cannot be sent to a worker`);
@@ -132,7 +134,7 @@ class Pool {
     this.queues = Array.from({ length: n }, () => []);
     this.workers = Array.from({ length: n }, (_, index) => {
       const w = new Worker(new URL('./explore-worker-boot.mjs', import.meta.url), {
-        workerData: { config: r.config, invariants: names, index, count: n, symmetry },
+        workerData: { config: r.config, invariants: names, index, count: n, symmetry, variantFiles },
       });
       w.on('message', (m: unknown) => this.queues[index]!.shift()?.(m));
       w.on('error', (e: Error) => {
@@ -202,7 +204,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   let frontierSize = 1;
   let frontierStart = 0; // id of the first state of the current level
   let depth = 0;
-  const pool = nWorkers > 1 && v0.length === 0 && o.depth > 0 ? new Pool(nWorkers, r, o.invariants, sym) : null;
+  const pool = nWorkers > 1 && v0.length === 0 && o.depth > 0 ? new Pool(nWorkers, r, o.invariants, sym, o.variantFiles ?? []) : null;
   let distinct = 1;
   const progress = () =>
     o.onProgress?.({ depth, maxDepth: o.depth, distinctStates: distinct, transitions, frontier: frontierSize, elapsedMs: performance.now() - t0 });

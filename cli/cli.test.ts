@@ -219,6 +219,16 @@ describe('variant files', () => {
     expect(ofBase.length).toBeGreaterThan(0);
     expect(withFix).toEqual(ofBase.map((c) => ({ ...c, guest: 'always-allocate' })));
   });
+  it('explore --variant-file explores a configuration that selects the fix by id', () => {
+    const r = run('explore', '--variant-file', join(EXAMPLES, 'xen-reset-msix-on-assign.ts'), '--scenario', 'reboot-hvm', '--dom0', 'pvops', '--xen', 'reset-msix-on-assign', '--invariant', 'maskall-clear-after-assign', '--depth', '60', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { verdict: string; complete: boolean; config: Record<string, string> };
+    expect(j.verdict).toBe('holds');
+    expect(j.complete).toBe(true);
+    // Without the fix (Xen 4.12) the same exploration finds the carried-over MASKALL.
+    const base = run('explore', '--scenario', 'reboot-hvm', '--dom0', 'pvops', '--xen', '4.12', '--invariant', 'maskall-clear-after-assign', '--depth', '60', '--json');
+    expect(base.status).toBe(1);
+  });
   it('check --variant-file with the fix selected by id searches that one configuration', () => {
     const r = run('check', '--variant-file', join(import.meta.dirname, '..', 'examples', 'fresh-pirq-fix.ts'), '--guest', 'always-allocate', '--qemu', 'keep-pirqs', '--runs', '100');
     expect(r.status).toBe(1);

@@ -11,6 +11,7 @@ import { INVARIANTS, findInvariant, type Invariant } from '../../model/invariant
 import { explore, type ExploreResult } from '../../checker/explore.ts';
 import { hasDeviceSymmetry } from '../../checker/explore-symmetry.ts';
 import { formatSteps, formatViolation } from '../../checker/format.ts';
+import { addVariantFileOption, applyVariantFileOption } from '../options.ts';
 
 export const DEFAULT_DEPTH = 12;
 export const DEFAULT_MAX_STATES = 500_000;
@@ -96,8 +97,9 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads; the states are partitioned over them once a level has 1,024 states (default: 1)', nat('--workers', 1))
     .option('--invariant <name>', 'check only this invariant (repeatable)', collect)
     .option('--symmetry', 'store one state per pair that differs only by swapping the two devices (two-device scenarios; docs/performance.md)')
-    .option('--json', 'print one JSON object')
-    .action(async (o: Record<string, unknown>) => {
+    .option('--json', 'print one JSON object');
+  addVariantFileOption(cmd).action(async (o: Record<string, unknown>) => {
+      await applyVariantFileOption(o);
       let r: Resolved;
       let invs: readonly Invariant[];
       try {
@@ -124,6 +126,7 @@ export function register(program: Command): void {
         maxStates: (o['maxStates'] as number | undefined) ?? DEFAULT_MAX_STATES,
         workers: (o['workers'] as number | undefined) ?? 1,
         symmetry: o['symmetry'] === true,
+        variantFiles: (o['variantFile'] as string[] | undefined) ?? [],
         invariants: invs,
         ...(bar ? { onProgress: (p) => bar.update(p.depth, { states: p.distinctStates, transitions: p.transitions, frontier: p.frontier }) } : {}),
       });
