@@ -48,7 +48,8 @@ export function toStep(n: number, a: Action, calls: readonly Call[], w: World): 
     component: componentOf(a),
     action: functionOf(a),
     device: dev === null ? null : shortBdf(w.hw[dev]?.bdf ?? `dev${dev}`),
-    args: [`dom${'domid' in a ? a.domid : '?'}`, ...argParts].join(' '),
+    // Actions that do not act on a domain (pciback bind, libxl's add, which creates one) name none.
+    args: [...('domid' in a ? [`dom${a.domid}`] : []), ...argParts].join(' '),
     result: top?.result ?? '',
     log: calls.flatMap((c) => c.log),
     calls,
