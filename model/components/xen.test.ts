@@ -220,3 +220,13 @@ describe('xen.XEN_DOMCTL_destroydomain', () => {
     expect(s.w.xen.domains[D]).toBeUndefined();
   });
 });
+
+describe('xen.XEN_DOMCTL_deassign_device', () => {
+  it('returns -ENODEV with the domctl printk for a device the domain does not own', () => {
+    // deassign_device: pci_get_pdev_by_domain fails -> -ENODEV (drivers/passthrough/pci.c @4.12)
+    const s = sysFor();
+    s.w.xen.pdevs[A]!.domain = 0;
+    expect(xen.XEN_DOMCTL_deassign_device(s, D, A)).toBe(-ERRNO.ENODEV);
+    expect(logLines(s)).toContain(`(XEN) deassign 0000:01:00.0 from dom${D} failed (-${ERRNO.ENODEV})`);
+  });
+});

@@ -777,7 +777,12 @@ export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): 
   return s.log.call('xen', 'XEN_DOMCTL_deassign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => {
     const pdev = s.w.xen.pdevs[dev];
     if (!pdev) return -ERRNO.ENODEV;
-    if (pdev.domain !== domid) return -ERRNO.EINVAL;
+    if (pdev.domain !== domid) {
+      // deassign_device: pci_get_pdev_by_domain(d, ...) finds nothing -> -ENODEV; iommu_do_pci_domctl
+      // (drivers/passthrough/pci.c @4.12) then prints "deassign %04x:%02x:%02x.%u from dom%d failed (%d)".
+      s.log.log(`(XEN) deassign 0000:${pdevName(s, dev)} from dom${domid} failed (-${ERRNO.ENODEV})`);
+      return -ERRNO.ENODEV;
+    }
     s.w.audit.push({ kind: 'handover', at: 'deassign', dev, from: domid, mapped: mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
     const d = s.w.xen.domains[domid];
     if (s.flags.xenUnmapOnDeassign && d) {
