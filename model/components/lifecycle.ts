@@ -180,9 +180,12 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
  * (`xl pci-detach`), in the real order:
  *   HVM: QMP device_del. With the device model alive the guest ejects the slot (its driver frees its
  *     vectors and disables MSI-X, which QEMU >= 2.1 turns into unbind+unmap) and QEMU's xen_pt_destroy
- *     unbinds and unmaps whatever is left. With the device model dead the QMP command fails and the removal
- *     goes on as `xl pci-detach -f` does (force; [derived] from libxl__device_pci_destroy_all's comment):
- *     nobody unmaps the guest's pirqs.
+ *     unbinds and unmaps whatever is left, all before the reset: libxl 4.13 waits for that
+ *     (pci_remove_qmp_device_del_cb polls query-pci until the device is gone); 4.12's libxl__qmp_pci_del
+ *     returns once QEMU accepted the command, a race with the reset that is not modelled. With the device
+ *     model dead the QMP command fails; without -f do_pci_remove stops there ("if (rc && !force) goto
+ *     out_fail"), so the step is `xl pci-detach -f` (tools/xl/xl_pci.c:pcidetach -> libxl_device_pci_destroy,
+ *     force 1), which goes on: nobody unmaps the guest's pirqs.
  *   PV: only the INTx pirq read from sysfs is unmapped (not modelled: MSI-X only).
  *   Then reset, deassign, xenstore removal, as do_pci_remove_tail. For PV the xenstore removal first makes
  *     pcifront detach the device (pcifront_detach_devices -> the driver's remove -> xen_pv_teardown_msi_irqs:
