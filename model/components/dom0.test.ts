@@ -154,6 +154,8 @@ describe('pvops pcistub_put_pci_dev, pcistub_device_release, export', () => {
     expect(s.log.calls.find((c) => c.fn === 'PHYSDEVOP_release_msix')!.result).toBe('-EBUSY');
     expect(logLines(s)).toEqual(expect.arrayContaining([
       'xen_pciback: ****** removing device 0000:03:00.0 while still in-use by domain 1! ******',
+      'xen_pciback: ****** shutdown driver domain before binding device',
+      'xen_pciback: ****** to other drivers or domains',
       'pciback 0000:03:00.0: MSI-X release failed (-16)',
     ]));
     expect(s.w.xen.pdevs[DEV]!.msix.used_entries).toBe(2);

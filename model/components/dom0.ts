@@ -274,10 +274,12 @@ export function pcistub_device_release(s: Sys, dev: number): number {
   if (!d) return -ERRNO.ENODEV;
   if (!d.bound) return -ERRNO.ENODEV;
   if (d.owner !== null) {
-    // pci_stub.c:pcistub_remove @PB-new: the device is still exported to a guest; warn, then
+    // pci_stub.c:pcistub_remove @7483d45f0aee: the device is still exported to a guest; four pr_warn lines, then
     // xen_pcibk_release_pci_dev (-> pcistub_put_pci_dev) before the release proper.
     s.log.log(`xen_pciback: ****** removing device ${bdfOf(s, dev)} while still in-use by domain ${d.owner}! ******`);
     s.log.log(`xen_pciback: ****** driver domain may still access this device's i/o resources!`);
+    s.log.log(`xen_pciback: ****** shutdown driver domain before binding device`);
+    s.log.log(`xen_pciback: ****** to other drivers or domains`);
     pcistub_put_pci_dev(s, dev);
   }
   d.owner = null;

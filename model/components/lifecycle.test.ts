@@ -130,7 +130,9 @@ describe('libxl__device_pci_remove (hot-unplug from a running guest)', () => {
     expect(s.w.xen.domains[1]!.pirqs[55]).toMatchObject({ irq: 0, emuirq: -2 });
     expect(s.w.xen.domains[1]!.forced[55]).toEqual({ unmapped: true, unbound: true });
   });
-  it('PV: reset, deassign, pciback put (dom0 unmaps), then pcifront detaches and closes the event channels', () => {
+  it('PV: reset, deassign, then pcifront detaches (pciback, still exporting, unmaps) and closes, then pciback put', () => {
+    // xen-pcifront.c:pcifront_detach_devices removes the device before switching to Reconfiguring;
+    // xen-pciback/xenbus.c:xen_pcibk_frontend_changed only then runs xen_pcibk_reconfigure -> put.
     const s = sysFor('igbvf-pv', flags(['dom0', 'pvops']));
     dom0.pcistub_init_device(s, DEV);
     expect(life.libxl__device_pci_add(s, DEV, spec('igbvf-pv'))).toBe(1);
@@ -138,8 +140,12 @@ describe('libxl__device_pci_remove (hot-unplug from a running guest)', () => {
     const from = s.log.calls.length;
     life.libxl__device_pci_remove(s, 1, DEV);
     const fns = s.log.calls.slice(from).map((c) => c.fn);
-    expect(fns.indexOf('pcistub_put_pci_dev')).toBeLessThan(fns.indexOf('pcifront_detach_devices'));
-    expect(s.log.calls.find((c) => c.fn === 'pci_frontend_disable_msix' && c.depth > 0)!.result).toBe('-ENODEV');
+    const at = (f: string) => fns.indexOf(f);
+    expect(at('pci_reset_function')).toBeLessThan(at('XEN_DOMCTL_deassign_device'));
+    expect(at('XEN_DOMCTL_deassign_device')).toBeLessThan(at('pcifront_detach_devices'));
+    expect(at('pcifront_detach_devices')).toBeLessThan(at('pcistub_put_pci_dev'));
+    expect(s.log.calls.find((c) => c.fn === 'pci_frontend_disable_msix' && c.depth > 0)!.result).toBe('0');
+    expect(at('xen_pcibk_disable_msix')).toBeLessThan(at('EVTCHNOP_close'));
     expect(fns.filter((f) => f === 'EVTCHNOP_close')).toHaveLength(3);
     expect(Object.keys(s.w.xen.domains[1]!.pirqs)).toEqual([]);
     expect(s.w.pv[1]!.devices[DEV]).toBeUndefined();

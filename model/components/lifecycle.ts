@@ -123,10 +123,15 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
  * INTx unmap, done by the callers): with `libxlUnbindBeforeReset` the leftover MSI pirqs of the device are
  * unbound and unmapped first (the toolstack fix seed 004 asks about; [derived]: it stands for a wildcard
  * unbind, since libxl does not know the pirqs QEMU mapped); then libxl__device_pci_reset,
- * xc_deassign_device and libxl__device_pci_remove_xenstore (pciback's xen_pcibk_remove_device ->
- * pcistub_put_pci_dev).
+ * xc_deassign_device and libxl__device_pci_remove_xenstore. The xenstore removal sets state-N Closing and
+ * the backend Reconfiguring; pciback reconfigures (xen_pcibk_remove_device -> pcistub_put_pci_dev) only
+ * when the frontend switches to Reconfiguring (drivers/xen/xen-pciback/xenbus.c:xen_pcibk_frontend_changed
+ * @11db24b67fea), which a running PV guest's pcifront does after removing the device
+ * (drivers/pci/xen-pcifront.c:pcifront_detach_devices): `frontend` is that guest-side step, run first.
+ * Without a responding frontend libxl times out and pciback puts the device when the backend is destroyed
+ * (xen_pcibk_xenbus_remove), still before xc_domain_destroy: modelled as the put right here.
  */
-function do_pci_remove_tail(s: Sys, domid: number, dev: number, hvm: boolean): void {
+function do_pci_remove_tail(s: Sys, domid: number, dev: number, hvm: boolean, frontend?: () => void): void {
   if (s.flags.libxlUnbindBeforeReset) {
     for (const m of xen.mappedPirqsOf(s.w.xen, dev)) {
       if (m.domid !== domid) continue;
@@ -137,7 +142,10 @@ function do_pci_remove_tail(s: Sys, domid: number, dev: number, hvm: boolean): v
   s.w.audit.push({ kind: 'handover', at: 'reset', dev, from: domid, mapped: xen.mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
   dom0.pci_reset_function(s, dev);
   if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
-  s.log.call('toolstack', 'xenstore backend removal', `dom${domid}`, () => dom0.pcistub_put_pci_dev(s, dev));
+  s.log.call('toolstack', 'xenstore backend removal', `dom${domid}`, () => {
+    frontend?.();
+    dom0.pcistub_put_pci_dev(s, dev);
+  });
 }
 
 /**
@@ -172,14 +180,18 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
  * (`xl pci-detach`), in the real order:
  *   HVM: QMP device_del. With the device model alive the guest ejects the slot (its driver frees its
  *     vectors and disables MSI-X, which QEMU >= 2.1 turns into unbind+unmap) and QEMU's xen_pt_destroy
- *     unbinds and unmaps whatever is left. With the device model dead the QMP command fails and the removal
- *     goes on as `xl pci-detach -f` does (force; [derived] from libxl__device_pci_destroy_all's comment):
- *     nobody unmaps the guest's pirqs.
+ *     unbinds and unmaps whatever is left, all before the reset: libxl 4.13 waits for that
+ *     (pci_remove_qmp_device_del_cb polls query-pci until the device is gone); 4.12's libxl__qmp_pci_del
+ *     returns once QEMU accepted the command, a race with the reset that is not modelled. With the device
+ *     model dead the QMP command fails; without -f do_pci_remove stops there ("if (rc && !force) goto
+ *     out_fail"), so the step is `xl pci-detach -f` (tools/xl/xl_pci.c:pcidetach -> libxl_device_pci_destroy,
+ *     force 1), which goes on: nobody unmaps the guest's pirqs.
  *   PV: only the INTx pirq read from sysfs is unmapped (not modelled: MSI-X only).
- *   Then reset, deassign, xenstore removal (pcistub_put_pci_dev), as do_pci_remove_tail. For PV, pcifront
- *     reacts to the backend going away last (pcifront_detach_devices -> the driver's remove ->
- *     xen_pv_teardown_msi_irqs: pci_frontend_disable_msix, which pciback refuses for a device it no longer
- *     exports, then EVTCHNOP_close of every vector); modelled in the same step.
+ *   Then reset, deassign, xenstore removal, as do_pci_remove_tail. For PV the xenstore removal first makes
+ *     pcifront detach the device (pcifront_detach_devices -> the driver's remove -> xen_pv_teardown_msi_irqs:
+ *     pci_frontend_disable_msix, served by pciback, which still exports the device, so dom0's
+ *     pci_disable_msix unmaps the pirqs; then EVTCHNOP_close of every vector) and only then, once pcifront
+ *     switched to Reconfiguring, pciback's pcistub_put_pci_dev; modelled in the same step.
  */
 export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): number {
   const td = s.w.toolstack.domains[domid];
@@ -193,18 +205,21 @@ export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): nu
     });
     void served; // a failed device_del does not stop the forced removal
   }
-  do_pci_remove_tail(s, domid, dev, td.hvm);
   const pd = s.w.pv[domid]?.devices[dev];
-  if (!td.hvm && pd) {
-    s.log.call('guest', 'pcifront_detach_devices', `dom${domid}`, () => {
-      if (pd.stage === 'running' && pd.msix_enabled) {
-        s.log.call('guest', 'pci_frontend_disable_msix', '', () => (s.w.dom0.devices[dev]?.owner === domid ? dom0.xen_pcibk_disable_msix(s, dev) : -ERRNO.ENODEV));
-        for (const v of pd.vectors) if (v.evtchn) xen.EVTCHNOP_close(s, domid, v.evtchn);
-      }
-      const g = s.w.pv[domid];
-      if (g) delete g.devices[dev];
-    });
-  }
+  // A shut-down guest's pcifront does not react; its device is 'down', so the step only forgets it.
+  const frontend =
+    !td.hvm && pd
+      ? () =>
+          s.log.call('guest', 'pcifront_detach_devices', `dom${domid}`, () => {
+            if (pd.stage === 'running' && pd.msix_enabled) {
+              s.log.call('guest', 'pci_frontend_disable_msix', '', () => (s.w.dom0.devices[dev]?.owner === domid ? dom0.xen_pcibk_disable_msix(s, dev) : -ERRNO.ENODEV));
+              for (const v of pd.vectors) if (v.evtchn) xen.EVTCHNOP_close(s, domid, v.evtchn);
+            }
+            const g = s.w.pv[domid];
+            if (g) delete g.devices[dev];
+          })
+      : undefined;
+  do_pci_remove_tail(s, domid, dev, td.hvm, frontend);
   s.w.toolstack.domains[domid] = { ...td, attached: false };
   return 0;
 }

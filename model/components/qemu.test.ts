@@ -173,6 +173,16 @@ describe('qemu.xen_pt_destroy (device_del)', () => {
     expect(s.w.xen.domains[D]!.pirqs[55]).toBeUndefined();
     expect(s.w.qemu[D]!.devices[A]).toBeUndefined();
   });
+  it('clears MSI-X ENABLE in the host control word even when no entry has a pirq (xen_pt.c: if (s->msix))', () => {
+    const s = sysFor('nvme-hvm', newQemu);
+    qemu.xen_pt_msixctrl_reg_write(s, D, A, true, true); // ENABLE|MASKALL: nothing mapped yet
+    expect(s.w.hw[A]!.msix.enable).toBe(true);
+    expect(qemu.xen_pt_destroy(s, D, A)).toBe(0);
+    expect(s.log.calls.map((c) => c.fn)).toContain('xen_pt_msix_disable');
+    expect(results(s, 'PHYSDEVOP_unmap_pirq')).toEqual([]);
+    expect(s.w.hw[A]!.msix.enable).toBe(false);
+    expect(s.w.xen.pdevs[A]!.msix.guest_maskall).toBe(true); // read back from the hardware and written again
+  });
   it('with the device model dead it does nothing', () => {
     const s = sysFor('nvme-hvm', newQemu);
     s.w.qemu[D]!.alive = false;

@@ -371,9 +371,11 @@ export function isPirqMsg(m: MsiMsg): boolean {
 
 /**
  * Models hw/xen/xen_pt.c:xen_pt_destroy (xen_pt_unregister_device before QEMU 2.x), run when the device is
- * unplugged (QMP device_del after the guest's eject): xen_pt_msi_disable and xen_pt_msix_disable
- * unconditionally (whatever `qemuUnmapOnDisable` says, this path always unbinds and unmaps what is left),
- * then the device model forgets the device. Returns the pirqs it unmapped.
+ * unplugged (QMP device_del after the guest's eject): xen_pt_msi_disable and xen_pt_msix_disable for the
+ * capabilities the device has (whatever `qemuUnmapOnDisable` says, this path always unbinds and unmaps what
+ * is left), then the device model forgets the device. Left out: the MSI branch's host MSI ENABLE write when
+ * MSI was never set up (the model's devices are driven in MSI-X mode). Returns 0, -ENODEV without a device
+ * model.
  */
 export function xen_pt_destroy(s: Sys, domid: number, dev: number): number {
   const d = get(s, domid, dev);
@@ -385,7 +387,11 @@ export function xen_pt_destroy(s: Sys, domid: number, dev: number): number {
       d.msi.initialized = false;
       d.msi.pirq = XEN_PT_UNASSIGNED_PIRQ;
     }
-    if (d.msix.msix_entry.some((e) => e.pirq !== XEN_PT_UNASSIGNED_PIRQ)) xen_pt_msix_disable(s, domid, dev, d);
+    // hw/xen/xen_pt.c:xen_pt_destroy @000d6042da0d and @f28b958cbf08: "if (s->msix) xen_pt_msix_disable(s)",
+    // i.e. whenever the device has an MSI-X capability (in the model: a table), whether or not an entry has
+    // a pirq. xen_pt_msix_disable first rewrites the host control word with ENABLE clear (msix_set_enable),
+    // which Xen's pci_msi_conf_write_intercept sees.
+    if (d.msix.msix_entry.length > 0) xen_pt_msix_disable(s, domid, dev, d);
     const q = s.w.qemu[domid];
     if (q) delete q.devices[dev];
     return 0;

@@ -202,3 +202,31 @@ describe('xen.pci_msi_conf_write_intercept', () => {
     expect(s.w.hw[A]!.msix.maskall).toBe(true);
   });
 });
+
+describe('xen.XEN_DOMCTL_destroydomain', () => {
+  it('pci_release_devices unbinds the dpci pirqs while the domain still owns the device, then deassigns it', () => {
+    // xen/drivers/passthrough/pci.c:pci_release_devices @4.12: pci_clean_dpci_irqs, then deassign_device.
+    const s = sysFor();
+    expect(mapMsix(s, 55)).toBe(55);
+    expect(xen.XEN_DOMCTL_bind_pt_irq(s, D, 55, 0x30)).toBe(0);
+    s.w.hw[A]!.command.memory = false;
+    expect(xen.XEN_DOMCTL_destroydomain(s, D)).toBe(0);
+    const order = s.log.calls.map((c) => c.fn).filter((f) => ['pci_release_devices', 'pci_clean_dpci_irqs', 'free_domain_pirqs'].includes(f));
+    expect(order).toEqual(['pci_release_devices', 'pci_clean_dpci_irqs', 'free_domain_pirqs']);
+    const masked = s.w.audit.find((a) => a.kind === 'mask_without_decoding');
+    expect(masked).toMatchObject({ fn: 'msi_set_mask_bit', dev: A, owner: D });
+    expect(logLines(s).join('\n')).toContain(`masking MSI-X on Dom${D}'s`);
+    expect(s.w.xen.pdevs[A]!.domain).toBe(0);
+    expect(s.w.xen.domains[D]).toBeUndefined();
+  });
+});
+
+describe('xen.XEN_DOMCTL_deassign_device', () => {
+  it('returns -ENODEV with the domctl printk for a device the domain does not own', () => {
+    // deassign_device: pci_get_pdev_by_domain fails -> -ENODEV (drivers/passthrough/pci.c @4.12)
+    const s = sysFor();
+    s.w.xen.pdevs[A]!.domain = 0;
+    expect(xen.XEN_DOMCTL_deassign_device(s, D, A)).toBe(-ERRNO.ENODEV);
+    expect(logLines(s)).toContain(`(XEN) deassign 0000:01:00.0 from dom${D} failed (-${ERRNO.ENODEV})`);
+  });
+});

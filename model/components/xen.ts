@@ -777,7 +777,12 @@ export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): 
   return s.log.call('xen', 'XEN_DOMCTL_deassign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => {
     const pdev = s.w.xen.pdevs[dev];
     if (!pdev) return -ERRNO.ENODEV;
-    if (pdev.domain !== domid) return -ERRNO.EINVAL;
+    if (pdev.domain !== domid) {
+      // deassign_device: pci_get_pdev_by_domain(d, ...) finds nothing -> -ENODEV; iommu_do_pci_domctl
+      // (drivers/passthrough/pci.c @4.12) then prints "deassign %04x:%02x:%02x.%u from dom%d failed (%d)".
+      s.log.log(`(XEN) deassign 0000:${pdevName(s, dev)} from dom${domid} failed (-${ERRNO.ENODEV})`);
+      return -ERRNO.ENODEV;
+    }
     s.w.audit.push({ kind: 'handover', at: 'deassign', dev, from: domid, mapped: mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
     const d = s.w.xen.domains[domid];
     if (s.flags.xenUnmapOnDeassign && d) {
@@ -801,8 +806,9 @@ export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): 
 
 /**
  * Models the pirq part of XEN_DOMCTL_destroydomain @4.12: domain_kill -> evtchn_destroy (PV pirq ports:
- * pirq_guest_unbind), domain_relinquish_resources -> pci_release_devices (devices still owned go back to
- * dom0) -> pci_clean_dpci_irqs (pirq_guest_unbind of every dpci-bound pirq), then arch_domain_destroy ->
+ * pirq_guest_unbind), domain_relinquish_resources -> pci_release_devices -> pci_clean_dpci_irqs
+ * (pirq_guest_unbind of every dpci-bound pirq), then the devices still owned go back to dom0
+ * (deassign_device), then arch_domain_destroy ->
  * free_domain_pirqs -> unmap_domain_pirq of every mapped pirq (forced unbind included). The domain struct
  * is then freed. Left out: memory, vCPUs, grant tables; zombie domains held by references.
  */
@@ -818,8 +824,10 @@ export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
         setPirq(d, p, { evtchn: 0 });
       }
     });
+    // xen/drivers/passthrough/pci.c:pci_release_devices @4.12: pci_clean_dpci_irqs first ("ret =
+    // pci_clean_dpci_irqs(d)"), then deassign_device of every device d still owns, so the masking done by
+    // the dpci unbind still sees d as the owner.
     s.log.call('xen', 'pci_release_devices', `dom${domid}`, () => {
-      for (const pdev of Object.values(s.w.xen.pdevs)) if (pdev.domain === domid) pdev.domain = DOMID_HARDWARE;
       s.log.call('xen', 'pci_clean_dpci_irqs', `dom${domid}`, () => {
         for (const [pS, info] of Object.entries(d.pirqs)) {
           if (!info.dpci) continue;
@@ -827,6 +835,7 @@ export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
           setPirq(d, Number(pS), { dpci: null });
         }
       });
+      for (const pdev of Object.values(s.w.xen.pdevs)) if (pdev.domain === domid) pdev.domain = DOMID_HARDWARE;
     });
     s.log.call('xen', 'free_domain_pirqs', `dom${domid}`, () => {
       for (const [pS, info] of Object.entries(d.pirqs)) if (info.irq > 0) unmap_domain_pirq(s, d, Number(pS));
