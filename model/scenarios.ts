@@ -55,6 +55,23 @@ export interface Scenario {
 const NVME_A: ScenarioDevice = { bdf: '0000:01:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' };
 const NVME_B: ScenarioDevice = { bdf: '0000:02:00.0', vslot: '00:05.0', msixEntries: 3, mode: 'msix' };
 
+/** Seeds 003/004's workload; admin-unbind-hvm adds one fault to it. */
+const REBOOT_HVM: Scenario = {
+  id: 'reboot-hvm',
+  title: 'A PV-on-HVM guest with an MSI-X device; QEMU killed or MSI-X left enabled, destroy, reboot',
+  doc: 'Seeds 003 and 004: pciback seizes the device, the toolstack creates the domain and adds it, the nvme driver program runs (probe, I/O vectors, unload); faults: QEMU killed, guest power-off with MSI-X still enabled; the toolstack destroys the domain in libxl order and boots a new one with the same device. The administrator may unbind and rebind the device to pciback while it is unassigned.',
+  seeds: ['003', '004'],
+  domid: 1,
+  devices: [{ bdf: '0000:03:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' }],
+  nr_pirqs: 56,
+  nr_irqs_gsi: 48,
+  nvecChoices: [2],
+  hostileConfigWrites: false,
+  components: ['guest', 'qemu', 'xen', 'dom0', 'toolstack'],
+  lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
+  invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq'],
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'nvme-hvm',
@@ -113,35 +130,12 @@ export const SCENARIOS: readonly Scenario[] = [
     lifecycle: { hvm: false, nvec: 3, nr_pirqs: 56, vslot: '00:00.0', entries: 3, bdf: '0000:01:10.0', maxBoots: 3 },
     invariants: ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'dom0-flag-matches-holdings', 'no-stale-pirq-after-destroy', 'maskall-clear-after-assign', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stuck-pirq'],
   },
+  REBOOT_HVM,
   {
-    id: 'reboot-hvm',
-    title: 'A PV-on-HVM guest with an MSI-X device; QEMU killed or MSI-X left enabled, destroy, reboot',
-    doc: 'Seeds 003 and 004: pciback seizes the device, the toolstack creates the domain and adds it, the nvme driver program runs (probe, I/O vectors, unload); faults: QEMU killed, guest power-off with MSI-X still enabled; the toolstack destroys the domain in libxl order and boots a new one with the same device. The administrator may unbind and rebind the device to pciback while it is unassigned.',
-    seeds: ['003', '004'],
-    domid: 1,
-    devices: [{ bdf: '0000:03:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' }],
-    nr_pirqs: 56,
-    nr_irqs_gsi: 48,
-    nvecChoices: [2],
-    hostileConfigWrites: false,
-    components: ['guest', 'qemu', 'xen', 'dom0', 'toolstack'],
-    lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
-    invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq'],
-  },
-  {
+    ...REBOOT_HVM,
     id: 'admin-unbind-hvm',
     title: 'reboot-hvm, plus the administrator unbinding the device from pciback before the toolstack destroyed the guest that had it',
     doc: 'The reboot-hvm workload; in addition, once the guest has shut down or crashed and before libxl destroys it, the administrator may try seed 003\'s workaround (unbind from pciback, bind again): pcistub_remove warns "while still in-use by domain", puts the device (FLR, reset) and asks Xen to release the prepare_msix pseudo-entry while the dead guest\'s pirqs are still mapped.',
-    seeds: ['003', '004'],
-    domid: 1,
-    devices: [{ bdf: '0000:03:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' }],
-    nr_pirqs: 56,
-    nr_irqs_gsi: 48,
-    nvecChoices: [2],
-    hostileConfigWrites: false,
-    components: ['guest', 'qemu', 'xen', 'dom0', 'toolstack'],
-    lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
-    invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq'],
     adminUnbindInUse: true,
   },
 ];
