@@ -11,7 +11,7 @@ import type { Sys } from './context.ts';
 import { CallLog } from './trace.ts';
 import type { Call } from './types.ts';
 import { rc } from './types.ts';
-import { cloneWorld, type World } from './world.ts';
+import { cloneWorld, type World, type WorldDraft } from './world.ts';
 import { enabledActions } from './scenarios.ts';
 import * as guest from './components/guest.ts';
 import * as dom0 from './components/dom0.ts';
@@ -36,8 +36,14 @@ export function step(w: World, a: Action, r: Resolved): StepResult {
 /** Run one action known to be enabled (the search engines call this on members of enabledActions). */
 export function apply(w: World, a: Action, r: Resolved): StepResult {
   const draft = cloneWorld(w);
-  draft.audit = [];
   const log = new CallLog();
+  run(draft, a, r, log);
+  return { world: draft, calls: log.calls };
+}
+
+/** Run the action's handler on `draft`, recording into `log`. */
+export function run(draft: WorldDraft, a: Action, r: Resolved, log: CallLog): void {
+  draft.audit = [];
   const s: Sys = { w: draft, log, flags: r.flags };
   const show = (v: number) => rc(v);
   match(a)
@@ -91,5 +97,4 @@ export function apply(w: World, a: Action, r: Resolved): StepResult {
       log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => life.libxl__device_pci_remove(s, x.domid, x.dev), show),
     )
     .exhaustive();
-  return { world: draft, calls: log.calls };
 }
