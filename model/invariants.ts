@@ -62,12 +62,52 @@ function holders(w: World, domid: number): Map<number, Map<string, string[]>> {
   return out;
 }
 
+/**
+ * Whether some pirq of the domain is held for two different vectors by (device, MSI-X entry or MSI): the same
+ * walk as `holders` without building names. Vectors with different names differ here too, so when this is
+ * false `holders` finds no pirq with two vectors either; it only spares the names on the common path.
+ */
+function mayHaveSharedPirq(w: World, domid: number): boolean {
+  const seen = new Map<number, number>();
+  const add = (p: number, dev: number, entry: number, msix: boolean): boolean => {
+    const v = msix ? dev * 65536 + entry * 2 + 1 : dev * 65536;
+    const o = seen.get(p);
+    if (o === undefined) seen.set(p, v);
+    return o !== undefined && o !== v;
+  };
+  const g = w.guests[domid];
+  if (g) for (const k in g.irqs) {
+    const i = g.irqs[k]!;
+    if (add(i.pirq, i.dev, i.entry, i.msix)) return true;
+  }
+  const q = w.qemu[domid];
+  if (q?.alive) {
+    for (const devS in q.devices) {
+      const d = q.devices[devS]!;
+      const dev = Number(devS);
+      const es = d.msix.msix_entry;
+      for (let k = 0; k < es.length; k++) if (es[k]!.pirq !== XEN_PT_UNASSIGNED_PIRQ && add(es[k]!.pirq, dev, k, true)) return true;
+      if (d.msi.pirq !== XEN_PT_UNASSIGNED_PIRQ && add(d.msi.pirq, dev, 0, false)) return true;
+    }
+  }
+  const d = w.xen.domains[domid];
+  if (d) {
+    for (const pS in d.pirqs) {
+      const info = d.pirqs[pS]!;
+      const md = info.irq > 0 ? w.xen.irqs[info.irq]?.msi_desc : undefined;
+      if (md && add(Number(pS), md.dev, md.entry_nr, md.msix)) return true;
+    }
+  }
+  return false;
+}
+
 const pirqSingleOwner: Invariant = {
   name: 'pirq-single-owner',
   doc: 'No pirq of a domain is held for two different vectors, counting guest irqs, QEMU entries and Xen msi_descs together.',
   ref: 'D.3, D.6',
   check(w) {
     for (const domid of Object.keys(w.xen.domains).map(Number)) {
+      if (!mayHaveSharedPirq(w, domid)) continue;
       for (const [p, vecs] of holders(w, domid)) {
         if (vecs.size > 1) {
           const parts = [...vecs].map(([vec, who]) => `${vec} (${who.join(', ')})`);
@@ -112,10 +152,11 @@ const qemuXenAgree: Invariant = {
       if (!q.alive) continue;
       const d = w.xen.domains[q.domid];
       if (!d) continue;
-      const expect = (p: number, dev: number, entry: number, msix: boolean, field: string): Evidence | undefined => {
+      const expect = (p: number, dev: number, entry: number, msix: boolean): Evidence | undefined => {
         const irq = pirqInfo(d, p).irq;
         const md = irq > 0 ? w.xen.irqs[irq]?.msi_desc : undefined;
         if (!md || md.dev !== dev || md.entry_nr !== entry || md.msix !== msix) {
+          const field = msix ? `XenPTMSIXEntry[${entry}].pirq` : 'XenPTMSI.pirq';
           return {
             text: `QEMU ${field} = ${p} for ${vecName(w, dev, entry, msix)}, but Xen maps dom${q.domid} pirq ${p} ${md ? `to ${vecName(w, md.dev, md.entry_nr, md.msix)} (irq ${irq})` : `to nothing (arch.irq ${irq})`}.`,
             facts: { domid: q.domid, pirq: p, qemu: { dev, entry, msix }, xen: md ? { irq, dev: md.dev, entry: md.entry_nr, msix: md.msix } : { irq } },
@@ -128,12 +169,12 @@ const qemuXenAgree: Invariant = {
         for (let k = 0; k < dv.msix.msix_entry.length; k++) {
           const e = dv.msix.msix_entry[k];
           if (e && e.pirq !== XEN_PT_UNASSIGNED_PIRQ) {
-            const ev = expect(e.pirq, dev, k, true, `XenPTMSIXEntry[${k}].pirq`);
+            const ev = expect(e.pirq, dev, k, true);
             if (ev) return ev;
           }
         }
         if (dv.msi.mapped && dv.msi.pirq !== XEN_PT_UNASSIGNED_PIRQ) {
-          const ev = expect(dv.msi.pirq, dev, 0, false, 'XenPTMSI.pirq');
+          const ev = expect(dv.msi.pirq, dev, 0, false);
           if (ev) return ev;
         }
       }
@@ -182,7 +223,6 @@ const guestXenAgree: Invariant = {
       if (!d) continue;
       const info = pirqInfo(d, a.pirq);
       const md = info.irq > 0 ? w.xen.irqs[info.irq]?.msi_desc : undefined;
-      const vec = vecName(w, a.dev, a.entry, a.msix);
       let why: string | undefined;
       if (!md) why = `Xen has pirq ${a.pirq} ${info.irq === -1 ? 'only reserved (PIRQ_ALLOCATED)' : info.irq === 0 ? 'unmapped' : `at arch.irq ${info.irq}`}`;
       else if (md.dev !== a.dev || md.entry_nr !== a.entry || md.msix !== a.msix) why = `Xen maps pirq ${a.pirq} to ${vecName(w, md.dev, md.entry_nr, md.msix)}`;
@@ -190,6 +230,7 @@ const guestXenAgree: Invariant = {
       else if (a.evtchn === 0) why = `the guest irq has no event channel (EVTCHNOP_bind_pirq failed)`;
       else if (info.evtchn !== a.evtchn) why = `Xen's pirq ${a.pirq} evtchn is ${info.evtchn}, the guest's is ${a.evtchn}`;
       if (why) {
+        const vec = vecName(w, a.dev, a.entry, a.msix);
         return {
           text: `guest irq ${a.irq} of dom${a.domid} (${vec}) uses pirq ${a.pirq}, but ${why}.`,
           facts: { ...a, xen: { irq: info.irq, evtchn: info.evtchn, emuirq: info.emuirq, dpci: info.dpci, msi_desc: md ?? null } },
@@ -207,11 +248,12 @@ const enabledVectorDelivers: Invariant = {
   check(w) {
     for (const a of activeGuestIrqs(w)) {
       const r = deliver(w.xen, w.hw[a.dev], a.dev, a.entry, a.msix);
-      const vec = vecName(w, a.dev, a.entry, a.msix);
       if (!r.ok) {
+        const vec = vecName(w, a.dev, a.entry, a.msix);
         return { text: `an interrupt from ${vec} never reaches guest irq ${a.irq} of dom${a.domid} (pirq ${a.pirq}): ${r.why}.`, facts: { ...a, why: r.why } };
       }
       if (r.domid !== a.domid || r.port !== a.evtchn || a.evtchn === 0) {
+        const vec = vecName(w, a.dev, a.entry, a.msix);
         return {
           text: `an interrupt from ${vec} is delivered to dom${r.domid} pirq ${r.pirq} port ${r.port}, not to guest irq ${a.irq} (pirq ${a.pirq}, port ${a.evtchn}).`,
           facts: { ...a, delivered: r },
@@ -227,10 +269,13 @@ const freePirqHasNoEvtchn: Invariant = {
   doc: 'A pirq Xen considers free (is_free_pirq) has no event channel bound to it.',
   ref: 'D.19',
   check(w) {
-    for (const d of Object.values(w.xen.domains)) {
-      for (const [pS, info] of Object.entries(d.pirqs)) {
+    for (const domS in w.xen.domains) {
+      const d = w.xen.domains[domS]!;
+      for (const pS in d.pirqs) {
+        const info = d.pirqs[pS]!;
+        if (info.evtchn === 0) continue;
         const p = Number(pS);
-        if (isFreePirq(d, p) && info.evtchn !== 0) {
+        if (isFreePirq(d, p)) {
           return {
             text: `dom${d.domid} pirq ${p} is free (arch.irq 0${d.hvm ? ', emuirq IRQ_UNBOUND' : ''}) but still has event channel port ${info.evtchn}: get_free_pirq can hand it out and the next EVTCHNOP_bind_pirq on it gets -EEXIST.`,
             facts: { domid: d.domid, pirq: p, evtchn: info.evtchn, emuirq: info.emuirq === IRQ_UNBOUND ? 'IRQ_UNBOUND' : info.emuirq },
@@ -426,10 +471,10 @@ const noCarriedOverMask: Invariant = {
     for (const [devS, pdev] of Object.entries(w.xen.pdevs)) {
       const dev = Number(devS);
       const owner = pdev.domain;
-      if (owner === 0 || !w.xen.domains[owner]) continue;
+      if (owner === 0 || !w.xen.domains[owner] || !pdev.msix.host_maskall) continue;
       const mapped = Object.values(w.xen.irqs).some((d) => d.msi_desc?.dev === dev);
       if (mapped) continue;
-      if (pdev.msix.host_maskall) {
+      {
         return {
           text: `${devName(w, dev)} belongs to dom${owner}, which has no vector of it set up, yet host_maskall = 1 (left from an earlier owner), so MASKALL stays forced on.`,
           facts: { dev, owner, ...pdev.msix },
@@ -494,9 +539,15 @@ const usedEntriesAccounting: Invariant = {
   doc: 'arch_msix used_entries equals the live MSI-X descriptors of the device plus one exactly while pciback holds the prepare_msix pseudo-entry (bound, its prepare succeeded, no release asked since).',
   ref: 'D.16 (I16), A.5',
   check(w) {
+    // Live MSI-X descriptors per device, in one pass over the irqs.
+    const liveOf = new Map<number, number>();
+    for (const irqS in w.xen.irqs) {
+      const md = w.xen.irqs[irqS]!.msi_desc;
+      if (md?.msix) liveOf.set(md.dev, (liveOf.get(md.dev) ?? 0) + 1);
+    }
     for (const [devS, pdev] of Object.entries(w.xen.pdevs)) {
       const dev = Number(devS);
-      const live = Object.values(w.xen.irqs).filter((d) => d.msi_desc?.dev === dev && d.msi_desc.msix).length;
+      const live = liveOf.get(dev) ?? 0;
       const d0 = w.dom0.devices[dev];
       const pseudo = d0?.bound && d0.prepared ? 1 : 0;
       const used = pdev.msix.used_entries;
@@ -550,11 +601,13 @@ const noStuckPirq: Invariant = {
   doc: 'Every pirq of a running domain that is not free (mapped, PIRQ_ALLOCATED, force-unbound, or an HVM emuirq still set) still has a component that will release it short of destroying the domain: a live QEMU or dom0 that records it, ownership of the device it is mapped to, a pending QEMU map, or a PV guest event channel whose close frees it.',
   ref: 'D.18 (I18)',
   check(w) {
-    for (const d of Object.values(w.xen.domains)) {
+    for (const domS in w.xen.domains) {
+      const d = w.xen.domains[domS]!;
       // A domain that shut down or crashed is waiting for libxl to destroy it (on_poweroff/on_crash), which
       // frees its whole pirq tree; only running domains can hold a pirq for good.
       if (d.dying || w.toolstack.domains[d.domid]?.state === 'shutdown') continue;
-      for (const [pS, info] of Object.entries(d.pirqs)) {
+      for (const pS in d.pirqs) {
+        const info = d.pirqs[pS]!;
         const p = Number(pS);
         if (isFreePirq(d, p)) continue;
         if (pirqReleaser(w, d, p)) continue;
