@@ -103,6 +103,10 @@ describe('sharing', () => {
     expect(next.hw[1]).toEqual(w0.hw[1]);
   });
 
+  it('the test suite runs with freezing on', () => {
+    expect(FREEZE).toBe(true);
+  });
+
   it.runIf(FREEZE)('a world a step returned cannot be written in place', () => {
     const next = apply(w0, probe!, r).world;
     expect(Object.isFrozen(next)).toBe(true);

@@ -37,9 +37,10 @@ export function step(w: World, a: Action, r: Resolved): StepResult {
 
 /**
  * Whether `apply` freezes the objects a step made (model/cow.ts `freezeNew`), so that an in-place write into
- * a shared world throws. On by default; PIRQCHECK_FREEZE=0 turns it off (docs/performance.md has the cost).
+ * a shared world throws. Set PIRQCHECK_FREEZE=1 to turn it on: the test suite does (vitest.config.ts); it is
+ * off otherwise because it costs about a quarter of a step (docs/performance.md).
  */
-export const FREEZE = process.env['PIRQCHECK_FREEZE'] !== '0';
+export const FREEZE = process.env['PIRQCHECK_FREEZE'] === '1';
 
 /** Run one action known to be enabled (the search engines call this on members of enabledActions). */
 export function apply(w: World, a: Action, r: Resolved): StepResult {
