@@ -70,5 +70,6 @@ export function functionLevelReset(s: Sys, dev: number): void {
   const msix = own(s, hw, 'msix');
   msix.enable = false;
   msix.maskall = false;
-  msix.entries = msix.entries.map((e) => (e.masked ? e : { ...e, masked: true }));
+  const entries = own(s, msix, 'entries');
+  for (let k = 0; k < entries.length; k++) if (!entries[k]!.masked) own(s, entries, k).masked = true;
 }
