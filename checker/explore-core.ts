@@ -36,10 +36,12 @@ export function stateEncoding(w: World): string {
 
 /**
  * `stateEncoding` of a world the caller owns and nobody else has seen yet (a fresh successor): the audit is
- * swapped out and back instead of copying the world's top level.
+ * swapped out and back instead of copying the world's top level. A world `apply` froze (model/cow.ts) cannot
+ * be written: its top level (eight fields) is copied instead.
  */
 export function ownEncoding(w: World): string {
   if (w.audit.length === 0) return JSON.stringify(w);
+  if (Object.isFrozen(w)) return JSON.stringify({ ...w, audit: [] });
   const m = w as { audit: World['audit'] };
   const audit = m.audit;
   m.audit = [];

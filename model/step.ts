@@ -1,7 +1,8 @@
 /**
  * The one dispatcher: every action kind has exactly one arm (ts-pattern `.exhaustive()`, no catch-all).
- * A step copies the world, runs the real function the action names, and returns the new world with the
- * calls made and the log lines printed.
+ * A step runs the real function the action names on a new root that shares every object of the parent world
+ * until a handler writes into it (path copying, model/cow.ts), and returns the new world with the calls made
+ * and the log lines printed.
  */
 import { match } from 'ts-pattern';
 import type { Action } from './actions.ts';
@@ -11,7 +12,8 @@ import type { Sys } from './context.ts';
 import { CallLog } from './trace.ts';
 import type { Call } from './types.ts';
 import { rc } from './types.ts';
-import { cloneWorld, type World, type WorldDraft } from './world.ts';
+import { cloneWorld, type World } from './world.ts';
+import { freezeNew } from './cow.ts';
 import { enabledActions } from './scenarios.ts';
 import * as guest from './components/guest.ts';
 import * as dom0 from './components/dom0.ts';
@@ -33,18 +35,37 @@ export function step(w: World, a: Action, r: Resolved): StepResult {
   return apply(w, a, r);
 }
 
+/**
+ * Whether `apply` freezes the objects a step made (model/cow.ts `freezeNew`), so that an in-place write into
+ * a shared world throws. Set PIRQCHECK_FREEZE=1 to turn it on: the test suite does (vitest.config.ts); it is
+ * off otherwise because it costs about a quarter of a step (docs/performance.md).
+ */
+export const FREEZE = process.env['PIRQCHECK_FREEZE'] === '1';
+
 /** Run one action known to be enabled (the search engines call this on members of enabledActions). */
 export function apply(w: World, a: Action, r: Resolved): StepResult {
-  const draft = cloneWorld(w);
+  const root = { ...w, audit: [] };
   const log = new CallLog();
-  run(draft, a, r, log);
+  run({ w: root, owned: new Set<object>([root]), log, flags: r.flags }, a, r);
+  if (FREEZE) freezeNew(root);
+  return { world: root, calls: log.calls };
+}
+
+/**
+ * The reference step: a deep copy of the whole world, written in place. Same result as `apply` (checked by
+ * model/cow.test.ts); kept as the oracle for path copying.
+ */
+export function applyByCopy(w: World, a: Action, r: Resolved): StepResult {
+  const draft = cloneWorld(w);
+  draft.audit = [];
+  const log = new CallLog();
+  run({ w: draft, owned: null, log, flags: r.flags }, a, r);
   return { world: draft, calls: log.calls };
 }
 
-/** Run the action's handler on `draft`, recording into `log`. */
-export function run(draft: WorldDraft, a: Action, r: Resolved, log: CallLog): void {
-  draft.audit = [];
-  const s: Sys = { w: draft, log, flags: r.flags };
+/** Run the action's handler in `s` (whose root has its audit emptied already), recording into `s.log`. */
+export function run(s: Sys, a: Action, r: Resolved): void {
+  const log = s.log;
   const show = (v: number) => rc(v);
   match(a)
     .with({ kind: 'guest.pci_enable_msix' }, (x) =>

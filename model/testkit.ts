@@ -2,13 +2,20 @@
 import { CallLog } from './trace.ts';
 import type { Sys } from './context.ts';
 import { DEFAULT_FLAGS, type Flags } from './variants.ts';
-import { cloneWorld, type World } from './world.ts';
+import { cloneWorld, type World, type WorldDraft } from './world.ts';
 import { findScenario, initialWorld } from './scenarios.ts';
 
-export function sysFor(scenario = 'nvme-hvm', flags: Partial<Flags> = {}, world?: World): Sys {
+export type TestSys = Omit<Sys, 'w'> & { readonly w: WorldDraft };
+
+/**
+ * A Sys writing by path copying (as a step does) over a private deep copy of the world, which the test may
+ * also change in place through `w` to set up a case.
+ */
+export function sysFor(scenario = 'nvme-hvm', flags: Partial<Flags> = {}, world?: World): TestSys {
   const sc = findScenario(scenario);
   if (!sc) throw new Error(`no scenario ${scenario}`);
-  return { w: cloneWorld(world ?? initialWorld(sc)), log: new CallLog(), flags: { ...DEFAULT_FLAGS, ...flags } };
+  const w = cloneWorld(world ?? initialWorld(sc));
+  return { w, owned: new Set<object>([w]), log: new CallLog(), flags: { ...DEFAULT_FLAGS, ...flags } };
 }
 
 /** Every log line printed so far, in order. */

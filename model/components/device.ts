@@ -8,6 +8,9 @@
  * Left out: BAR sizing, the PBA, INTx, and the address/data bits themselves. A programmed message is
  * represented by the Xen irq whose vector Xen wrote (setup_msi_irq), which is all delivery needs.
  */
+import type { Sys } from '../context.ts';
+import { edit, own, type Writable } from '../cow.ts';
+import type { AuditRecord } from '../world.ts';
 
 export interface MsixEntryHw {
   /** Vector Control bit 0 (PCI_MSIX_ENTRY_CTRL_MASKBIT). */
@@ -27,9 +30,6 @@ export interface HwDevice {
   readonly msix: { readonly enable: boolean; readonly maskall: boolean; readonly entries: readonly MsixEntryHw[] };
 }
 
-export type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
-export type HwDeviceM = Mutable<HwDevice>;
-
 export function initialDevice(bdf: string, msixEntries: number): HwDevice {
   return {
     bdf,
@@ -48,21 +48,28 @@ export function shortBdf(bdf: string): string {
   return bdf.replace(/^0000:/, '');
 }
 
-/** Write the MSI-X Message Control word's ENABLE/MASKALL bits (a config-space write reaching the device). */
-export function writeMsixControl(dev: HwDeviceM, enable: boolean, maskall: boolean): void {
-  dev.msix.enable = enable;
-  dev.msix.maskall = maskall;
+/** MSI-X table entry `k` of device `dev`, writable in the running step; undefined if there is none. */
+export function hwEntry(s: Sys, dev: number, k: number): Writable<MsixEntryHw> | undefined {
+  if (!s.w.hw[dev]?.msix.entries[k]) return undefined;
+  return own(s, edit(s, 'hw', dev, 'msix', 'entries'), k);
+}
+
+/** Record an observation in the audit of the running step. */
+export function pushAudit(s: Sys, rec: AuditRecord): void {
+  edit(s, 'audit').push(rec);
 }
 
 /**
  * A Function Level Reset as the PCIe specification defines it: COMMAND cleared (memory decoding off), MSI
  * and MSI-X disabled, MASKALL cleared, every entry masked (pci_reset_msix_state in Xen 4.13 assumes this).
  */
-export function functionLevelReset(dev: HwDeviceM): void {
-  dev.command.memory = false;
-  dev.command.master = false;
-  dev.msi.enable = false;
-  dev.msix.enable = false;
-  dev.msix.maskall = false;
-  for (const e of dev.msix.entries) e.masked = true;
+export function functionLevelReset(s: Sys, dev: number): void {
+  const hw = edit(s, 'hw', dev);
+  hw.command = { ...hw.command, memory: false, master: false };
+  own(s, hw, 'msi').enable = false;
+  const msix = own(s, hw, 'msix');
+  msix.enable = false;
+  msix.maskall = false;
+  const entries = own(s, msix, 'entries');
+  for (let k = 0; k < entries.length; k++) if (!entries[k]!.masked) own(s, entries, k).masked = true;
 }

@@ -19,6 +19,7 @@
  */
 import { ERRNO, rc } from '../types.ts';
 import type { Sys } from '../context.ts';
+import { edit, type Writable } from '../cow.ts';
 import { functionLevelReset } from './device.ts';
 import * as xen from './xen.ts';
 
@@ -57,8 +58,9 @@ export function initialDom0Device(): Dom0Device {
   return { bound: false, owner: null, enabled: false, msix_enabled: false, msi_dev: [], saved_memory: true, prepared: false };
 }
 
-function d0(s: Sys, dev: number) {
-  return s.w.dom0.devices[dev];
+/** dom0's view of device `dev`, writable in the running step (model/cow.ts); undefined if there is none. */
+function d0(s: Sys, dev: number): Writable<Dom0Device> | undefined {
+  return s.w.dom0.devices[dev] ? edit(s, 'dom0', 'devices', dev) : undefined;
 }
 
 /** "01:10:0" as 2.6.18's msix_capability_init prints it (%02x:%02x:%01x bus:slot:func). */
@@ -73,8 +75,7 @@ function bdfOf(s: Sys, dev: number): string {
 
 /** A dom0 write of PCI_COMMAND MEMORY (and MASTER) reaching the device. */
 function writeCommand(s: Sys, dev: number, memory: boolean, master: boolean): void {
-  const hw = s.w.hw[dev];
-  if (hw) hw.command = { memory, master };
+  if (s.w.hw[dev]) edit(s, 'hw', dev).command = { memory, master };
 }
 
 /** drivers/pci/pci.c:pci_enable_device: memory decoding on. */
@@ -104,7 +105,7 @@ export function pci_disable_device(s: Sys, dev: number): void {
       xen.pci_msi_conf_write_intercept(s, dev, false, hw.msix.maskall);
       d.msix_enabled = false;
     }
-    writeCommand(s, dev, hw.command.memory, false);
+    writeCommand(s, dev, s.w.hw[dev]?.command.memory ?? false, false);
   });
 }
 
@@ -115,7 +116,7 @@ export function pci_disable_device(s: Sys, dev: number): void {
  */
 export function command_write(s: Sys, dev: number, memory: boolean): number {
   return s.log.call('dom0', 'command_write', `${bdfOf(s, dev)} PCI_COMMAND MEMORY=${+memory}`, () => {
-    const d = d0(s, dev);
+    const d = s.w.dom0.devices[dev];
     const hw = s.w.hw[dev];
     if (!d || !hw) return -ERRNO.ENODEV;
     if (d.enabled && !memory) pci_disable_device(s, dev);
@@ -181,7 +182,8 @@ export function pci_disable_msix(s: Sys, dev: number): number {
     }
     d.msi_dev = [];
     d.msix_enabled = false;
-    xen.pci_msi_conf_write_intercept(s, dev, false, hw.msix.maskall);
+    // Read again: the unmaps above may have set MASKALL (__pci_disable_msix).
+    xen.pci_msi_conf_write_intercept(s, dev, false, s.w.hw[dev]?.msix.maskall ?? false);
     return 0;
   });
 }
@@ -204,7 +206,7 @@ function msi_prune_pci_irq_vectors(s: Sys, dev: number): void {
  */
 export function xen_pcibk_reset_device(s: Sys, dev: number): void {
   s.log.call('dom0', 'xen_pcibk_reset_device', `${bdfOf(s, dev)}`, () => {
-    const d = d0(s, dev);
+    const d = s.w.dom0.devices[dev];
     if (!d) return;
     if (s.flags.pcibackDisableMsixOnReset && d.msix_enabled) pci_disable_msix(s, dev);
     pci_disable_device(s, dev);
@@ -217,9 +219,8 @@ export function xen_pcibk_reset_device(s: Sys, dev: number): void {
 
 /** FLR with pci_save_state/pci_restore_state around it: PCI_COMMAND MEMORY comes back as saved. */
 function flrRestore(s: Sys, dev: number, memory: boolean): void {
-  const hw = s.w.hw[dev];
-  if (!hw) return;
-  functionLevelReset(hw);
+  if (!s.w.hw[dev]) return;
+  functionLevelReset(s, dev);
   writeCommand(s, dev, memory, false);
 }
 

@@ -20,7 +20,8 @@ import {
   type MsiMsg,
 } from '../types.ts';
 import type { Sys } from '../context.ts';
-import type { Draft } from '../world.ts';
+import { edit, own, type Writable } from '../cow.ts';
+import { pushAudit } from './device.ts';
 import * as qemu from './qemu.ts';
 import * as xen from './xen.ts';
 
@@ -90,8 +91,9 @@ export interface GuestKernel {
   readonly devices: Readonly<Record<number, GuestDevice>>;
 }
 
-type G = Draft<GuestKernel>;
-type GD = Draft<GuestDevice>;
+/** A guest kernel and a device of it, owned by the running step (model/cow.ts). */
+type G = Writable<GuestKernel>;
+type GD = Writable<GuestDevice>;
 
 /** First Linux irq handed out for dynamic irqs in the model (after the legacy and IO-APIC range). */
 const FIRST_DYNAMIC_IRQ = 24;
@@ -101,7 +103,11 @@ export function initialGuestDevice(vslot: string, mode: 'msix' | 'msi'): GuestDe
 }
 
 function g(s: Sys, domid: number): G | undefined {
-  return s.w.guests[domid];
+  return s.w.guests[domid] ? edit(s, 'guests', domid) : undefined;
+}
+
+function gdev(s: Sys, k: G | undefined, dev: number): GD | undefined {
+  return k?.devices[dev] ? own(s, own(s, k, 'devices'), dev) : undefined;
 }
 
 /** dev_printk prefix as the guest prints it: "nvme 0000:00:04.0: ". */
@@ -142,9 +148,8 @@ function cachedPirqIsBound(s: Sys, k: G, pirq: number): boolean {
 function xen_bind_pirq_msi_to_irq(s: Sys, k: G, dev: number, entry: number, msix: boolean, pirq: number): number {
   let irq = FIRST_DYNAMIC_IRQ;
   while (k.irqs[irq]) irq++;
-  k.irqs[irq] = { irq, pirq, dev, entry, msix, evtchn: 0, requested: false };
-  k.pirq_to_irq[pirq] = irq;
-  void s;
+  own(s, k, 'irqs')[irq] = { irq, pirq, dev, entry, msix, evtchn: 0, requested: false };
+  own(s, k, 'pirq_to_irq')[pirq] = irq;
   return irq;
 }
 
@@ -160,7 +165,7 @@ function xen_hvm_setup_msi_irqs(s: Sys, k: G, dev: number, d: GD, nvec: number, 
       let pirq = msg ? decodePirq(msg) : 0;
       if (s.flags.guestReuse !== 'never' && msg && msg.data === XEN_PIRQ_MSI_DATA && cachedPirqIsBound(s, k, pirq)) {
         s.log.log(`${devp(d)}xen: msi already bound to pirq=${pirq} [dev_dbg]`);
-        s.w.audit.push({ kind: 'guest_reuse', domid: k.domid, dev, entry: e, pirq });
+        pushAudit(s, { kind: 'guest_reuse', domid: k.domid, dev, entry: e, pirq });
       } else {
         pirq = xen.PHYSDEVOP_get_free_pirq(s, k.domid);
         if (pirq < 0) {
@@ -174,7 +179,7 @@ function xen_hvm_setup_msi_irqs(s: Sys, k: G, dev: number, d: GD, nvec: number, 
         s.log.log(`${devp(d)}xen: msi bound to pirq=${pirq} [dev_dbg]`);
       }
       const irq = xen_bind_pirq_msi_to_irq(s, k, dev, e, msix, pirq);
-      d.msi_list[e] = irq;
+      own(s, d, 'msi_list')[e] = irq;
       s.log.log(`${devp(d)}xen: msi --> pirq=${pirq} --> irq=${irq} [dev_dbg]`);
     }
     return 0;
@@ -185,7 +190,7 @@ function xen_hvm_setup_msi_irqs(s: Sys, k: G, dev: number, d: GD, nvec: number, 
 function teardown_msi_irqs(s: Sys, k: G, d: GD): void {
   s.log.call('guest', 'xen_teardown_msi_irqs', `0000:${d.vslot}`, () => {
     for (const irq of Object.values(d.msi_list)) {
-      delete k.irqs[irq];
+      delete own(s, k, 'irqs')[irq];
     }
     d.msi_list = {};
   });
@@ -201,7 +206,7 @@ function teardown_msi_irqs(s: Sys, k: G, d: GD): void {
  */
 export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number): number {
   const k = g(s, domid);
-  const d = k?.devices[dev];
+  const d = gdev(s, k, dev);
   if (!k || !d) return -19;
   if (d.msix_enabled || d.msi_enabled) return -22;
   const r = xen_hvm_setup_msi_irqs(s, k, dev, d, nvec, true);
@@ -219,7 +224,7 @@ export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number
 
 /** Models the last write of msix_capability_init @v4.4: pci_msix_clear_and_set_ctrl(dev, MASKALL, 0). */
 export function pci_msix_clear_and_set_ctrl(s: Sys, domid: number, dev: number): number {
-  const d = g(s, domid)?.devices[dev];
+  const d = gdev(s, g(s, domid), dev);
   if (!d) return -19;
   qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, false);
   d.driver = { ...d.driver, stage: d.driver.stage === 'probe-enabled' ? 'probe-ready' : 'io-ready', next: 0 };
@@ -232,7 +237,7 @@ export function pci_msix_clear_and_set_ctrl(s: Sys, domid: number, dev: number):
  */
 export function pci_enable_msi(s: Sys, domid: number, dev: number): number {
   const k = g(s, domid);
-  const d = k?.devices[dev];
+  const d = gdev(s, k, dev);
   if (!k || !d) return -19;
   if (d.msix_enabled || d.msi_enabled) return -22;
   const r = xen_hvm_setup_msi_irqs(s, k, dev, d, 1, false);
@@ -254,7 +259,7 @@ export function pci_enable_msi(s: Sys, domid: number, dev: number): number {
  */
 export function request_irq(s: Sys, domid: number, dev: number, entry: number): number {
   const k = g(s, domid);
-  const d = k?.devices[dev];
+  const d = gdev(s, k, dev);
   const irq = d?.msi_list[entry];
   const info = irq !== undefined ? k?.irqs[irq] : undefined;
   if (!k || !d || irq === undefined || !info) return -22;
@@ -264,9 +269,9 @@ export function request_irq(s: Sys, domid: number, dev: number, entry: number): 
     if (!cur) return 0;
     if (port < 0) {
       s.log.log(`Failed to obtain physical IRQ ${irq}`);
-      k.irqs[irq] = { ...cur, requested: true };
+      own(s, k, 'irqs')[irq] = { ...cur, requested: true };
     } else {
-      k.irqs[irq] = { ...cur, evtchn: port, requested: true };
+      own(s, k, 'irqs')[irq] = { ...cur, evtchn: port, requested: true };
     }
     advanceAfterRequest(d);
     return 0;
@@ -285,14 +290,14 @@ function advanceAfterRequest(d: GD): void {
 /** Models free_irq on a pirq irq: shutdown_pirq closes the event channel (EVTCHNOP_close). */
 export function free_irq(s: Sys, domid: number, dev: number, entry: number): number {
   const k = g(s, domid);
-  const d = k?.devices[dev];
+  const d = gdev(s, k, dev);
   const irq = d?.msi_list[entry];
   const info = irq !== undefined ? k?.irqs[irq] : undefined;
   if (!k || !d || irq === undefined || !info) return -22;
   return s.log.call('guest', 'shutdown_pirq', `irq=${irq} pirq=${info.pirq} port=${info.evtchn}`, () => {
     if (info.evtchn) xen.EVTCHNOP_close(s, domid, info.evtchn);
     const cur = k.irqs[irq];
-    if (cur) k.irqs[irq] = { ...cur, evtchn: 0, requested: false };
+    if (cur) own(s, k, 'irqs')[irq] = { ...cur, evtchn: 0, requested: false };
     const drv = d.driver;
     if (drv.stage === 'probe-running') d.driver = { ...drv, stage: 'probe-freed' };
     else if (drv.stage === 'running') d.driver = { ...drv, stage: 'unloading', next: 1 };
@@ -307,7 +312,7 @@ export function free_irq(s: Sys, domid: number, dev: number, entry: number): num
  */
 export function pci_disable_msix(s: Sys, domid: number, dev: number): number {
   const k = g(s, domid);
-  const d = k?.devices[dev];
+  const d = gdev(s, k, dev);
   if (!k || !d) return -19;
   if (!d.msix_enabled) return 0;
   qemu.xen_pt_msixctrl_reg_write(s, domid, dev, false, false);
@@ -320,7 +325,7 @@ export function pci_disable_msix(s: Sys, domid: number, dev: number): number {
 /** Models drivers/pci/msi.c:pci_disable_msi: clear PCI_MSI_FLAGS_ENABLE (QEMU traps it), free the irqs. */
 export function pci_disable_msi(s: Sys, domid: number, dev: number): number {
   const k = g(s, domid);
-  const d = k?.devices[dev];
+  const d = gdev(s, k, dev);
   if (!k || !d) return -19;
   if (!d.msi_enabled) return 0;
   qemu.xen_pt_msgctrl_reg_write(s, domid, dev, false);
@@ -335,7 +340,7 @@ export function pci_disable_msi(s: Sys, domid: number, dev: number): number {
  * driver, bypassing the MSI core: the guest's own bookkeeping does not change, QEMU sees ENABLE=0.
  */
 export function pci_write_config_msix_flags(s: Sys, domid: number, dev: number, enable: boolean): number {
-  const d = g(s, domid)?.devices[dev];
+  const d = s.w.guests[domid]?.devices[dev];
   if (!d) return -19;
   qemu.xen_pt_msixctrl_reg_write(s, domid, dev, enable, false);
   return 0;
@@ -349,7 +354,7 @@ export function pci_write_config_msix_flags(s: Sys, domid: number, dev: number, 
  */
 export function acpiphp_eject(s: Sys, domid: number, dev: number): number {
   const k = g(s, domid);
-  const d = k?.devices[dev];
+  const d = gdev(s, k, dev);
   if (!k || !d) return -19;
   return s.log.call('guest', 'acpiphp_disable_and_eject_slot', `0000:${d.vslot}`, () => {
     for (const [eS, irq] of Object.entries(d.msi_list)) {
@@ -358,7 +363,7 @@ export function acpiphp_eject(s: Sys, domid: number, dev: number): number {
     if (d.msix_enabled) pci_disable_msix(s, domid, dev);
     if (d.msi_enabled) pci_disable_msi(s, domid, dev);
     if (Object.keys(d.msi_list).length) teardown_msi_irqs(s, k, d);
-    delete k.devices[dev];
+    delete own(s, k, 'devices')[dev];
     return 0;
   });
 }

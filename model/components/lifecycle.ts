@@ -16,6 +16,8 @@
  */
 import { ERRNO, rc } from '../types.ts';
 import type { Sys } from '../context.ts';
+import { edit, own } from '../cow.ts';
+import { pushAudit } from './device.ts';
 import * as xen from './xen.ts';
 import * as dom0 from './dom0.ts';
 import { initialGuestDevice, acpiphp_eject } from './guest.ts';
@@ -73,7 +75,7 @@ export interface LifecycleSpec {
  * hvmloader's pci_setup turning memory decoding on. On a failed assign the domain is destroyed again.
  */
 export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec): number {
-  const ts = s.w.toolstack;
+  const ts = edit(s, 'toolstack');
   const domid = ts.next_domid;
   ts.next_domid += 1;
   const previous = ts.last_owner;
@@ -81,7 +83,7 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
   dom0.pci_reset_function(s, dev);
   if (spec.hvm) {
     s.log.call('qemu', 'QMP device_add', `xen-pci-passthrough hostaddr=${s.w.hw[dev]?.bdf ?? dev}`, () => {
-      s.w.qemu[domid] = JSON.parse(JSON.stringify({ domid, alive: true, devices: { [dev]: initialQemuDevice(spec.vslot, spec.entries) } })) as (typeof s.w.qemu)[number];
+      edit(s, 'qemu')[domid] = JSON.parse(JSON.stringify({ domid, alive: true, devices: { [dev]: initialQemuDevice(spec.vslot, spec.entries) } })) as (typeof s.w.qemu)[number];
     });
   }
   let r = xen.XEN_DOMCTL_assign_device(s, domid, dev);
@@ -89,7 +91,7 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
   else s.log.log(`libxl: error: libxl_pci.c: xc_assign_device failed: ${rc(r)}`);
   const pdev = s.w.xen.pdevs[dev];
   const hw = s.w.hw[dev];
-  s.w.audit.push({
+  pushAudit(s, {
     kind: 'device_added',
     dev,
     domid,
@@ -102,18 +104,18 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
   if (r !== 0) {
     if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
     xen.XEN_DOMCTL_destroydomain(s, domid);
-    delete s.w.qemu[domid];
+    if (s.w.qemu[domid]) delete edit(s, 'qemu')[domid];
     return r;
   }
   ts.last_owner = domid;
-  ts.domains[domid] = { hvm: spec.hvm, state: 'running', attached: true };
+  own(s, ts, 'domains')[domid] = { hvm: spec.hvm, state: 'running', attached: true };
   if (spec.hvm) {
     s.log.call('guest', 'hvmloader:pci_setup', `${spec.vslot} PCI_COMMAND MEMORY|MASTER`, () => {
-      if (hw) hw.command = { memory: true, master: true };
+      if (hw) edit(s, 'hw', dev).command = { memory: true, master: true };
     });
-    s.w.guests[domid] = JSON.parse(JSON.stringify({ domid, irqs: {}, pirq_to_irq: {}, devices: { [dev]: initialGuestDevice(spec.vslot, 'msix') } })) as (typeof s.w.guests)[number];
+    edit(s, 'guests')[domid] = JSON.parse(JSON.stringify({ domid, irqs: {}, pirq_to_irq: {}, devices: { [dev]: initialGuestDevice(spec.vslot, 'msix') } })) as (typeof s.w.guests)[number];
   } else {
-    s.w.pv[domid] = { domid, devices: { [dev]: { stage: 'idle', msix_enabled: false, vectors: [] } } };
+    edit(s, 'pv')[domid] = { domid, devices: { [dev]: { stage: 'idle', msix_enabled: false, vectors: [] } } };
   }
   return domid;
 }
@@ -139,7 +141,7 @@ function do_pci_remove_tail(s: Sys, domid: number, dev: number, hvm: boolean, fr
       xen.PHYSDEVOP_unmap_pirq(s, domid, m.pirq);
     }
   }
-  s.w.audit.push({ kind: 'handover', at: 'reset', dev, from: domid, mapped: xen.mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
+  pushAudit(s, { kind: 'handover', at: 'reset', dev, from: domid, mapped: xen.mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
   dom0.pci_reset_function(s, dev);
   if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
   s.log.call('toolstack', 'xenstore backend removal', `dom${domid}`, () => {
@@ -154,8 +156,7 @@ function do_pci_remove_tail(s: Sys, domid: number, dev: number, hvm: boolean, fr
  * for a device still attached, kill the device model, xc_domain_destroy.
  */
 export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number {
-  const ts = s.w.toolstack;
-  const td = ts.domains[domid];
+  const td = s.w.toolstack.domains[domid];
   if (!td) return -ERRNO.ESRCH;
   if (td.attached) {
     s.log.call('toolstack', 'libxl__device_pci_destroy_all', `dom${domid}`, () => {
@@ -165,13 +166,13 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
   }
   if (td.hvm) {
     s.log.call('toolstack', 'libxl__destroy_device_model', `dom${domid}`, () => {
-      delete s.w.qemu[domid];
+      if (s.w.qemu[domid]) delete edit(s, 'qemu')[domid];
     });
   }
   const r = xen.XEN_DOMCTL_destroydomain(s, domid);
-  delete s.w.guests[domid];
-  delete s.w.pv[domid];
-  delete ts.domains[domid];
+  if (s.w.guests[domid]) delete edit(s, 'guests')[domid];
+  if (s.w.pv[domid]) delete edit(s, 'pv')[domid];
+  delete edit(s, 'toolstack', 'domains')[domid];
   return r;
 }
 
@@ -211,16 +212,16 @@ export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): nu
     !td.hvm && pd
       ? () =>
           s.log.call('guest', 'pcifront_detach_devices', `dom${domid}`, () => {
-            if (pd.stage === 'running' && pd.msix_enabled) {
+            const cur = s.w.pv[domid]?.devices[dev] ?? pd;
+            if (cur.stage === 'running' && cur.msix_enabled) {
               s.log.call('guest', 'pci_frontend_disable_msix', '', () => (s.w.dom0.devices[dev]?.owner === domid ? dom0.xen_pcibk_disable_msix(s, dev) : -ERRNO.ENODEV));
-              for (const v of pd.vectors) if (v.evtchn) xen.EVTCHNOP_close(s, domid, v.evtchn);
+              for (const v of cur.vectors) if (v.evtchn) xen.EVTCHNOP_close(s, domid, v.evtchn);
             }
-            const g = s.w.pv[domid];
-            if (g) delete g.devices[dev];
+            if (s.w.pv[domid]) delete edit(s, 'pv', domid, 'devices')[dev];
           })
       : undefined;
   do_pci_remove_tail(s, domid, dev, td.hvm, frontend);
-  s.w.toolstack.domains[domid] = { ...td, attached: false };
+  edit(s, 'toolstack', 'domains')[domid] = { ...td, attached: false };
   return 0;
 }
 
@@ -228,7 +229,7 @@ export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): nu
 export function qemu_sigkill(s: Sys, domid: number): number {
   const q = s.w.qemu[domid];
   if (!q || !q.alive) return -ERRNO.ESRCH;
-  q.alive = false;
+  edit(s, 'qemu', domid).alive = false;
   s.log.log(`qemu-system-i386 (dom${domid}): killed by signal 9`);
   return 0;
 }
@@ -237,10 +238,10 @@ export function qemu_sigkill(s: Sys, domid: number): number {
 export function guest_power_off(s: Sys, domid: number): number {
   const td = s.w.toolstack.domains[domid];
   if (!td || td.state !== 'running') return -ERRNO.ESRCH;
-  delete s.w.guests[domid];
+  if (s.w.guests[domid]) delete edit(s, 'guests')[domid];
   const pv = s.w.pv[domid];
-  if (pv) for (const d of Object.values(pv.devices)) d.stage = 'down';
-  td.state = 'shutdown';
+  if (pv) for (const devS of Object.keys(pv.devices)) edit(s, 'pv', domid, 'devices', Number(devS)).stage = 'down';
+  edit(s, 'toolstack', 'domains', domid).state = 'shutdown';
   return 0;
 }
 
@@ -265,9 +266,10 @@ export function igbvf_probe(s: Sys, domid: number, dev: number, nvec: number): n
     });
     vectors.push({ entry, pirq, evtchn: port > 0 ? port : 0 });
   });
-  d.vectors = vectors;
-  d.msix_enabled = true;
-  d.stage = 'running';
+  const w = edit(s, 'pv', domid, 'devices', dev);
+  w.vectors = vectors;
+  w.msix_enabled = true;
+  w.stage = 'running';
   return 0;
 }
 
@@ -277,9 +279,10 @@ export function igbvf_remove(s: Sys, domid: number, dev: number): number {
   if (!d) return -ERRNO.ENODEV;
   s.log.call('guest', 'pci_frontend_disable_msix', '', () => dom0.xen_pcibk_disable_msix(s, dev));
   for (const v of d.vectors) if (v.evtchn) xen.EVTCHNOP_close(s, domid, v.evtchn);
-  d.vectors = [];
-  d.msix_enabled = false;
-  d.stage = 'idle';
+  const w = edit(s, 'pv', domid, 'devices', dev);
+  w.vectors = [];
+  w.msix_enabled = false;
+  w.stage = 'idle';
   return 0;
 }
 

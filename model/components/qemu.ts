@@ -17,7 +17,7 @@
  */
 import { XEN_PT_UNASSIGNED_PIRQ, XEN_PIRQ_MSI_DATA, hex, rc, type MsiMsg } from '../types.ts';
 import type { Sys } from '../context.ts';
-import type { Draft } from '../world.ts';
+import { edit, own, type Writable } from '../cow.ts';
 import * as xen from './xen.ts';
 
 /** XenPTMSIXEntry (hw/xen/xen_pt.h). */
@@ -69,7 +69,8 @@ export interface QemuInstance {
   readonly devices: Readonly<Record<number, XenPTDevice>>;
 }
 
-type Dev = Draft<XenPTDevice>;
+/** A device owned by the running step (model/cow.ts): read freely, written through `msixW`, `msiW`, `entryW`. */
+type Dev = Writable<XenPTDevice>;
 
 export function initialQemuDevice(vslot: string, entries: number): XenPTDevice {
   return {
@@ -89,10 +90,23 @@ export function initialQemuDevice(vslot: string, entries: number): XenPTDevice {
   };
 }
 
+/** The passed-through device `dev` of a running device model, writable in the running step. */
 function get(s: Sys, domid: number, dev: number): Dev | undefined {
   const q = s.w.qemu[domid];
-  if (!q || !q.alive) return undefined;
-  return q.devices[dev];
+  if (!q || !q.alive || !q.devices[dev]) return undefined;
+  return edit(s, 'qemu', domid, 'devices', dev);
+}
+
+function msixW(s: Sys, d: Dev): Writable<XenPTMSIX> {
+  return own(s, d, 'msix');
+}
+
+function msiW(s: Sys, d: Dev): Writable<XenPTMSI> {
+  return own(s, d, 'msi');
+}
+
+function entryW(s: Sys, d: Dev, k: number): Writable<XenPTMSIXEntry> {
+  return own(s, own(s, msixW(s, d), 'msix_entry'), k);
 }
 
 /** XEN_PT_LOG / XEN_PT_ERR prefix: "[00:04.0] function: ". */
@@ -187,8 +201,8 @@ function entryMsg(e: XenPTMSIXEntry): MsiMsg {
  * `updated` on success. An entry that was not written since its last map is skipped.
  */
 function xen_pt_msix_update_one(s: Sys, domid: number, dev: number, d: Dev, k: number): number {
-  const e = d.msix.msix_entry[k];
-  if (!e || !e.updated) return 0;
+  if (!d.msix.msix_entry[k]?.updated) return 0;
+  const e = entryW(s, d, k);
   const notMapped = e.pirq === XEN_PT_UNASSIGNED_PIRQ;
   const setup = msi_msix_setup(s, domid, dev, d, entryMsg(e), true, k, notMapped);
   if (setup.rc) return setup.rc;
@@ -215,10 +229,12 @@ function xen_pt_msix_update(s: Sys, domid: number, dev: number, d: Dev): void {
 function xen_pt_msix_disable(s: Sys, domid: number, dev: number, d: Dev): void {
   s.log.call('qemu', 'xen_pt_msix_disable', `[${d.vslot}]`, () => {
     xen.pci_msi_conf_write_intercept(s, dev, false, s.w.hw[dev]?.msix.maskall ?? false);
-    for (const e of d.msix.msix_entry) {
+    for (let k = 0; k < d.msix.msix_entry.length; k++) {
+      const e = d.msix.msix_entry[k]!;
       msi_msix_disable(s, domid, d, entryMsg(e), e.pirq, true, true);
-      e.pirq = XEN_PT_UNASSIGNED_PIRQ;
-      e.updated = false;
+      const w = entryW(s, d, k);
+      w.pirq = XEN_PT_UNASSIGNED_PIRQ;
+      w.updated = false;
     }
   });
 }
@@ -232,16 +248,17 @@ export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m:
   const d = get(s, domid, dev);
   s.log.call('qemu', 'pci_msix_write', `entry=${k} addr=${hex(m.address_hi)}:${hex(m.address_lo)} data=${hex(m.data)}`, () => {
     if (!d) return 'ioreq not served: no device model';
-    const e = d.msix.msix_entry[k];
-    if (!e) return 'no such entry';
-    const unchanged = e.addr_lo === m.address_lo && e.addr_hi === m.address_hi && e.data === m.data;
+    const cur = d.msix.msix_entry[k];
+    if (!cur) return 'no such entry';
+    const unchanged = cur.addr_lo === m.address_lo && cur.addr_hi === m.address_hi && cur.data === m.data;
     // c976437c-era QEMU also treats an unchanged value as new while the entry has no pirq.
-    if (unchanged && !(s.flags.qemuRewriteIfUnassigned && e.pirq === XEN_PT_UNASSIGNED_PIRQ)) return 'unchanged';
+    if (unchanged && !(s.flags.qemuRewriteIfUnassigned && cur.pirq === XEN_PT_UNASSIGNED_PIRQ)) return 'unchanged';
     const hwEntry = s.w.hw[dev]?.msix.entries[k];
     if (d.msix.enabled && hwEntry && !hwEntry.masked) {
       s.log.log(pt(d, 'pci_msix_write', `Can't update msix entry ${k} since MSI-X is already enabled.`));
       return 'refused';
     }
+    const e = entryW(s, d, k);
     e.addr_lo = m.address_lo;
     e.addr_hi = m.address_hi;
     e.data = m.data;
@@ -272,8 +289,9 @@ export function xen_pt_msixctrl_reg_write(s: Sys, domid: number, dev: number, en
       xen_pt_msix_disable(s, domid, dev, d);
     }
     const was = d.msix.enabled;
-    d.msix.maskall = maskall;
-    d.msix.enabled = enable;
+    const msix = msixW(s, d);
+    msix.maskall = maskall;
+    msix.enabled = enable;
     if (was !== enable) s.log.log(pt(d, 'xen_pt_msixctrl_reg_write', `${enable ? 'enable' : 'disable'} MSI-X [XEN_PT_LOG]`));
     xen.pci_msi_conf_write_intercept(s, dev, enable, maskall);
     return '';
@@ -291,7 +309,7 @@ function msiMsg(m: XenPTMSI): MsiMsg {
 function xen_pt_msi_update(s: Sys, domid: number, d: Dev): number {
   const old = { v: d.msi.pirq };
   const r = msi_msix_update(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, 0, old);
-  d.msi.pirq = old.v;
+  msiW(s, d).pirq = old.v;
   return r;
 }
 
@@ -304,9 +322,10 @@ export function xen_pt_msg_reg_write(s: Sys, domid: number, dev: number, m: MsiM
   s.log.call('qemu', 'xen_pt_msgaddr32_reg_write+xen_pt_msgdata_reg_write', `addr=${hex(m.address_hi)}:${hex(m.address_lo)} data=${hex(m.data)}`, () => {
     if (!d) return 'ioreq not served: no device model';
     const changed = d.msi.addr_lo !== m.address_lo || d.msi.addr_hi !== m.address_hi || d.msi.data !== m.data;
-    d.msi.addr_lo = m.address_lo;
-    d.msi.addr_hi = m.address_hi;
-    d.msi.data = m.data;
+    const msi = msiW(s, d);
+    msi.addr_lo = m.address_lo;
+    msi.addr_hi = m.address_hi;
+    msi.data = m.data;
     if (changed && d.msi.mapped) return rc(xen_pt_msi_update(s, domid, d));
     return '';
   });
@@ -338,27 +357,27 @@ export function xen_pt_msgctrl_reg_write(s: Sys, domid: number, dev: number, ena
           s.log.log(pt(d, 'xen_pt_msgctrl_reg_write', `Can not map MSI (register: ${hex(0x80)})!`));
           return 'map failed';
         }
-        d.msi.pirq = setup.pirq;
+        msiW(s, d).pirq = setup.pirq;
         if (xen_pt_msi_update(s, domid, d)) {
           s.log.log(pt(d, 'xen_pt_msgctrl_reg_write', `Can not bind MSI (register: ${hex(0x80)})!`));
           return 'bind failed';
         }
-        d.msi.initialized = true;
-        d.msi.mapped = true;
+        msiW(s, d).initialized = true;
+        msiW(s, d).mapped = true;
       }
-      d.msi.enabled = true;
+      msiW(s, d).enabled = true;
       return `pirq=${d.msi.pirq}`;
     }
     if (d.msi.mapped && s.flags.qemuUnmapOnDisable) {
       // xen_pt_msi_disable
-      const hw = s.w.hw[dev];
-      if (hw) hw.msi.enable = false;
+      if (s.w.hw[dev]) edit(s, 'hw', dev, 'msi').enable = false;
       msi_msix_disable(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, d.msi.initialized);
-      d.msi.initialized = false;
-      d.msi.mapped = false;
-      d.msi.pirq = XEN_PT_UNASSIGNED_PIRQ;
+      const msi = msiW(s, d);
+      msi.initialized = false;
+      msi.mapped = false;
+      msi.pirq = XEN_PT_UNASSIGNED_PIRQ;
     }
-    d.msi.enabled = false;
+    msiW(s, d).enabled = false;
     return '';
   });
 }
@@ -383,17 +402,17 @@ export function xen_pt_destroy(s: Sys, domid: number, dev: number): number {
     if (!d) return -19;
     if (d.msi.mapped) {
       msi_msix_disable(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, d.msi.initialized);
-      d.msi.mapped = false;
-      d.msi.initialized = false;
-      d.msi.pirq = XEN_PT_UNASSIGNED_PIRQ;
+      const msi = msiW(s, d);
+      msi.mapped = false;
+      msi.initialized = false;
+      msi.pirq = XEN_PT_UNASSIGNED_PIRQ;
     }
     // hw/xen/xen_pt.c:xen_pt_destroy @000d6042da0d and @f28b958cbf08: "if (s->msix) xen_pt_msix_disable(s)",
     // i.e. whenever the device has an MSI-X capability (in the model: a table), whether or not an entry has
     // a pirq. xen_pt_msix_disable first rewrites the host control word with ENABLE clear (msix_set_enable),
     // which Xen's pci_msi_conf_write_intercept sees.
     if (d.msix.msix_entry.length > 0) xen_pt_msix_disable(s, domid, dev, d);
-    const q = s.w.qemu[domid];
-    if (q) delete q.devices[dev];
+    if (s.w.qemu[domid]) delete edit(s, 'qemu', domid, 'devices')[dev];
     return 0;
   });
 }

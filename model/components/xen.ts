@@ -26,8 +26,8 @@ import {
   rc,
 } from '../types.ts';
 import type { Sys } from '../context.ts';
-import type { Draft } from '../world.ts';
-import { shortBdf } from './device.ts';
+import { edit, own, type Writable } from '../cow.ts';
+import { shortBdf, hwEntry, pushAudit } from './device.ts';
 
 /** struct hvm_pirq_dpci (drivers/passthrough/io.c): present while HVM_IRQ_DPCI_MAPPED is set. */
 export interface HvmPirqDpci {
@@ -115,8 +115,8 @@ export interface XenState {
   readonly pdevs: Readonly<Record<number, XenPdev>>;
 }
 
-type D = Draft<XenDomain>;
-type XenPirqM = Draft<XenPirq>;
+/** A domain owned by the running step (model/cow.ts): its fields are written in place, its records through `own`. */
+type D = Writable<XenDomain>;
 
 const DEFAULT_PIRQ: XenPirq = { irq: 0, evtchn: 0, emuirq: IRQ_UNBOUND, dpci: null };
 
@@ -138,10 +138,10 @@ export function pirqInfo(d: XenDomain, p: number): XenPirq {
 }
 
 /** Update a pirq; a pirq back at every default loses its struct, as pirq_cleanup_check frees it. */
-function setPirq(d: D, p: number, patch: Partial<XenPirq>): void {
-  const next: XenPirqM = { ...pirqInfo(d, p), ...patch } as XenPirqM;
-  if (next.irq === 0 && next.evtchn === 0 && next.emuirq === IRQ_UNBOUND && next.dpci === null) delete d.pirqs[p];
-  else d.pirqs[p] = next;
+function setPirq(s: Sys, d: D, p: number, patch: Partial<XenPirq>): void {
+  const next = { ...pirqInfo(d, p), ...patch } as XenPirq;
+  if (next.irq === 0 && next.evtchn === 0 && next.emuirq === IRQ_UNBOUND && next.dpci === null) delete own(s, d, 'pirqs')[p];
+  else own(s, d, 'pirqs')[p] = next;
 }
 
 /** is_free_pirq (irq.c @X4.12): no irq and, for HVM, no emuirq. It does not look at evtchn. */
@@ -150,9 +150,10 @@ export function isFreePirq(d: XenDomain, p: number): boolean {
   return info.irq === 0 && (!d.hvm || info.emuirq === IRQ_UNBOUND);
 }
 
+/** The live domain `domid`, made writable for the running step; undefined if it does not exist or is dying. */
 function dom(s: Sys, domid: number): D | undefined {
   const d = s.w.xen.domains[domid];
-  return d && !d.dying ? d : undefined;
+  return d && !d.dying ? edit(s, 'xen', 'domains', domid) : undefined;
 }
 
 function pdevName(s: Sys, dev: number): string {
@@ -171,7 +172,7 @@ function memory_decoded(s: Sys, dev: number): boolean {
 function create_irq(s: Sys): number {
   for (let i = s.w.xen.nr_irqs_gsi; i < s.w.xen.nr_irqs; i++) {
     if (!s.w.xen.irqs[i]) {
-      s.w.xen.irqs[i] = { msi_desc: null, guests: [] };
+      edit(s, 'xen', 'irqs')[i] = { msi_desc: null, guests: [] };
       return i;
     }
   }
@@ -180,7 +181,7 @@ function create_irq(s: Sys): number {
 
 /** destroy_irq (irq.c @X4.12). */
 function destroy_irq(s: Sys, irq: number): void {
-  delete s.w.xen.irqs[irq];
+  delete edit(s, 'xen', 'irqs')[irq];
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -192,29 +193,30 @@ function destroy_irq(s: Sys, irq: number): void {
  * owner domid ("cannot mask IRQ %d: masking MSI-X on Dom%d's %04x:%02x:%02x.%u").
  */
 export function msi_set_mask_bit(s: Sys, irq: number, host: boolean, guest: boolean): void {
-  const desc = s.w.xen.irqs[irq];
-  const md = desc?.msi_desc;
-  if (!desc || !md) return;
-  const hw = s.w.hw[md.dev];
-  const pdev = s.w.xen.pdevs[md.dev];
-  if (!hw || !pdev) return;
+  const md = s.w.xen.irqs[irq]?.msi_desc;
+  if (!md) return;
+  if (!s.w.hw[md.dev] || !s.w.xen.pdevs[md.dev]) return;
+  const desc = edit(s, 'xen', 'irqs', irq);
   const flag = host || guest;
   if (!md.msix) {
     // PCI_CAP_ID_MSI without per-vector mask bits: only the attributes change.
     desc.msi_desc = { ...md, host_masked: host, guest_masked: guest };
     return;
   }
-  let maskall = pdev.msix.host_maskall;
-  const controlEnable = hw.msix.enable;
-  const controlMaskall = hw.msix.maskall;
+  const pdev = edit(s, 'xen', 'pdevs', md.dev);
+  const pm = own(s, pdev, 'msix');
+  const hwm = edit(s, 'hw', md.dev, 'msix');
+  let maskall = pm.host_maskall;
+  const controlEnable = hwm.enable;
+  const controlMaskall = hwm.maskall;
   if (!controlEnable) {
-    pdev.msix.host_maskall = true;
-    hw.msix.enable = true;
-    hw.msix.maskall = true;
+    pm.host_maskall = true;
+    hwm.enable = true;
+    hwm.maskall = true;
   }
   let attrs = { host_masked: host, guest_masked: guest };
   if (memory_decoded(s, md.dev)) {
-    const e = hw.msix.entries[md.entry_nr];
+    const e = hwEntry(s, md.dev, md.entry_nr);
     if (e) e.masked = flag;
     if (controlEnable) {
       desc.msi_desc = { ...md, ...attrs };
@@ -222,18 +224,18 @@ export function msi_set_mask_bit(s: Sys, irq: number, host: boolean, guest: bool
     }
   } else if (flag && !controlMaskall) {
     maskall = true;
-    s.w.audit.push({ kind: 'mask_without_decoding', fn: 'msi_set_mask_bit', dev: md.dev, irq, owner: pdev.domain });
-    if (pdev.msix.warned !== pdev.domain) {
-      pdev.msix.warned = pdev.domain;
+    pushAudit(s, { kind: 'mask_without_decoding', fn: 'msi_set_mask_bit', dev: md.dev, irq, owner: pdev.domain });
+    if (pm.warned !== pdev.domain) {
+      pm.warned = pdev.domain;
       s.log.log(
         `(XEN) cannot mask IRQ ${irq}: masking MSI-X on Dom${pdev.domain}'s 0000:${pdevName(s, md.dev)}`,
       );
     }
     attrs = { host_masked: md.host_masked, guest_masked: md.guest_masked };
   }
-  pdev.msix.host_maskall = maskall;
-  hw.msix.enable = controlEnable;
-  hw.msix.maskall = controlMaskall || maskall || pdev.msix.guest_maskall;
+  pm.host_maskall = maskall;
+  hwm.enable = controlEnable;
+  hwm.maskall = controlMaskall || maskall || pm.guest_maskall;
   desc.msi_desc = { ...md, ...attrs };
 }
 
@@ -243,34 +245,35 @@ export function msi_set_mask_bit(s: Sys, irq: number, host: boolean, guest: bool
  * this is the first user of the table (used_entries == 0).
  */
 function msix_capability_init(s: Sys, dev: number, entry_nr: number | null): number {
-  const hw = s.w.hw[dev];
-  const pdev = s.w.xen.pdevs[dev];
-  if (!hw || !pdev) return -ERRNO.ENODEV;
-  const saved = { enable: hw.msix.enable, maskall: hw.msix.maskall };
-  let maskall = pdev.msix.host_maskall;
+  if (!s.w.hw[dev] || !s.w.xen.pdevs[dev]) return -ERRNO.ENODEV;
+  const hwm = edit(s, 'hw', dev, 'msix');
+  const pdev = edit(s, 'xen', 'pdevs', dev);
+  const pm = own(s, pdev, 'msix');
+  const saved = { enable: hwm.enable, maskall: hwm.maskall };
+  let maskall = pm.host_maskall;
   const wasHostMaskall = maskall;
-  pdev.msix.host_maskall = true;
-  hw.msix.enable = true;
-  hw.msix.maskall = true;
+  pm.host_maskall = true;
+  hwm.enable = true;
+  hwm.maskall = true;
   if (!memory_decoded(s, dev)) {
-    hw.msix.enable = saved.enable;
-    hw.msix.maskall = true;
+    hwm.enable = saved.enable;
+    hwm.maskall = true;
     return -ERRNO.ENXIO;
   }
   if (entry_nr !== null) {
-    const e = hw.msix.entries[entry_nr];
+    const e = hwEntry(s, dev, entry_nr);
     if (e) e.masked = true; // "Mask interrupt here"
   }
   let controlMaskall = saved.maskall;
-  if (pdev.msix.used_entries === 0) {
+  if (pm.used_entries === 0) {
     maskall = false;
-    controlMaskall = pdev.msix.guest_maskall;
+    controlMaskall = pm.guest_maskall;
   }
-  pdev.msix.used_entries += 1;
-  if (wasHostMaskall && !maskall) s.w.audit.push({ kind: 'host_maskall_cleared', dev, entry: entry_nr, owner: pdev.domain });
-  pdev.msix.host_maskall = maskall;
-  hw.msix.enable = saved.enable;
-  hw.msix.maskall = controlMaskall;
+  pm.used_entries += 1;
+  if (wasHostMaskall && !maskall) pushAudit(s, { kind: 'host_maskall_cleared', dev, entry: entry_nr, owner: pdev.domain });
+  pm.host_maskall = maskall;
+  hwm.enable = saved.enable;
+  hwm.maskall = controlMaskall;
   return 0;
 }
 
@@ -280,28 +283,29 @@ function msix_capability_init(s: Sys, dev: number, entry_nr: number | null): num
  * _pci_cleanup_msix (used_entries--).
  */
 function __pci_disable_msix(s: Sys, irq: number, md: XenMsiDesc): void {
-  const hw = s.w.hw[md.dev];
-  const pdev = s.w.xen.pdevs[md.dev];
-  if (!hw || !pdev) return;
-  const control = { enable: hw.msix.enable, maskall: hw.msix.maskall };
-  let maskall = pdev.msix.host_maskall;
+  if (!s.w.hw[md.dev] || !s.w.xen.pdevs[md.dev]) return;
+  const hwm = edit(s, 'hw', md.dev, 'msix');
+  const pdev = edit(s, 'xen', 'pdevs', md.dev);
+  const pm = own(s, pdev, 'msix');
+  const control = { enable: hwm.enable, maskall: hwm.maskall };
+  let maskall = pm.host_maskall;
   if (!control.enable) {
-    pdev.msix.host_maskall = true;
-    hw.msix.enable = true;
-    hw.msix.maskall = true;
+    pm.host_maskall = true;
+    hwm.enable = true;
+    hwm.maskall = true;
   }
   if (memory_decoded(s, md.dev)) {
-    const e = hw.msix.entries[md.entry_nr];
+    const e = hwEntry(s, md.dev, md.entry_nr);
     if (e) e.masked = true;
   } else if (!control.maskall) {
     s.log.log(`(XEN) cannot disable IRQ ${irq}: masking MSI-X on 0000:${pdevName(s, md.dev)}`);
-    s.w.audit.push({ kind: 'mask_without_decoding', fn: '__pci_disable_msix', dev: md.dev, irq, owner: pdev.domain });
+    pushAudit(s, { kind: 'mask_without_decoding', fn: '__pci_disable_msix', dev: md.dev, irq, owner: pdev.domain });
     maskall = true;
   }
-  pdev.msix.host_maskall = maskall;
-  hw.msix.enable = control.enable;
-  hw.msix.maskall = control.maskall || maskall || pdev.msix.guest_maskall;
-  pdev.msix.used_entries = Math.max(0, pdev.msix.used_entries - 1);
+  pm.host_maskall = maskall;
+  hwm.enable = control.enable;
+  hwm.maskall = control.maskall || maskall || pm.guest_maskall;
+  pm.used_entries = Math.max(0, pm.used_entries - 1);
 }
 
 /**
@@ -311,12 +315,12 @@ function __pci_disable_msix(s: Sys, irq: number, md: XenMsiDesc): void {
  */
 export function pci_msi_conf_write_intercept(s: Sys, dev: number, enable: boolean, maskall: boolean): void {
   s.log.call('xen', 'pci_msi_conf_write_intercept', `${pdevName(s, dev)} MSIX_FLAGS ENABLE=${+enable} MASKALL=${+maskall}`, () => {
-    const hw = s.w.hw[dev];
-    const pdev = s.w.xen.pdevs[dev];
-    if (!hw || !pdev) return;
-    pdev.msix.guest_maskall = maskall;
-    hw.msix.enable = enable;
-    hw.msix.maskall = maskall || pdev.msix.host_maskall;
+    if (!s.w.hw[dev] || !s.w.xen.pdevs[dev]) return;
+    const pm = edit(s, 'xen', 'pdevs', dev, 'msix');
+    const hwm = edit(s, 'hw', dev, 'msix');
+    pm.guest_maskall = maskall;
+    hwm.enable = enable;
+    hwm.maskall = maskall || pm.host_maskall;
   }, () => {
     const hw = s.w.hw[dev];
     return hw ? `hardware ENABLE=${+hw.msix.enable} MASKALL=${+hw.msix.maskall}` : '';
@@ -330,8 +334,8 @@ export function pci_msi_conf_write_intercept(s: Sys, dev: number, enable: boolea
 function pirq_guest_bind(s: Sys, d: D, p: number): number {
   const irq = pirqInfo(d, p).irq;
   if (irq <= 0) return -ERRNO.EINVAL;
-  const desc = s.w.xen.irqs[irq];
-  if (!desc) return -ERRNO.EINVAL;
+  if (!s.w.xen.irqs[irq]) return -ERRNO.EINVAL;
+  const desc = edit(s, 'xen', 'irqs', irq);
   if (desc.guests.length > 0) {
     s.log.log(`(XEN) Cannot bind IRQ${p} to dom${d.domid}. Will not share with others.`);
     return -ERRNO.EBUSY;
@@ -344,8 +348,8 @@ function pirq_guest_bind(s: Sys, d: D, p: number): number {
 
 /** Models xen/arch/x86/irq.c:__pirq_guest_unbind @4.12: the last guest gone, ->disable then ->shutdown. */
 function __pirq_guest_unbind(s: Sys, d: D, irq: number): void {
-  const desc = s.w.xen.irqs[irq];
-  if (!desc) return;
+  if (!s.w.xen.irqs[irq]) return;
+  const desc = edit(s, 'xen', 'irqs', irq);
   desc.guests = desc.guests.filter((g) => g !== d.domid);
   if (desc.guests.length === 0) {
     msi_set_mask_bit(s, irq, true, desc.msi_desc?.guest_masked ?? true); // mask_msi_irq (->disable)
@@ -360,8 +364,8 @@ function pirq_guest_unbind(s: Sys, d: D, p: number): void {
     __pirq_guest_unbind(s, d, info.irq);
   } else if (info.irq < PIRQ_ALLOCATED) {
     const irq = -info.irq;
-    delete d.irq_pirq[irq];
-    setPirq(d, p, { irq: 0 });
+    delete own(s, d, 'irq_pirq')[irq];
+    setPirq(s, d, p, { irq: 0 });
   }
 }
 
@@ -420,22 +424,21 @@ function map_domain_pirq(s: Sys, d: D, p: number, irq: number, a: MapPirqArgs): 
   } else {
     md = { dev: a.dev, msix: false, entry_nr: 0, host_masked: true, guest_masked: true };
   }
-  const desc = s.w.xen.irqs[irq];
-  if (!desc) return -ERRNO.EINVAL;
-  desc.msi_desc = md;
+  if (!s.w.xen.irqs[irq]) return -ERRNO.EINVAL;
+  edit(s, 'xen', 'irqs', irq).msi_desc = md;
   // setup_msi_irq: write the physical message for this irq.
-  const hw = s.w.hw[a.dev];
-  if (hw) {
+  if (s.w.hw[a.dev]) {
     if (a.msix) {
-      const e = hw.msix.entries[a.entry_nr];
+      const e = hwEntry(s, a.dev, a.entry_nr);
       if (e) e.xen_irq = irq;
     } else {
-      hw.msi.xen_irq = irq;
-      hw.msi.enable = true; // msi_capability_init sets PCI_MSI_FLAGS_ENABLE
+      const msi = edit(s, 'hw', a.dev, 'msi');
+      msi.xen_irq = irq;
+      msi.enable = true; // msi_capability_init sets PCI_MSI_FLAGS_ENABLE
     }
   }
-  d.irq_pirq[irq] = p;
-  setPirq(d, p, { irq });
+  own(s, d, 'irq_pirq')[irq] = p;
+  setPirq(s, d, p, { irq });
   return 0;
 }
 
@@ -485,7 +488,7 @@ export function PHYSDEVOP_map_pirq(s: Sys, a: MapPirqArgs): number {
     const md = s.w.xen.irqs[pirqInfo(dAfter, res).irq]?.msi_desc;
     if (md) observed = { dev: md.dev, entry: md.entry_nr, msix: md.msix };
   }
-  s.w.audit.push({
+  pushAudit(s, {
     kind: 'map_pirq',
     domid: a.domid,
     dev: a.dev,
@@ -516,25 +519,24 @@ export function unmap_domain_pirq(s: Sys, d: D, p: number): number {
   if (md) {
     if (md.msix) __pci_disable_msix(s, irq, md);
     else {
-      const hw = s.w.hw[md.dev];
-      if (hw) hw.msi.enable = false; // __pci_disable_msi
+      if (s.w.hw[md.dev]) edit(s, 'hw', md.dev, 'msi').enable = false; // __pci_disable_msi
     }
   }
   if (!forced) {
-    delete d.irq_pirq[irq];
-    setPirq(d, p, { irq: 0 });
+    delete own(s, d, 'irq_pirq')[irq];
+    setPirq(s, d, p, { irq: 0 });
   } else {
-    d.irq_pirq[irq] = -p;
-    setPirq(d, p, { irq: -irq });
+    own(s, d, 'irq_pirq')[irq] = -p;
+    setPirq(s, d, p, { irq: -irq });
   }
   destroy_irq(s, irq); // msi_free_irq
   return 0;
 }
 
 /** unmap_domain_pirq_emuirq (irq.c @X4.12). */
-function unmap_domain_pirq_emuirq(d: D, p: number): number {
+function unmap_domain_pirq_emuirq(s: Sys, d: D, p: number): number {
   if (pirqInfo(d, p).emuirq === IRQ_UNBOUND) return -ERRNO.EINVAL;
-  setPirq(d, p, { emuirq: IRQ_UNBOUND });
+  setPirq(s, d, p, { emuirq: IRQ_UNBOUND });
   return 0;
 }
 
@@ -546,14 +548,14 @@ export function PHYSDEVOP_unmap_pirq(s: Sys, domid: number, p: number): number {
     // physdev_unmap_pirq: for an HVM target the emuirq binding goes first (unmap_domain_pirq_emuirq),
     // before unmap_domain_pirq, where chao-v6 changes things.
     if (d.hvm && pirqInfo(d, p).emuirq !== IRQ_UNBOUND) {
-      const r = unmap_domain_pirq_emuirq(d, p);
+      const r = unmap_domain_pirq_emuirq(s, d, p);
       if (r) return r;
     }
     const forced = d.forced[p];
     if (forced?.unmapped) {
       // chao-v6: a request from QEMU/pciback for a pirq Xen already unmapped clears the flag and frees it;
       // Roger Pau Monne's suggestion answers -ESRCH so dom0's xen_destroy_irq treats it as gone.
-      delete d.forced[p];
+      delete own(s, d, 'forced')[p];
       return s.flags.xenForceUnmappedRc === 'esrch' ? -ERRNO.ESRCH : 0;
     }
     return unmap_domain_pirq(s, d, p);
@@ -566,7 +568,7 @@ export function PHYSDEVOP_get_free_pirq(s: Sys, domid: number): number {
     const d = dom(s, domid);
     if (!d) return -ERRNO.ESRCH;
     const p = get_free_pirq(s, d);
-    if (p >= 0) setPirq(d, p, { irq: PIRQ_ALLOCATED });
+    if (p >= 0) setPirq(s, d, p, { irq: PIRQ_ALLOCATED });
     return p;
   }, (v) => (v >= 0 ? `0, pirq=${v}` : rcStr(v)));
 }
@@ -583,13 +585,13 @@ export function XEN_DOMCTL_bind_pt_irq(s: Sys, domid: number, p: number, gvec: n
     if (p < 0 || p >= d.nr_pirqs) return -ERRNO.EINVAL;
     const info = pirqInfo(d, p);
     if (info.dpci) {
-      setPirq(d, p, { dpci: { gvec } });
+      setPirq(s, d, p, { dpci: { gvec } });
       return 0;
     }
-    setPirq(d, p, { dpci: { gvec } });
+    setPirq(s, d, p, { dpci: { gvec } });
     const r = pirq_guest_bind(s, d, p);
     if (r) {
-      setPirq(d, p, { dpci: null });
+      setPirq(s, d, p, { dpci: null });
       return r;
     }
     return 0;
@@ -606,7 +608,7 @@ export function XEN_DOMCTL_unbind_pt_irq(s: Sys, domid: number, p: number): numb
     if (info.dpci) {
       guest_mask_msi_irq(s, info.irq, true);
       pirq_guest_unbind(s, d, p);
-      setPirq(d, p, { dpci: null });
+      setPirq(s, d, p, { dpci: null });
     }
     return 0;
   });
@@ -628,19 +630,19 @@ export function EVTCHNOP_bind_pirq(s: Sys, domid: number, p: number): number {
     if (info.evtchn !== 0) return -ERRNO.EEXIST;
     let port = 1;
     while (d.ports[port] !== undefined) port++;
-    setPirq(d, p, { evtchn: port });
+    setPirq(s, d, p, { evtchn: port });
     if (!d.hvm) {
       const r = pirq_guest_bind(s, d, p);
       if (r) {
-        setPirq(d, p, { evtchn: 0 });
+        setPirq(s, d, p, { evtchn: 0 });
         return r;
       }
     }
-    d.ports[port] = p;
+    own(s, d, 'ports')[port] = p;
     // arch_evtchn_bind_pirq
     const irq = pirqInfo(d, p).irq;
     if (irq > 0) {
-      if (d.hvm) setPirq(d, p, { emuirq: IRQ_PT });
+      if (d.hvm) setPirq(s, d, p, { emuirq: IRQ_PT });
       guest_mask_msi_irq(s, irq, false);
     }
     return port;
@@ -655,9 +657,9 @@ export function EVTCHNOP_close(s: Sys, domid: number, port: number): number {
     const p = d.ports[port];
     if (p === undefined) return -ERRNO.EINVAL;
     if (!d.hvm && pirqInfo(d, p).irq !== 0) pirq_guest_unbind(s, d, p);
-    delete d.ports[port];
-    setPirq(d, p, { evtchn: 0 });
-    if (d.hvm && pirqInfo(d, p).irq > 0) unmap_domain_pirq_emuirq(d, p);
+    delete own(s, d, 'ports')[port];
+    setPirq(s, d, p, { evtchn: 0 });
+    if (d.hvm && pirqInfo(d, p).irq > 0) unmap_domain_pirq_emuirq(s, d, p);
     return 0;
   });
 }
@@ -726,7 +728,7 @@ export function PHYSDEVOP_prepare_msix(s: Sys, dev: number, off: boolean): numbe
     if (!pdev) return -ERRNO.ENODEV;
     if (pdev.msix.used_entries !== (off ? 1 : 0)) return -ERRNO.EBUSY;
     if (off) {
-      pdev.msix.used_entries = 0;
+      edit(s, 'xen', 'pdevs', dev, 'msix').used_entries = 0;
       return 0;
     }
     return msix_capability_init(s, dev, null);
@@ -755,15 +757,17 @@ export function XEN_DOMCTL_assign_device(s: Sys, domid: number, dev: number): nu
     const pdev = s.w.xen.pdevs[dev];
     const hw = s.w.hw[dev];
     if (!pdev || !hw) return -ERRNO.ENODEV;
-    if (!dom(s, domid)) return -ERRNO.ESRCH;
+    const d = s.w.xen.domains[domid];
+    if (!d || d.dying) return -ERRNO.ESRCH;
     if (pdev.domain !== DOMID_HARDWARE) return -ERRNO.EBUSY;
     if (s.flags.xenResetMsixOnAssign) {
       // pci_reset_msix_state (575e18d54d)
       if (hw.msix.maskall) return -ERRNO.EBUSY;
-      pdev.msix.host_maskall = false;
-      pdev.msix.guest_maskall = false;
+      const pm = edit(s, 'xen', 'pdevs', dev, 'msix');
+      pm.host_maskall = false;
+      pm.guest_maskall = false;
     }
-    pdev.domain = domid;
+    edit(s, 'xen', 'pdevs', dev).domain = domid;
     return 0;
   });
 }
@@ -783,23 +787,23 @@ export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): 
       s.log.log(`(XEN) deassign 0000:${pdevName(s, dev)} from dom${domid} failed (-${ERRNO.ENODEV})`);
       return -ERRNO.ENODEV;
     }
-    s.w.audit.push({ kind: 'handover', at: 'deassign', dev, from: domid, mapped: mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
-    const d = s.w.xen.domains[domid];
-    if (s.flags.xenUnmapOnDeassign && d) {
+    pushAudit(s, { kind: 'handover', at: 'deassign', dev, from: domid, mapped: mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
+    if (s.flags.xenUnmapOnDeassign && s.w.xen.domains[domid]) {
+      const d = edit(s, 'xen', 'domains', domid);
       for (const m of mappedPirqsOf(s.w.xen, dev)) {
         if (m.domid !== domid) continue;
         const info = pirqInfo(d, m.pirq);
         const bound = info.dpci !== null || s.w.xen.irqs[info.irq]?.guests.includes(domid) === true;
         if (info.dpci) {
           pirq_guest_unbind(s, d, m.pirq);
-          setPirq(d, m.pirq, { dpci: null });
+          setPirq(s, d, m.pirq, { dpci: null });
         }
         unmap_domain_pirq(s, d, m.pirq);
-        d.forced[m.pirq] = { unmapped: true, unbound: bound };
+        own(s, d, 'forced')[m.pirq] = { unmapped: true, unbound: bound };
         s.log.log(`(XEN) dom${domid}: force unmapped pirq ${m.pirq} of 0000:${pdevName(s, dev)} on deassign`);
       }
     }
-    pdev.domain = DOMID_HARDWARE;
+    edit(s, 'xen', 'pdevs', dev).domain = DOMID_HARDWARE;
     return 0;
   });
 }
@@ -814,14 +818,14 @@ export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): 
  */
 export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
   return s.log.call('xen', 'XEN_DOMCTL_destroydomain', `dom${domid}`, () => {
-    const d = s.w.xen.domains[domid];
-    if (!d) return -ERRNO.ESRCH;
+    if (!s.w.xen.domains[domid]) return -ERRNO.ESRCH;
+    const d = edit(s, 'xen', 'domains', domid);
     d.dying = true;
     s.log.call('xen', 'evtchn_destroy', `dom${domid}`, () => {
       for (const [portS, p] of Object.entries(d.ports)) {
         if (!d.hvm && pirqInfo(d, p).irq !== 0) pirq_guest_unbind(s, d, p);
-        delete d.ports[Number(portS)];
-        setPirq(d, p, { evtchn: 0 });
+        delete own(s, d, 'ports')[Number(portS)];
+        setPirq(s, d, p, { evtchn: 0 });
       }
     });
     // xen/drivers/passthrough/pci.c:pci_release_devices @4.12: pci_clean_dpci_irqs first ("ret =
@@ -832,18 +836,18 @@ export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
         for (const [pS, info] of Object.entries(d.pirqs)) {
           if (!info.dpci) continue;
           pirq_guest_unbind(s, d, Number(pS));
-          setPirq(d, Number(pS), { dpci: null });
+          setPirq(s, d, Number(pS), { dpci: null });
         }
       });
-      for (const pdev of Object.values(s.w.xen.pdevs)) if (pdev.domain === domid) pdev.domain = DOMID_HARDWARE;
+      for (const [devS, pdev] of Object.entries(s.w.xen.pdevs)) if (pdev.domain === domid) edit(s, 'xen', 'pdevs', Number(devS)).domain = DOMID_HARDWARE;
     });
     s.log.call('xen', 'free_domain_pirqs', `dom${domid}`, () => {
       for (const [pS, info] of Object.entries(d.pirqs)) if (info.irq > 0) unmap_domain_pirq(s, d, Number(pS));
     });
     for (const [irqS, desc] of Object.entries(s.w.xen.irqs)) {
-      if (desc.guests.includes(domid)) s.w.xen.irqs[Number(irqS)] = { ...desc, guests: desc.guests.filter((g) => g !== domid) };
+      if (desc.guests.includes(domid)) edit(s, 'xen', 'irqs')[Number(irqS)] = { ...desc, guests: desc.guests.filter((g) => g !== domid) };
     }
-    delete s.w.xen.domains[domid];
+    delete edit(s, 'xen', 'domains')[domid];
     return 0;
   });
 }
@@ -852,7 +856,7 @@ export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
 export function XEN_DOMCTL_createdomain(s: Sys, domid: number, hvm: boolean, nr_pirqs: number): number {
   return s.log.call('xen', 'XEN_DOMCTL_createdomain', `dom${domid} ${hvm ? 'hvm' : 'pv'}`, () => {
     if (s.w.xen.domains[domid]) return -ERRNO.EEXIST;
-    s.w.xen.domains[domid] = newDomain(domid, hvm, nr_pirqs);
+    edit(s, 'xen', 'domains')[domid] = newDomain(domid, hvm, nr_pirqs);
     return 0;
   });
 }
