@@ -47,14 +47,17 @@ describe('explore', () => {
   });
 
   it('gives the same states, counts and counterexample with 2 workers', async () => {
-    for (const [r, depth] of [
-      [unmap, 9],
-      [unmap, 20],
-      [keep, 30],
+    for (const [r, depth, parallelFrom] of [
+      [unmap, 9, 0],
+      [unmap, 20, 64],
+      [keep, 30, 0],
+      [keep, 30, 10],
     ] as const) {
       const one = await explore(r, { ...base, depth, workers: 1 });
-      // parallelFrom 0: the states are partitioned over the workers from the first level on.
-      const two = await explore(r, { ...base, depth, workers: 2, parallelFrom: depth === 20 ? 64 : 0 });
+      // parallelFrom 0: the levels are shared by the threads from the first level on; 10 and 64: from a later one.
+      // Both threads meet a violation in the level of keep's (at the hand-over of 10 states); the worker's has the
+      // smaller key.
+      const two = await explore(r, { ...base, depth, workers: 2, parallelFrom });
       expect(two.verdict).toBe(one.verdict);
       expect(two.stats.levels).toEqual(one.stats.levels);
       expect(two.stats.transitions).toBe(one.stats.transitions);
@@ -68,6 +71,23 @@ describe('explore', () => {
     expect(two.stats.transitions).toBe(one.stats.transitions);
     expect(two.stats.levels).toEqual(one.stats.levels);
   }, 60_000);
+
+  it('loads the variant files in the worker threads', async () => {
+    const { loadVariantFile } = await import('../api/load.ts');
+    const file = new URL('../examples/xen-reset-msix-on-assign.ts', import.meta.url).pathname;
+    await loadVariantFile(file);
+    const fixed = resolveConfig({ ...DEFAULT_CONFIG, scenario: 'reboot-hvm', dom0: 'pvops', xen: 'reset-msix-on-assign' });
+    const inv = INVARIANTS.filter((i) => i.name === 'maskall-clear-after-assign');
+    const one = await explore(fixed, { ...base, invariants: inv, depth: 60 });
+    const two = await explore(fixed, { ...base, invariants: inv, depth: 60, workers: 2, parallelFrom: 0, variantFiles: [file] });
+    expect(one.verdict).toBe('holds');
+    expect(one.complete).toBe(true);
+    expect(two.verdict).toBe('holds');
+    expect(two.stats.levels).toEqual(one.stats.levels);
+    expect(two.stats.transitions).toBe(one.stats.transitions);
+    // Without the file a worker does not know the variant.
+    await expect(explore(fixed, { ...base, invariants: inv, depth: 60, workers: 2, parallelFrom: 0 })).rejects.toThrow(/reset-msix-on-assign/);
+  }, 30_000);
 });
 
 describe('pirqcheck explore command', () => {
