@@ -63,7 +63,7 @@ describe('explore', () => {
       expect(two.stats.transitions).toBe(one.stats.transitions);
       expect(two.actions).toEqual(one.actions);
     }
-    // --max-states stops at the same state and transition with the states partitioned over the workers.
+    // --max-states stops at the same state and transition with the levels shared by the threads from the first one.
     const one = await explore(unmap, { ...base, depth: 50, maxStates: 100, workers: 1 });
     const two = await explore(unmap, { ...base, depth: 50, maxStates: 100, workers: 2, parallelFrom: 0 });
     expect(two.verdict).toBe('stopped');
