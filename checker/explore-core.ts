@@ -179,10 +179,8 @@ export function expandShare(
 
 /** Two runs of one share (each in key order; no key in both) merged into key order. */
 export function mergeShares(a: ShareResult, b: ShareResult): ShareResult {
-  if (b.keys.length === 0 && !b.violated) return a;
-  const out = emptyShare();
-  out.dupKeys.push(...a.dupKeys, ...b.dupKeys);
-  out.violated = !a.violated ? b.violated : !b.violated || a.violated.key < b.violated.key ? a.violated : b.violated;
+  const violated = !a.violated ? b.violated : !b.violated || a.violated.key < b.violated.key ? a.violated : b.violated;
+  const out: ShareResult = { keys: [], fps: [], worlds: [], dupKeys: a.dupKeys.concat(b.dupKeys), violated };
   let i = 0;
   let j = 0;
   while (i < a.keys.length || j < b.keys.length) {

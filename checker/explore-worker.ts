@@ -9,10 +9,13 @@
  *   2. `give`: send the last `n` states of the share (highest positions) to participant `to` over the direct
  *      MessageChannel between the two (as one JSON text of the world array, with their positions);
  *   3. expand the share: every successor's key (position of the parent * ACTION_RADIX + action index), its
- *      fingerprint and its world, in key order, stopping each parent at its first violating successor;
+ *      fingerprint and its world, in key order, stopping each parent at its first violating successor and
+ *      skipping the parents after the share's first violation; a successor whose fingerprint this worker has
+ *      reported before (`sent`) cannot be new and is dropped at once, only its key kept (`dupKeys`);
  *   4. `take`: receive one batch from each participant listed, expand it the same way, merge by key;
- *   5. reply with the keys (Float64Array), the 20-byte SHA-1 fingerprints packed in one ArrayBuffer (both
- *      transferred, not copied), the first violation and the heap in use; keep the successor worlds.
+ *   5. reply with the keys and dupKeys (Float64Arrays), the 20-byte SHA-1 fingerprints packed in one
+ *      ArrayBuffer (all transferred, not copied), the first violation and the heap in use; keep the successor
+ *      worlds until the next step says which of them are new.
  * The worker holds no seen set and no parent pointers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -21,52 +24,51 @@ import { INVARIANTS } from '../model/invariants.ts';
 import type { World } from '../model/world.ts';
 import { emptyShare, expandShare, expandTaken, give, Inbox, type Batch, type ShareResult, type Step, type StepReply, type WorkerInit } from './explore-core.ts';
 
-{
-  const init = workerData as WorkerInit;
-  if (init.variantFiles?.length) {
-    // Imported only when needed: api/load.ts brings in zod, about 0.2 s of the worker's start-up.
-    const { loadVariantFile } = await import('../api/load.ts');
-    for (const f of init.variantFiles) await loadVariantFile(f);
+const init = workerData as WorkerInit;
+if (init.variantFiles?.length) {
+  // Imported only when needed: api/load.ts brings in zod, about 0.2 s of the worker's start-up.
+  const { loadVariantFile } = await import('../api/load.ts');
+  for (const f of init.variantFiles) await loadVariantFile(f);
+}
+const r = resolveConfig(init.config);
+const invs = INVARIANTS.filter((i) => init.invariants.includes(i.name));
+const inboxes = init.ports.map((p) => {
+  if (!p) return null;
+  const box = new Inbox<Batch>();
+  p.on('message', (b: Batch) => box.push(b));
+  return box;
+});
+/** The fingerprints this worker has reported (explore-core.ts, `Known`). */
+const sent = { set: new Set<string>(), add: true };
+const expand = (states: World[], positions: ArrayLike<number>, out: ShareResult) => expandShare(r, invs, states, positions, init.symmetry, sent, out);
+/** The successors of the last step, in the order of its reply. */
+let pending: World[] = [];
+const steps = new Inbox<Step>();
+parentPort!.on('message', (m: Step) => steps.push(m));
+parentPort!.postMessage({ ready: true });
+for (;;) {
+  const m = await steps.next();
+  let frontier: World[];
+  let positions: number[];
+  if (m.load) {
+    frontier = JSON.parse(m.load.worlds) as World[];
+    positions = Array.from(m.load.positions);
+  } else {
+    frontier = Array.from(m.kept!, (i) => pending[i]!);
+    positions = Array.from(m.positions!);
   }
-  const r = resolveConfig(init.config);
-  const invs = INVARIANTS.filter((i) => init.invariants.includes(i.name));
-  const inboxes = init.ports.map((p) => {
-    if (!p) return null;
-    const box = new Inbox<Batch>();
-    p.on('message', (b: Batch) => box.push(b));
-    return box;
-  });
-  const expand = (states: World[], positions: ArrayLike<number>, out: ShareResult) => expandShare(r, invs, states, positions, init.symmetry, sent, out);
-  const sent = { set: new Set<string>(), add: true };
-  /** The successors of the last step, in the order of its reply. */
-  let pending: World[] = [];
-  const steps = new Inbox<Step>();
-  parentPort!.on('message', (m: Step) => steps.push(m));
-  parentPort!.postMessage({ ready: true });
-  for (;;) {
-    const m = await steps.next();
-    let frontier: World[];
-    let positions: number[];
-    if (m.load) {
-      frontier = JSON.parse(m.load.worlds) as World[];
-      positions = Array.from(m.load.positions);
-    } else {
-      frontier = Array.from(m.kept!, (i) => pending[i]!);
-      positions = Array.from(m.positions!);
-    }
-    pending = [];
-    for (const g of m.give) give(init.ports[g.to]!, frontier, positions, g.n);
-    let res = emptyShare();
-    expand(frontier, positions, res);
-    frontier = [];
-    res = await expandTaken(inboxes, m.take, res, expand);
-    pending = res.worlds;
-    const keys = Float64Array.from(res.keys);
-    const fps = new ArrayBuffer(res.fps.length * 20);
-    const buf = Buffer.from(fps);
-    for (let i = 0; i < res.fps.length; i++) buf.write(res.fps[i]!, i * 20, 20, 'latin1');
-    const dupKeys = Float64Array.from(res.dupKeys);
-    const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: process.memoryUsage().heapUsed };
-    parentPort!.postMessage(reply, [keys.buffer, fps, dupKeys.buffer]);
-  }
+  pending = [];
+  for (const g of m.give) give(init.ports[g.to]!, frontier, positions, g.n);
+  let res = emptyShare();
+  expand(frontier, positions, res);
+  frontier = [];
+  res = await expandTaken(inboxes, m.take, res, expand);
+  pending = res.worlds;
+  const keys = Float64Array.from(res.keys);
+  const fps = new ArrayBuffer(res.fps.length * 20);
+  const buf = Buffer.from(fps);
+  for (let i = 0; i < res.fps.length; i++) buf.write(res.fps[i]!, i * 20, 20, 'latin1');
+  const dupKeys = Float64Array.from(res.dupKeys);
+  const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: process.memoryUsage().heapUsed };
+  parentPort!.postMessage(reply, [keys.buffer, fps, dupKeys.buffer]);
 }
