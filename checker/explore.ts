@@ -139,7 +139,7 @@ class IntColumn {
 
 /** What each participant does at one parallel level (index 0: the calling thread). */
 interface Plan {
-  /** First parallel level: each worker's share, as the JSON text of its worlds. */
+  /** First parallel level: each worker's share, as the JSON text of its worlds (index 0 unused). */
   readonly load?: readonly string[];
   /** Which of its successors at the previous level each participant keeps (indices into its key order)... */
   readonly kept: readonly Int32Array[];
@@ -306,7 +306,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
         });
         mine = worlds[0]!;
         plan = {
-          load: worlds.map((w) => JSON.stringify(w)),
+          load: worlds.map((w, p) => (p === 0 ? '' : JSON.stringify(w))),
           kept: positions.map((x, p) => (p === 0 ? Int32Array.from(x.keys()) : new Int32Array(0))),
           positions: positions.map((x) => Int32Array.from(x)),
           give: worlds.map(() => []),
