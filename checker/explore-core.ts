@@ -22,7 +22,8 @@
  * hide the successors of one of them; docs/performance.md records this bound.
  */
 import { hash } from 'node:crypto';
-import type { Resolved } from '../model/config.ts';
+import type { MessagePort } from 'node:worker_threads';
+import type { Config, Resolved } from '../model/config.ts';
 import { violations, type Invariant } from '../model/invariants.ts';
 import { enabledActions } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
@@ -64,14 +65,6 @@ export function stateFingerprint(w: World, enc: string, symmetry: boolean): stri
 /** Successor keys are `position of the parent in its level * ACTION_RADIX + action index`. */
 export const ACTION_RADIX = 65536;
 
-/** The worker owning a state (partition of the seen set by fingerprint). */
-export function ownerOf(fp: string, workers: number): number {
-  return fp.charCodeAt(0) % workers;
-}
-
-export function decodeState(enc: string): World {
-  return JSON.parse(enc) as World;
-}
 
 /** One expanded slice. Successors are listed in (frontier order, enabled-action order). */
 export interface SliceResult {
@@ -115,3 +108,172 @@ export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: re
   }
   return { parent, action, fp, enc, worlds, violated: null };
 }
+
+/**
+ * The successors of one thread's share of a BFS level (the parallel explorer, checker/explore.ts), in key order
+ * (key = position of the parent in its level * ACTION_RADIX + action index). The violating successor is not
+ * listed: `violated` holds its key.
+ */
+export interface ShareResult {
+  readonly keys: number[];
+  readonly fps: string[];
+  readonly worlds: World[];
+  /** Keys of successors known not to be new (their fingerprint is in `known`): counted, not listed. */
+  readonly dupKeys: number[];
+  /** The first violation (smallest key) among the successors generated; null when none. */
+  violated: { readonly key: number; readonly invariants: string[] } | null;
+}
+
+export function emptyShare(): ShareResult {
+  return { keys: [], fps: [], worlds: [], dupKeys: [], violated: null };
+}
+
+/**
+ * Fingerprints a thread knows cannot be new: the calling thread's seen set (the states stored at earlier
+ * levels), or a worker's own record of the fingerprints it has reported (`add`: at this level or an earlier
+ * one; a repeat is either stored already or has a smaller key at this level, so it is not new either).
+ */
+export interface Known {
+  readonly set: Set<string>;
+  readonly add: boolean;
+}
+
+/**
+ * Expand `states` (at the given positions of the level, ascending) into `out`, which may already hold the
+ * successors of another run of the same share: a parent whose successors all come after the share's first
+ * violation so far is skipped, and each parent stops at its first violating successor. The successors of one
+ * call are in key order; `mergeShares` merges two runs.
+ */
+export function expandShare(
+  r: Resolved,
+  invs: readonly Invariant[],
+  states: readonly World[],
+  positions: ArrayLike<number>,
+  symmetry: boolean,
+  known: Known,
+  out: ShareResult,
+): void {
+  for (let i = 0; i < states.length; i++) {
+    const base = positions[i]! * ACTION_RADIX;
+    if (out.violated && base > out.violated.key) break;
+    const w = states[i]!;
+    const en = enabledActions(w, r.scenario);
+    if (en.length >= ACTION_RADIX) throw new Error(`more than ${ACTION_RADIX - 1} enabled actions in one state`);
+    for (let k = 0; k < en.length; k++) {
+      const next = apply(w, en[k]!, r).world;
+      const v = violations(next, invs);
+      if (v.length) {
+        if (!out.violated || base + k < out.violated.key) out.violated = { key: base + k, invariants: v.map((x) => x.invariant) };
+        break;
+      }
+      const f = stateFingerprint(next, ownEncoding(next), symmetry);
+      if (known.set.has(f)) {
+        out.dupKeys.push(base + k);
+        continue;
+      }
+      if (known.add) known.set.add(f);
+      out.keys.push(base + k);
+      out.fps.push(f);
+      out.worlds.push(next);
+    }
+  }
+}
+
+/** Two runs of one share (each in key order; no key in both) merged into key order. */
+export function mergeShares(a: ShareResult, b: ShareResult): ShareResult {
+  const violated = !a.violated ? b.violated : !b.violated || a.violated.key < b.violated.key ? a.violated : b.violated;
+  const out: ShareResult = { keys: [], fps: [], worlds: [], dupKeys: a.dupKeys.concat(b.dupKeys), violated };
+  let i = 0;
+  let j = 0;
+  while (i < a.keys.length || j < b.keys.length) {
+    const x = j >= b.keys.length || (i < a.keys.length && a.keys[i]! < b.keys[j]!) ? a : b;
+    const k = x === a ? i++ : j++;
+    out.keys.push(x.keys[k]!);
+    out.fps.push(x.fps[k]!);
+    out.worlds.push(x.worlds[k]!);
+  }
+  return out;
+}
+
+/** The messages of the parallel explorer (checker/explore-worker.ts gives the protocol). */
+export interface WorkerInit {
+  readonly config: Config;
+  readonly invariants: readonly string[];
+  readonly index: number;
+  readonly symmetry: boolean;
+  /** Variant files the configuration names (loaded here too: a worker has its own variant registry). */
+  readonly variantFiles?: readonly string[];
+  /** The direct channel to each other participant (null at this worker's own index). */
+  readonly ports: readonly (MessagePort | null)[];
+}
+
+export interface Step {
+  readonly cmd: 'step';
+  readonly load?: { readonly worlds: string; readonly positions: Int32Array };
+  readonly kept?: Int32Array;
+  readonly positions?: Int32Array;
+  readonly give: readonly { readonly to: number; readonly n: number }[];
+  readonly take: readonly number[];
+}
+
+export interface Batch {
+  readonly worlds: string;
+  readonly positions: Int32Array;
+}
+
+export interface StepReply {
+  readonly keys: Float64Array;
+  /** 20 bytes per successor, in the order of `keys`. */
+  readonly fps: ArrayBuffer;
+  /** Keys of the successors known not to be new (not listed in `keys`). */
+  readonly dupKeys: Float64Array;
+  readonly violated: { readonly key: number; readonly invariants: string[] } | null;
+  readonly heapUsed: number;
+}
+
+/** Messages arriving on a port, taken one at a time. */
+export class Inbox<T> {
+  private readonly queue: T[] = [];
+  private readonly waiting: { resolve: (m: T) => void; reject: (e: Error) => void }[] = [];
+  private failure: Error | null = null;
+  push(m: T): void {
+    const w = this.waiting.shift();
+    if (w) w.resolve(m);
+    else this.queue.push(m);
+  }
+  fail(e: Error): void {
+    this.failure = e;
+    for (const w of this.waiting.splice(0)) w.reject(e);
+  }
+  next(): Promise<T> {
+    if (this.queue.length) return Promise.resolve(this.queue.shift()!);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+}
+
+/** Send the last `n` states of a share to another participant. */
+export function give(port: MessagePort, frontier: World[], positions: number[], n: number): void {
+  const worlds = frontier.splice(frontier.length - n, n);
+  const pos = Int32Array.from(positions.splice(positions.length - n, n));
+  const b: Batch = { worlds: JSON.stringify(worlds), positions: pos };
+  port.postMessage(b, [pos.buffer]);
+}
+
+/** Expand the received batches as further runs of the share. */
+export async function expandTaken(
+  inboxes: readonly (Inbox<Batch> | null)[],
+  take: readonly number[],
+  res: ShareResult,
+  expand: (states: World[], positions: Int32Array, out: ShareResult) => void,
+): Promise<ShareResult> {
+  for (const from of take) {
+    const b = await inboxes[from]!.next();
+    const run = emptyShare();
+    run.violated = res.violated;
+    expand(JSON.parse(b.worlds) as World[], b.positions, run);
+    res = mergeShares(res, run);
+  }
+  return res;
+}
+

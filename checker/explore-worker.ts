@@ -1,169 +1,74 @@
 /**
- * Worker thread of the explorer (checker/explore.ts, `--workers` > 1). The states are partitioned by
- * fingerprint: worker k owns the states whose fingerprint's first byte is k modulo the number of workers, keeps
- * their fingerprints (its part of the seen set) and its part of the frontier as worlds. The main thread expands
- * the first, small levels itself and then hands each worker its part (`load`). Per BFS level after that:
- *   expand   expand the owned frontier; send each successor (key, fingerprint, encoding) to its owner over the
- *            direct worker-to-worker channel, and the keys of all successors and the first violation to the
- *            main thread;
- *   dedup    once the batches of every worker have arrived, sort them by key (the position of the parent in
- *            the level, then the action index: the order the single-threaded explorer meets them), drop those
- *            at or after `cutoff` (the first violation of the level), keep the first of each new fingerprint,
- *            and return the keys of the new states;
- *   advance  the main thread has merged the new keys of all owners; take the positions it assigned (in the
- *            next level) to the first `positions.length` new states, which become the owned frontier.
- * Only numbers cross the main thread; encodings go from worker to worker, each fingerprint at most once per
- * sending worker. The result (states, numbering,
- * counts, counterexample) is the same as with one thread.
+ * Worker thread of the explorer (checker/explore.ts, `--workers` K > 1: the calling thread is participant 0,
+ * the K - 1 worker threads are participants 1 .. K-1). States never move between threads except to even out
+ * the shares: a thread keeps the successor worlds it generated, and the calling thread, which holds the only
+ * seen set, tells it which of them are new and where they stand in the next level. Protocol, one `step` per
+ * BFS level from the calling thread over `parentPort`:
+ *   1. take the share of this level: on the first parallel level the worlds sent in `load`; afterwards the
+ *      successors of the previous step listed in `kept`, at the positions `positions` (ascending);
+ *   2. `give`: send the last `n` states of the share (highest positions) to participant `to` over the direct
+ *      MessageChannel between the two (as one JSON text of the world array, with their positions);
+ *   3. expand the share: every successor's key (position of the parent * ACTION_RADIX + action index), its
+ *      fingerprint and its world, in key order, stopping each parent at its first violating successor and
+ *      skipping the parents after the share's first violation; a successor whose fingerprint this worker has
+ *      reported before (`sent`) cannot be new and is dropped at once, only its key kept (`dupKeys`);
+ *   4. `take`: receive one batch from each participant listed, expand it the same way, merge by key;
+ *   5. reply with the keys and dupKeys (Float64Arrays), the 20-byte SHA-1 fingerprints packed in one
+ *      ArrayBuffer (all transferred, not copied), the first violation and the heap in use; keep the successor
+ *      worlds until the next step says which of them are new.
+ * The worker holds no seen set and no parent pointers.
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { resolveConfig, type Config } from '../model/config.ts';
-import { loadVariantFile } from '../api/load.ts';
-import { INVARIANTS, violations } from '../model/invariants.ts';
-import { enabledActions } from '../model/scenarios.ts';
-import { apply } from '../model/step.ts';
+import { parentPort, workerData } from 'node:worker_threads';
+import { resolveConfig } from '../model/config.ts';
+import { INVARIANTS } from '../model/invariants.ts';
 import type { World } from '../model/world.ts';
-import { decodeState, ownEncoding, ownerOf, stateFingerprint, ACTION_RADIX } from './explore-core.ts';
+import { emptyShare, expandShare, expandTaken, give, Inbox, type Batch, type ShareResult, type Step, type StepReply, type WorkerInit } from './explore-core.ts';
 
-interface Init {
-  readonly config: Config;
-  readonly invariants: readonly string[];
-  readonly index: number;
-  readonly count: number;
-  readonly symmetry: boolean;
-  /** Variant files the configuration names (loaded here too: a worker has its own variant registry). */
-  readonly variantFiles?: readonly string[];
+const init = workerData as WorkerInit;
+if (init.variantFiles?.length) {
+  // Imported only when needed: api/load.ts brings in zod, about 0.2 s of the worker's start-up.
+  const { loadVariantFile } = await import('../api/load.ts');
+  for (const f of init.variantFiles) await loadVariantFile(f);
 }
-
-interface Batch {
-  readonly key: number[];
-  readonly fp: string[];
-  readonly enc: string[];
-  /** The successor worlds of a batch a worker keeps for itself (no encoding round trip). */
-  readonly worlds?: World[];
-}
-
-const init = workerData as Init;
-for (const f of init.variantFiles ?? []) await loadVariantFile(f);
 const r = resolveConfig(init.config);
 const invs = INVARIANTS.filter((i) => init.invariants.includes(i.name));
-const seen = new Set<string>();
-/**
- * Fingerprints this worker has already sent to their owner (in this level or an earlier one). A second copy
- * cannot be new: the first has a smaller key in this level, or was stored (or found stored) by its owner in an
- * earlier one. Skipping it saves the encoding's transfer and the owner's work; its key still counts as a
- * transition.
- */
-const sent = new Set<string>();
-let frontier: World[] = [];
-let positions: Int32Array = new Int32Array(0);
-let peers: (MessagePort | null)[] = [];
-let inbox: Batch[] = [];
-let pendingCutoff: number | null = null;
-let pendingNew: (World | string)[] = [];
-
-function reply(m: unknown, transfer: ArrayBuffer[] = []): void {
-  parentPort!.postMessage(m, transfer);
-}
-
-function expand(): void {
-  const keys: number[] = [];
-  const out: Batch[] = Array.from({ length: init.count }, (_, j) => (j === init.index ? { key: [], fp: [], enc: [], worlds: [] } : { key: [], fp: [], enc: [] }));
-  let violated: { key: number; invariants: string[] } | null = null;
-  outer: for (let i = 0; i < frontier.length; i++) {
-    const w = frontier[i]!;
-    const base = positions[i]! * ACTION_RADIX;
-    const en = enabledActions(w, r.scenario);
-    if (en.length >= ACTION_RADIX) throw new Error(`more than ${ACTION_RADIX - 1} enabled actions in one state`);
-    for (let k = 0; k < en.length; k++) {
-      const next = apply(w, en[k]!, r).world;
-      const key = base + k;
-      keys.push(key);
-      const v = violations(next, invs);
-      if (v.length) {
-        violated = { key, invariants: v.map((x) => x.invariant) };
-        break outer;
-      }
-      const e = ownEncoding(next);
-      const f = stateFingerprint(next, e, init.symmetry);
-      if (sent.has(f)) continue;
-      sent.add(f);
-      const b = out[ownerOf(f, init.count)]!;
-      b.key.push(key);
-      b.fp.push(f);
-      if (b.worlds) b.worlds.push(next);
-      else b.enc.push(e);
-    }
-  }
-  for (let j = 0; j < init.count; j++) {
-    if (j === init.index) receive(out[j]!);
-    else peers[j]!.postMessage(out[j]);
-  }
-  const k = Float64Array.from(keys);
-  reply({ keys: k, violated }, [k.buffer]);
-}
-
-function receive(b: Batch): void {
-  inbox.push(b);
-  tryDedup();
-}
-
-function tryDedup(): void {
-  if (pendingCutoff === null || inbox.length < init.count) return;
-  const cutoff = pendingCutoff;
-  pendingCutoff = null;
-  const batches = inbox;
-  inbox = [];
-  const all: { key: number; fp: string; state: World | string }[] = [];
-  for (const b of batches)
-    for (let i = 0; i < b.key.length; i++) if (b.key[i]! < cutoff) all.push({ key: b.key[i]!, fp: b.fp[i]!, state: b.worlds ? b.worlds[i]! : b.enc[i]! });
-  all.sort((a, b) => a.key - b.key);
-  const newKeys: number[] = [];
-  pendingNew = [];
-  for (const x of all) {
-    if (seen.has(x.fp)) continue;
-    seen.add(x.fp);
-    newKeys.push(x.key);
-    pendingNew.push(x.state);
-  }
-  const k = Float64Array.from(newKeys);
-  reply({ newKeys: k, heapUsed: process.memoryUsage().heapUsed }, [k.buffer]);
-}
-
-parentPort!.on('message', (m: { cmd: string; [k: string]: unknown }) => {
-  switch (m.cmd) {
-    case 'peers':
-      peers = m.ports as (MessagePort | null)[];
-      for (const p of peers) p?.on('message', (b: Batch) => receive(b));
-      reply({ ok: true });
-      break;
-    case 'load': {
-      // The states stored so far that this worker owns, and its part of the current level.
-      for (const f of m.fps as string[]) {
-        seen.add(f);
-        sent.add(f);
-      }
-      positions = m.positions as Int32Array;
-      frontier = (m.enc as string[]).map(decodeState);
-      reply({ ok: true });
-      break;
-    }
-    case 'expand':
-      expand();
-      break;
-    case 'dedup':
-      pendingCutoff = m.cutoff as number;
-      tryDedup();
-      break;
-    case 'advance': {
-      positions = m.positions as Int32Array;
-      frontier = Array.from({ length: positions.length }, (_, i) => {
-        const x = pendingNew[i]!;
-        return typeof x === 'string' ? decodeState(x) : x;
-      });
-      pendingNew = [];
-      reply({ ok: true });
-      break;
-    }
-  }
+const inboxes = init.ports.map((p) => {
+  if (!p) return null;
+  const box = new Inbox<Batch>();
+  p.on('message', (b: Batch) => box.push(b));
+  return box;
 });
+/** The fingerprints this worker has reported (explore-core.ts, `Known`). */
+const sent = { set: new Set<string>(), add: true };
+const expand = (states: World[], positions: ArrayLike<number>, out: ShareResult) => expandShare(r, invs, states, positions, init.symmetry, sent, out);
+/** The successors of the last step, in the order of its reply. */
+let pending: World[] = [];
+const steps = new Inbox<Step>();
+parentPort!.on('message', (m: Step) => steps.push(m));
+parentPort!.postMessage({ ready: true });
+for (;;) {
+  const m = await steps.next();
+  let frontier: World[];
+  let positions: number[];
+  if (m.load) {
+    frontier = JSON.parse(m.load.worlds) as World[];
+    positions = Array.from(m.load.positions);
+  } else {
+    frontier = Array.from(m.kept!, (i) => pending[i]!);
+    positions = Array.from(m.positions!);
+  }
+  pending = [];
+  for (const g of m.give) give(init.ports[g.to]!, frontier, positions, g.n);
+  let res = emptyShare();
+  expand(frontier, positions, res);
+  frontier = [];
+  res = await expandTaken(inboxes, m.take, res, expand);
+  pending = res.worlds;
+  const keys = Float64Array.from(res.keys);
+  const fps = new ArrayBuffer(res.fps.length * 20);
+  const buf = Buffer.from(fps);
+  for (let i = 0; i < res.fps.length; i++) buf.write(res.fps[i]!, i * 20, 20, 'latin1');
+  const dupKeys = Float64Array.from(res.dupKeys);
+  const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: process.memoryUsage().heapUsed };
+  parentPort!.postMessage(reply, [keys.buffer, fps, dupKeys.buffer]);
+}

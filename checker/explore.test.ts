@@ -46,21 +46,25 @@ describe('explore', () => {
     expect(b.stats.transitions).toBe(a.stats.transitions);
   });
 
-  it('gives the same states, counts and counterexample with 2 workers', async () => {
-    for (const [r, depth] of [
-      [unmap, 9],
-      [unmap, 20],
-      [keep, 30],
+  it('gives the same states, counts and counterexample with 2 and 3 threads', async () => {
+    for (const [r, depth, parallelFrom, workers] of [
+      [unmap, 9, 0, 2],
+      [unmap, 20, 64, 2],
+      [keep, 30, 0, 2],
+      [keep, 30, 10, 2],
+      [unmap, 14, 0, 3],
     ] as const) {
       const one = await explore(r, { ...base, depth, workers: 1 });
-      // parallelFrom 0: the states are partitioned over the workers from the first level on.
-      const two = await explore(r, { ...base, depth, workers: 2, parallelFrom: depth === 20 ? 64 : 0 });
+      // parallelFrom 0: the levels are shared by the threads from the first level on; 10 and 64: from a later one.
+      // Both threads meet a violation in the level of keep's (at the hand-over of 10 states); the worker's has the
+      // smaller key. With 3 threads, one worker also gives states to the other to even out the shares.
+      const two = await explore(r, { ...base, depth, workers, parallelFrom });
       expect(two.verdict).toBe(one.verdict);
       expect(two.stats.levels).toEqual(one.stats.levels);
       expect(two.stats.transitions).toBe(one.stats.transitions);
       expect(two.actions).toEqual(one.actions);
     }
-    // --max-states stops at the same state and transition with the states partitioned over the workers.
+    // --max-states stops at the same state and transition with the levels shared by the threads from the first one.
     const one = await explore(unmap, { ...base, depth: 50, maxStates: 100, workers: 1 });
     const two = await explore(unmap, { ...base, depth: 50, maxStates: 100, workers: 2, parallelFrom: 0 });
     expect(two.verdict).toBe('stopped');
@@ -68,6 +72,23 @@ describe('explore', () => {
     expect(two.stats.transitions).toBe(one.stats.transitions);
     expect(two.stats.levels).toEqual(one.stats.levels);
   }, 60_000);
+
+  it('loads the variant files in the worker threads', async () => {
+    const { loadVariantFile } = await import('../api/load.ts');
+    const file = new URL('../examples/xen-reset-msix-on-assign.ts', import.meta.url).pathname;
+    await loadVariantFile(file);
+    const fixed = resolveConfig({ ...DEFAULT_CONFIG, scenario: 'reboot-hvm', dom0: 'pvops', xen: 'reset-msix-on-assign' });
+    const inv = INVARIANTS.filter((i) => i.name === 'maskall-clear-after-assign');
+    const one = await explore(fixed, { ...base, invariants: inv, depth: 60 });
+    const two = await explore(fixed, { ...base, invariants: inv, depth: 60, workers: 2, parallelFrom: 0, variantFiles: [file] });
+    expect(one.verdict).toBe('holds');
+    expect(one.complete).toBe(true);
+    expect(two.verdict).toBe('holds');
+    expect(two.stats.levels).toEqual(one.stats.levels);
+    expect(two.stats.transitions).toBe(one.stats.transitions);
+    // Without the file a worker does not know the variant.
+    await expect(explore(fixed, { ...base, invariants: inv, depth: 60, workers: 2, parallelFrom: 0 })).rejects.toThrow(/reset-msix-on-assign/);
+  }, 30_000);
 });
 
 describe('pirqcheck explore command', () => {

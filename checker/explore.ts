@@ -4,11 +4,14 @@
  * Level-synchronous BFS from the initial world: level d holds the states first reached in d steps. Every
  * successor generated is checked against the invariants before it is deduplicated (explore-core.ts says why),
  * so the first violating successor met in (level, frontier order, enabled-action order) ends the search and
- * its parent pointers give a shortest counterexample. With workers (checker/explore-worker.ts), the states are
- * partitioned by fingerprint: each worker keeps its part of the seen set and of the frontier, successors go
- * from worker to worker as encodings, and the main thread only merges the keys (parent position, action
- * index) of the new states, so the states, their numbering, the counts and the counterexample are the same
- * for any number of workers.
+ * its parent pointers give a shortest counterexample. With `workers` K > 1 (checker/explore-worker.ts), the
+ * calling thread and K - 1 worker threads share each level: a thread keeps the successor worlds it generates and
+ * sends the calling thread only their keys (parent position, action index) and fingerprints; the calling thread
+ * holds the one seen set, merges the lists by key (the order the single-threaded loop meets the successors),
+ * keeps the first occurrence of each new fingerprint and tells each thread which of its successors are kept and
+ * at which positions of the next level. States move between threads only to even out the shares. The states,
+ * their numbering, the parent pointers, the counts, the verdict and the counterexample are decided by the keys
+ * alone, so they are the same for any number of workers and any timing.
  *
  * `symmetry` stores one state per pair that differs by swapping the two devices (checker/explore-symmetry.ts);
  * docs/performance.md says why that reduction is sound and the others (pirq, domid renaming) are not.
@@ -20,7 +23,23 @@ import { ConfigError, type Resolved } from '../model/config.ts';
 import { INVARIANTS, violations, type Invariant, type Violation } from '../model/invariants.ts';
 import { enabledActions, initialWorld } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
-import { ACTION_RADIX, expandWorlds, ownerOf, stateEncoding, stateFingerprint, type SliceResult } from './explore-core.ts';
+import {
+  ACTION_RADIX,
+  emptyShare,
+  expandShare,
+  expandTaken,
+  expandWorlds,
+  give,
+  Inbox,
+  stateEncoding,
+  stateFingerprint,
+  type Batch,
+  type ShareResult,
+  type SliceResult,
+  type Step,
+  type StepReply,
+  type WorkerInit,
+} from './explore-core.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
 import type { World } from '../model/world.ts';
 import { execute, type TraceStep } from './run.ts';
@@ -31,16 +50,16 @@ export interface ExploreOptions {
   /** Stop once this many distinct states are stored. */
   readonly maxStates: number;
   readonly invariants: readonly Invariant[];
-  /** Worker threads expanding each level (1 = expand on the calling thread). */
+  /** Threads expanding each level: the calling thread and `workers - 1` worker threads (1 = the calling thread alone). */
   readonly workers?: number;
   /** Called after each expanded slice. */
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Stop when the V8 heap passes this fraction of its limit (default 0.7). */
   readonly heapFraction?: number;
   /**
-   * With workers: levels with fewer states than this are expanded on the calling thread (the workers start
-   * meanwhile); the first level at least this large, and every later one, is partitioned over the workers.
-   * Default 1024.
+   * With workers: levels with fewer states than this are expanded on the calling thread alone while the worker
+   * threads start; the first level at least this large (or an earlier one of at least 128 states, if the workers
+   * are already up), and every later one, is shared by all threads. Default 1024.
    */
   readonly parallelFrom?: number;
   /**
@@ -118,59 +137,107 @@ class IntColumn {
   }
 }
 
+/** What each participant does at one parallel level (index 0: the calling thread). */
+interface Plan {
+  /** First parallel level: each worker's share, as the JSON text of its worlds (index 0 unused). */
+  readonly load?: readonly string[];
+  /** Which of its successors at the previous level each participant keeps (indices into its key order)... */
+  readonly kept: readonly Int32Array[];
+  /** ... and their positions in this level (ascending). */
+  readonly positions: readonly Int32Array[];
+  readonly give: readonly (readonly { to: number; n: number }[])[];
+  readonly take: readonly (readonly number[])[];
+}
+
+/**
+ * The transfers that even out the shares of the next level (`count[p]` new states kept by participant p) when
+ * the largest and the smallest differ by more than BALANCE_SLACK: each participant above the mean gives its
+ * excess to those below it. Decided from the counts alone, so it does not depend on the timing.
+ */
+function balance(count: readonly number[]): Pick<Plan, 'give' | 'take'> {
+  const k = count.length;
+  const give = count.map(() => [] as { to: number; n: number }[]);
+  const take = count.map(() => [] as number[]);
+  if (Math.max(...count) - Math.min(...count) <= BALANCE_SLACK) return { give, take };
+  const total = count.reduce((a, b) => a + b, 0);
+  const excess = count.map((c, p) => c - (Math.floor(total / k) + (p < total % k ? 1 : 0)));
+  for (let g = 0; g < k; g++)
+    for (let t = 0; t < k && excess[g]! > 0; t++) {
+      if (excess[t]! >= 0) continue;
+      const n = Math.min(excess[g]!, -excess[t]!);
+      give[g]!.push({ to: t, n });
+      take[t]!.push(g);
+      excess[g]! -= n;
+      excess[t]! += n;
+    }
+  return { give, take };
+}
+
+/** A level at least this large is handed over to the workers before `parallelFrom` if they are ready. */
+const EARLY_HANDOVER = 128;
+
 /** Largest slice expanded on the calling thread between progress ticks and heap checks. */
 const MAX_SLICE = 2048;
 
-/** The worker threads of a partitioned exploration (checker/explore-worker.ts gives the protocol). */
+/** Level size difference (in states) between two threads' shares below which no state is moved. */
+const BALANCE_SLACK = 32;
+
+/**
+ * The worker threads of a parallel exploration (participants 1 .. K-1; the calling thread is participant 0;
+ * checker/explore-worker.ts gives the protocol).
+ */
 class Pool {
   private readonly workers: Worker[];
-  private readonly queues: ((m: unknown) => void)[][];
-  private failure: Error | null = null;
-  constructor(n: number, r: Resolved, invariants: readonly Invariant[], symmetry: boolean, variantFiles: readonly string[] = []) {
+  /** Replies of each worker (index 1 .. K-1; the first one is its `ready`). */
+  readonly replies: Inbox<unknown>[];
+  /** The calling thread's end of its channel to each worker, and the batches arriving on it. */
+  readonly ports: (MessagePort | null)[];
+  readonly inboxes: (Inbox<Batch> | null)[];
+  constructor(k: number, r: Resolved, invariants: readonly Invariant[], symmetry: boolean, variantFiles: readonly string[] = []) {
     const names = invariants.map((i) => i.name);
     for (const n of names) {
       if (!INVARIANTS.some((i) => i.name === n)) throw new Error(`invariant '${n}' is not in INVARIANTS and cannot be sent to a worker`);
     }
-    this.queues = Array.from({ length: n }, () => []);
-    this.workers = Array.from({ length: n }, (_, index) => {
-      const w = new Worker(new URL('./explore-worker-boot.mjs', import.meta.url), {
-        workerData: { config: r.config, invariants: names, index, count: n, symmetry, variantFiles },
-      });
-      w.on('message', (m: unknown) => this.queues[index]!.shift()?.(m));
-      w.on('error', (e: Error) => {
-        this.failure = e;
-        for (const q of this.queues) for (const done of q.splice(0)) done({ error: e });
-      });
-      return w;
-    });
-  }
-  get size(): number {
-    return this.workers.length;
-  }
-  /** Post `msg` to worker `k` and wait for its reply (each worker replies to every command, in order). */
-  ask<T>(k: number, msg: unknown, transfer: (ArrayBuffer | MessagePort)[] = []): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise<T>((resolve, reject) => {
-      this.queues[k]!.push((m) => ((m as { error?: Error }).error ? reject((m as { error: Error }).error) : resolve(m as T)));
-      this.workers[k]!.postMessage(msg, transfer as never);
-    });
-  }
-  all<T>(msg: (k: number) => unknown, transfer: (k: number) => (ArrayBuffer | MessagePort)[] = () => []): Promise<T[]> {
-    return Promise.all(this.workers.map((_, k) => this.ask<T>(k, msg(k), transfer(k))));
-  }
-  /** Connect every pair of workers by a MessageChannel. */
-  async connect(): Promise<void> {
-    const n = this.size;
-    const ports: (MessagePort | null)[][] = Array.from({ length: n }, () => Array<MessagePort | null>(n).fill(null));
-    for (let i = 0; i < n; i++)
-      for (let j = i + 1; j < n; j++) {
+    // One MessageChannel per pair of participants.
+    const ports: (MessagePort | null)[][] = Array.from({ length: k }, () => Array<MessagePort | null>(k).fill(null));
+    for (let i = 0; i < k; i++)
+      for (let j = i + 1; j < k; j++) {
         const c = new MessageChannel();
         ports[i]![j] = c.port1;
         ports[j]![i] = c.port2;
       }
-    await this.all((k) => ({ cmd: 'peers', ports: ports[k] }), (k) => ports[k]!.filter((p): p is MessagePort => p !== null));
+    this.ports = ports[0]!;
+    this.inboxes = this.ports.map((p) => {
+      if (!p) return null;
+      const box = new Inbox<Batch>();
+      p.on('message', (b: Batch) => box.push(b));
+      return box;
+    });
+    this.replies = [new Inbox<unknown>()];
+    this.workers = [];
+    for (let index = 1; index < k; index++) {
+      const box = new Inbox<unknown>();
+      this.replies.push(box);
+      const mine = ports[index]!.filter((p): p is MessagePort => p !== null);
+      const init: WorkerInit = { config: r.config, invariants: names, index, symmetry, variantFiles, ports: ports[index]! };
+      const w = new Worker(new URL('./explore-worker-boot.mjs', import.meta.url), { workerData: init, transferList: mine });
+      w.on('message', (m: unknown) => box.push(m));
+      w.on('error', (e: Error) => {
+        for (const b of this.replies) b.fail(e);
+        for (const b of this.inboxes) b?.fail(e);
+      });
+      this.workers.push(w);
+    }
+  }
+  /** Participants, the calling thread included. */
+  get size(): number {
+    return this.workers.length + 1;
+  }
+  post(k: number, m: Step, transfer: ArrayBuffer[]): void {
+    this.workers[k - 1]!.postMessage(m, transfer);
   }
   async close(): Promise<void> {
+    for (const p of this.ports) p?.close();
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
@@ -200,7 +267,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   const v0 = violations(w0, o.invariants);
 
   let frontier: World[] = [w0];
-  /** Size of the current level (with workers the states themselves are held by their owners). */
+  /** Size of the current level (with workers the states themselves are held by the threads sharing it). */
   let frontierSize = 1;
   let frontierStart = 0; // id of the first state of the current level
   let depth = 0;
@@ -211,31 +278,44 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   const heapStop = () =>
     `stopped: heap use passed ${Math.round((o.heapFraction ?? 0.7) * 100)}% of the V8 limit at ${distinct} states (raise --max-old-space-size or lower --depth)`;
 
+  /** With workers: what each participant does at the next parallel level. */
+  let plan: Plan | null = null;
+  /** The calling thread's successors at the last parallel level, in the order of its share's keys. */
+  let mine: World[] = [];
   try {
-    const connected = pool?.connect();
-    connected?.catch(() => {}); // awaited (and its failure thrown) at the hand-over; never if there is none
-    let handedOver = false;
+    // Awaited (and its failure thrown) at the hand-over; never if there is none.
+    const ready = pool ? Promise.all(pool.replies.slice(1).map((b) => b.next())) : null;
+    let isReady = false;
+    ready?.then(() => (isReady = true), () => {});
+    ready?.catch(() => {});
     while (v0.length === 0 && depth < o.depth && frontierSize > 0 && !violatingState && !stopReason) {
-      if (pool && !handedOver && frontierSize >= (o.parallelFrom ?? 1024)) {
-        // Hand the seen set and the frontier to their owners; from here on the workers hold them.
-        await connected;
-        const fps: string[][] = Array.from({ length: pool.size }, () => []);
-        for (const f of seen) fps[ownerOf(f, pool.size)]!.push(f);
-        const enc: string[][] = Array.from({ length: pool.size }, () => []);
-        const pos: number[][] = Array.from({ length: pool.size }, () => []);
+      const from = o.parallelFrom ?? 1024;
+      // Let the workers' `ready` arrive (the single-threaded levels do not otherwise yield).
+      if (pool && !plan && !isReady && frontierSize >= EARLY_HANDOVER) await new Promise((resolve) => setImmediate(resolve));
+      if (pool && !plan && (frontierSize >= from || (isReady && frontierSize >= Math.min(from, EARLY_HANDOVER)))) {
+        // Hand over: participant (i + 1) mod K takes the state at position i of this level (so the first
+        // position, where the smallest keys are, goes to a worker thread, and the calling thread takes none of
+        // a level smaller than K).
+        await ready;
+        const k = pool.size;
+        const worlds: World[][] = Array.from({ length: k }, () => []);
+        const positions: number[][] = Array.from({ length: k }, () => []);
         frontier.forEach((w, i) => {
-          const e = stateEncoding(w);
-          const k = ownerOf(stateFingerprint(w, e, sym), pool.size);
-          enc[k]!.push(e);
-          pos[k]!.push(i);
+          worlds[(i + 1) % k]!.push(w);
+          positions[(i + 1) % k]!.push(i);
         });
-        await pool.all((k) => ({ cmd: 'load', fps: fps[k], enc: enc[k], positions: Int32Array.from(pos[k]!) }));
-        seen.clear();
+        mine = worlds[0]!;
+        plan = {
+          load: worlds.map((w, p) => (p === 0 ? '' : JSON.stringify(w))),
+          kept: positions.map((x, p) => (p === 0 ? Int32Array.from(x.keys()) : new Int32Array(0))),
+          positions: positions.map((x) => Int32Array.from(x)),
+          give: worlds.map(() => []),
+          take: worlds.map(() => []),
+        };
         frontier = [];
-        handedOver = true;
       }
-      if (pool && handedOver) {
-        const n = await parallelLevel(pool);
+      if (pool && plan) {
+        const n = await parallelLevel(pool, plan);
         frontierStart += frontierSize;
         frontierSize = n;
       } else {
@@ -287,55 +367,77 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   }
 
   /**
-   * One level with the states partitioned over the workers (checker/explore-worker.ts). The successors are
-   * ordered by key (parent position, action index), the order the single-threaded loop meets them, so the
-   * same states get the same numbers, the same first violation is found and the counts agree.
+   * One level expanded by all participants (checker/explore-worker.ts gives the protocol). Each thread's
+   * successors are in key order (parent position, action index); merged by key, they are in the order the
+   * single-threaded loop meets them, so the same states get the same numbers, the same first violation is
+   * found, and the counts and the --max-states stop agree. Only the keys decide, never the timing.
    */
-  async function parallelLevel(p: Pool): Promise<number> {
-    const ex = await p.all<{ keys: Float64Array; violated: { key: number; invariants: string[] } | null }>(() => ({ cmd: 'expand' }));
+  async function parallelLevel(pool: Pool, pl: Plan): Promise<number> {
+    const k = pool.size;
+    for (let p = 1; p < k; p++) {
+      const kept = pl.kept[p]!;
+      const positions = pl.positions[p]!;
+      const step: Step = pl.load
+        ? { cmd: 'step', load: { worlds: pl.load[p]!, positions }, give: pl.give[p]!, take: pl.take[p]! }
+        : { cmd: 'step', kept, positions, give: pl.give[p]!, take: pl.take[p]! };
+      pool.post(p, step, pl.load ? [positions.buffer as ArrayBuffer] : [kept.buffer as ArrayBuffer, positions.buffer as ArrayBuffer]);
+    }
+    // The calling thread's own share.
+    const frontier = Array.from(pl.kept[0]!, (i) => mine[i]!);
+    const positions = Array.from(pl.positions[0]!);
+    mine = [];
+    for (const g of pl.give[0]!) give(pool.ports[g.to]!, frontier, positions, g.n);
+    const expand = (states: World[], pos: ArrayLike<number>, out: ShareResult) => expandShare(r, o.invariants, states, pos, sym, { set: seen, add: false }, out);
+    let own = emptyShare();
+    expand(frontier, positions, own);
+    frontier.length = 0;
+    own = await expandTaken(pool.inboxes, pl.take[0]!, own, expand);
+    mine = own.worlds;
+    const replies: StepReply[] = [];
+    for (let p = 1; p < k; p++) replies.push((await pool.replies[p]!.next()) as StepReply);
+
+    // Merge by key, cut at the level's first violation.
+    const keys: ArrayLike<number>[] = [own.keys, ...replies.map((x) => x.keys)];
+    const fpBytes = [null, ...replies.map((x) => Buffer.from(x.fps))];
+    const fpOf = (p: number, i: number): string => (p === 0 ? own.fps[i]! : fpBytes[p]!.toString('latin1', i * 20, i * 20 + 20));
     let vkey = Infinity;
-    let vinv: string[] = [];
-    for (const x of ex) if (x.violated && x.violated.key < vkey) ((vkey = x.violated.key), (vinv = x.violated.invariants));
-    const dd = await p.all<{ newKeys: Float64Array; heapUsed: number }>(() => ({ cmd: 'dedup', cutoff: vkey }));
-    // Merge the owners' new keys (each sorted) into the order of the next level.
-    const owner: number[] = [];
-    const keys: number[] = [];
-    const idx = dd.map(() => 0);
+    let vinv: readonly string[] = [];
+    for (const v of [own.violated, ...replies.map((x) => x.violated)]) if (v && v.key < vkey) ((vkey = v.key), (vinv = v.invariants));
+    let cut = vkey;
+    const idx = keys.map(() => 0);
+    const kept = keys.map(() => [] as number[]);
+    const next = keys.map(() => [] as number[]);
+    let n = 0;
     for (;;) {
       let best = -1;
-      for (let k = 0; k < dd.length; k++) if (idx[k]! < dd[k]!.newKeys.length && (best < 0 || dd[k]!.newKeys[idx[k]!]! < dd[best]!.newKeys[idx[best]!]!)) best = k;
+      let key = vkey;
+      for (let p = 0; p < k; p++) if (idx[p]! < keys[p]!.length && keys[p]![idx[p]!]! < key) ((best = p), (key = keys[p]![idx[p]!]!));
       if (best < 0) break;
-      keys.push(dd[best]!.newKeys[idx[best]!++]!);
-      owner.push(best);
-    }
-    // Where the single-threaded loop would stop in this level: the first violation, or the first new state
-    // beyond --max-states (counted as a transition, not stored).
-    let limit = vkey;
-    let kept = keys.length;
-    const room = o.maxStates - distinct;
-    if (keys.length > room) {
-      kept = Math.max(0, room);
-      limit = keys[kept]!;
-      stopReason = `stopped at --max-states ${o.maxStates} while expanding depth ${depth + 1}`;
-    }
-    for (const x of ex) for (const k of x.keys) if (k <= limit) transitions++;
-    const positions = dd.map(() => [] as number[]);
-    for (let i = 0; i < kept; i++) {
-      const key = keys[i]!;
+      const i = idx[best]!++;
+      transitions++;
+      const f = fpOf(best, i);
+      if (seen.has(f)) continue;
+      if (seen.size >= o.maxStates) {
+        stopReason = `stopped at --max-states ${o.maxStates} while expanding depth ${depth + 1}`;
+        cut = key;
+        break;
+      }
+      seen.add(f);
       parentOf.push(frontierStart + Math.floor(key / ACTION_RADIX));
       actionOf.push(key % ACTION_RADIX);
-      positions[owner[i]!]!.push(i);
+      kept[best]!.push(i);
+      next[best]!.push(n++);
     }
-    distinct += kept;
+    distinct = seen.size;
+    // The successors dropped as known duplicates before the cut are transitions too.
+    for (const d of [own.dupKeys, ...replies.map((x) => x.dupKeys)]) for (const x of d) if (x < cut) transitions++;
     if (!stopReason && vkey !== Infinity) {
+      transitions++;
       violatingState = { parent: frontierStart + Math.floor(vkey / ACTION_RADIX), action: vkey % ACTION_RADIX, invariants: vinv };
     }
-    if (!stopReason && !violatingState && Math.max(process.memoryUsage().heapUsed, ...dd.map((d) => d.heapUsed)) > heapLimit) stopReason = heapStop();
-    if (stopReason || violatingState) return kept;
-    await p.all(
-      (k) => ({ cmd: 'advance', positions: Int32Array.from(positions[k]!) }),
-    );
-    return kept;
+    if (!stopReason && !violatingState && Math.max(process.memoryUsage().heapUsed, ...replies.map((x) => x.heapUsed)) > heapLimit) stopReason = heapStop();
+    plan = { kept: kept.map((x) => Int32Array.from(x)), positions: next.map((x) => Int32Array.from(x)), ...balance(kept.map((x) => x.length)) };
+    return n;
   }
 
   const elapsedMs = performance.now() - t0;

@@ -94,7 +94,7 @@ export function register(program: Command): void {
   cmd
     .option('--depth <n>', `largest number of steps (default: ${DEFAULT_DEPTH})`, nat('--depth', 0))
     .option('--max-states <n>', `stop after this many distinct states (default: ${DEFAULT_MAX_STATES})`, nat('--max-states', 1))
-    .option('--workers <n>', 'worker threads; the states are partitioned over them once a level has 1,024 states (default: 1)', nat('--workers', 1))
+    .option('--workers <n>', 'threads sharing each level once a level has 1,024 states: this one and n - 1 worker threads (default: 1)', nat('--workers', 1))
     .option('--invariant <name>', 'check only this invariant (repeatable)', collect)
     .option('--symmetry', 'store one state per pair that differs only by swapping the two devices (two-device scenarios; docs/performance.md)')
     .option('--json', 'print one JSON object');
