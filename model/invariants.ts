@@ -68,17 +68,19 @@ function holders(w: World, domid: number): Map<number, Map<string, string[]>> {
  * false `holders` finds no pirq with two vectors either; it only spares the names on the common path.
  */
 function mayHaveSharedPirq(w: World, domid: number): boolean {
-  const seen = new Map<number, number>();
-  const add = (p: number, dev: number, entry: number, msix: boolean): boolean => {
-    const v = msix ? dev * 65536 + entry * 2 + 1 : dev * 65536;
-    const o = seen.get(p);
-    if (o === undefined) seen.set(p, v);
-    return o !== undefined && o !== v;
-  };
+  // (pirq, vector) pairs met so far; a domain has a handful of holders, so a linear scan is cheapest.
+  const ps = HOLDER_PIRQS;
+  const vs = HOLDER_VECS;
+  let n = 0;
   const g = w.guests[domid];
-  if (g) for (const k in g.irqs) {
-    const i = g.irqs[k]!;
-    if (add(i.pirq, i.dev, i.entry, i.msix)) return true;
+  if (g) {
+    for (const k in g.irqs) {
+      const i = g.irqs[k]!;
+      const v = i.msix ? i.dev * 65536 + i.entry * 2 + 1 : i.dev * 65536;
+      for (let j = 0; j < n; j++) if (ps[j] === i.pirq && vs[j] !== v) return true;
+      if (n < ps.length) (ps[n] = i.pirq), (vs[n++] = v);
+      else return true; // more holders than the scratch space: let the exact check decide
+    }
   }
   const q = w.qemu[domid];
   if (q?.alive) {
@@ -86,8 +88,14 @@ function mayHaveSharedPirq(w: World, domid: number): boolean {
       const d = q.devices[devS]!;
       const dev = Number(devS);
       const es = d.msix.msix_entry;
-      for (let k = 0; k < es.length; k++) if (es[k]!.pirq !== XEN_PT_UNASSIGNED_PIRQ && add(es[k]!.pirq, dev, k, true)) return true;
-      if (d.msi.pirq !== XEN_PT_UNASSIGNED_PIRQ && add(d.msi.pirq, dev, 0, false)) return true;
+      for (let k = 0; k <= es.length; k++) {
+        const p = k < es.length ? es[k]!.pirq : d.msi.pirq;
+        if (p === XEN_PT_UNASSIGNED_PIRQ) continue;
+        const v = k < es.length ? dev * 65536 + k * 2 + 1 : dev * 65536;
+        for (let j = 0; j < n; j++) if (ps[j] === p && vs[j] !== v) return true;
+        if (n < ps.length) (ps[n] = p), (vs[n++] = v);
+        else return true;
+      }
     }
   }
   const d = w.xen.domains[domid];
@@ -95,11 +103,18 @@ function mayHaveSharedPirq(w: World, domid: number): boolean {
     for (const pS in d.pirqs) {
       const info = d.pirqs[pS]!;
       const md = info.irq > 0 ? w.xen.irqs[info.irq]?.msi_desc : undefined;
-      if (md && add(Number(pS), md.dev, md.entry_nr, md.msix)) return true;
+      if (!md) continue;
+      const p = Number(pS);
+      const v = md.msix ? md.dev * 65536 + md.entry_nr * 2 + 1 : md.dev * 65536;
+      for (let j = 0; j < n; j++) if (ps[j] === p && vs[j] !== v) return true;
+      if (n < ps.length) (ps[n] = p), (vs[n++] = v);
+      else return true;
     }
   }
   return false;
 }
+const HOLDER_PIRQS = new Float64Array(256);
+const HOLDER_VECS = new Float64Array(256);
 
 const pirqSingleOwner: Invariant = {
   name: 'pirq-single-owner',
@@ -143,47 +158,50 @@ const mapSuccessMeansMapped: Invariant = {
   },
 };
 
+/** qemu-xen-agree's first half for one QEMU record: Xen maps pirq p of the domain to (dev, entry, msix). */
+function qemuPirqMapped(w: World, q: World['qemu'][number], d: World['xen']['domains'][number], p: number, dev: number, entry: number, msix: boolean): Evidence | undefined {
+  const irq = pirqInfo(d, p).irq;
+  const md = irq > 0 ? w.xen.irqs[irq]?.msi_desc : undefined;
+  if (md && md.dev === dev && md.entry_nr === entry && md.msix === msix) return undefined;
+  const field = msix ? `XenPTMSIXEntry[${entry}].pirq` : 'XenPTMSI.pirq';
+  return {
+    text: `QEMU ${field} = ${p} for ${vecName(w, dev, entry, msix)}, but Xen maps dom${q.domid} pirq ${p} ${md ? `to ${vecName(w, md.dev, md.entry_nr, md.msix)} (irq ${irq})` : `to nothing (arch.irq ${irq})`}.`,
+    facts: { domid: q.domid, pirq: p, qemu: { dev, entry, msix }, xen: md ? { irq, dev: md.dev, entry: md.entry_nr, msix: md.msix } : { irq } },
+  };
+}
+
 const qemuXenAgree: Invariant = {
   name: 'qemu-xen-agree',
   doc: 'Every pirq QEMU records for a vector is mapped by Xen to that vector, and every MSI pirq Xen maps for a device QEMU manages is the one QEMU records for it.',
   ref: 'D.4',
   check(w) {
-    for (const q of Object.values(w.qemu)) {
+    for (const qS in w.qemu) {
+      const q = w.qemu[qS]!;
       if (!q.alive) continue;
       const d = w.xen.domains[q.domid];
       if (!d) continue;
-      const expect = (p: number, dev: number, entry: number, msix: boolean): Evidence | undefined => {
-        const irq = pirqInfo(d, p).irq;
-        const md = irq > 0 ? w.xen.irqs[irq]?.msi_desc : undefined;
-        if (!md || md.dev !== dev || md.entry_nr !== entry || md.msix !== msix) {
-          const field = msix ? `XenPTMSIXEntry[${entry}].pirq` : 'XenPTMSI.pirq';
-          return {
-            text: `QEMU ${field} = ${p} for ${vecName(w, dev, entry, msix)}, but Xen maps dom${q.domid} pirq ${p} ${md ? `to ${vecName(w, md.dev, md.entry_nr, md.msix)} (irq ${irq})` : `to nothing (arch.irq ${irq})`}.`,
-            facts: { domid: q.domid, pirq: p, qemu: { dev, entry, msix }, xen: md ? { irq, dev: md.dev, entry: md.entry_nr, msix: md.msix } : { irq } },
-          };
-        }
-        return undefined;
-      };
-      for (const [devS, dv] of Object.entries(q.devices)) {
+      for (const devS in q.devices) {
+        const dv = q.devices[devS]!;
         const dev = Number(devS);
         for (let k = 0; k < dv.msix.msix_entry.length; k++) {
           const e = dv.msix.msix_entry[k];
           if (e && e.pirq !== XEN_PT_UNASSIGNED_PIRQ) {
-            const ev = expect(e.pirq, dev, k, true);
+            const ev = qemuPirqMapped(w, q, d, e.pirq, dev, k, true);
             if (ev) return ev;
           }
         }
         if (dv.msi.mapped && dv.msi.pirq !== XEN_PT_UNASSIGNED_PIRQ) {
-          const ev = expect(dv.msi.pirq, dev, 0, false);
+          const ev = qemuPirqMapped(w, q, d, dv.msi.pirq, dev, 0, false);
           if (ev) return ev;
         }
       }
-      for (const [pS, info] of Object.entries(d.pirqs)) {
-        const p = Number(pS);
+      for (const pS in d.pirqs) {
+        const info = d.pirqs[pS]!;
         const md = info.irq > 0 ? w.xen.irqs[info.irq]?.msi_desc : undefined;
         if (!md) continue;
         const dv = q.devices[md.dev];
         if (!dv) continue;
+        const p = Number(pS);
         const qp = md.msix ? dv.msix.msix_entry[md.entry_nr]?.pirq : dv.msi.pirq;
         if (qp !== p) {
           return {
@@ -571,13 +589,19 @@ function pirqReleaser(w: World, d: World['xen']['domains'][number], p: number): 
   const q = w.qemu[d.domid];
   if (q?.alive) {
     // QEMU's PHYSDEVOP_unmap_pirq (at disable or xen_pt_destroy) clears emuirq and unmaps.
-    for (const dv of Object.values(q.devices)) {
-      if (dv.msix.msix_entry.some((e) => e.pirq === p) || dv.msi.pirq === p) return 'QEMU';
+    for (const devS in q.devices) {
+      const dv = q.devices[devS]!;
+      if (dv.msi.pirq === p) return 'QEMU';
+      const es = dv.msix.msix_entry;
+      for (let k = 0; k < es.length; k++) if (es[k]!.pirq === p) return 'QEMU';
     }
   }
-  for (const dv of Object.values(w.dom0.devices)) {
+  for (const devS in w.dom0.devices) {
+    const dv = w.dom0.devices[devS]!;
     // dom0's pci_disable_msix (pcifront disable, pciback reset) unmaps what it lists.
-    if (dv.msix_enabled && dv.msi_dev.some((e) => e.pirq === p && e.domid === d.domid)) return 'dom0';
+    if (!dv.msix_enabled) continue;
+    const held = dv.msi_dev;
+    for (let k = 0; k < held.length; k++) if (held[k]!.pirq === p && held[k]!.domid === d.domid) return 'dom0';
   }
   if (info.irq > 0) {
     const md = w.xen.irqs[info.irq]?.msi_desc;
