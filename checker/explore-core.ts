@@ -15,11 +15,15 @@
  * The encoding is JSON.stringify, which is deterministic for a given construction order (integer-keyed
  * records enumerate in ascending order). Equal encodings mean equal worlds, so deduplication never merges two
  * different states; a world built with its fields in another order would only be kept twice (more states,
- * never a missed one). States are stored as 160-bit SHA-1 fingerprints of that encoding, kept as 20-character
- * one-byte ('binary') strings. Two distinct states share a fingerprint only by a hash collision: for n states the
- * probability is about n²/2¹⁶¹, below 10⁻³⁴ for 10⁷ states (the inputs are model states, not adversarial
- * data, so SHA-1's known chosen-prefix weakness does not apply). A collision would merge two states and could
- * hide the successors of one of them; docs/performance.md records this bound.
+ * never a missed one). States are stored as 128-bit fingerprints of that encoding, kept as 16-character
+ * one-byte ('binary') strings (FP_BYTES):
+ *   - without symmetry, the incremental fingerprint of checker/fingerprint.ts, a sum of hashes of the JSON
+ *     structure's elements, computed for a successor from its parent's by walking only what the step changed
+ *     (a step shares everything else with the parent, model/step.ts); it is a function of the encoding;
+ *   - with symmetry, the first 128 bits of the SHA-1 of the canonical encoding (explore-symmetry.ts).
+ * Two distinct states share a fingerprint only by a hash collision: for n states the probability is about
+ * n²/2¹²⁹, below 10⁻²⁴ for 10⁷ states (the inputs are model states, not adversarial data). A collision would
+ * merge two states and could hide the successors of one of them; docs/performance.md records this bound.
  */
 import { hash } from 'node:crypto';
 import type { MessagePort } from 'node:worker_threads';
@@ -29,6 +33,10 @@ import { enabledActions } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
 import type { World } from '../model/world.ts';
 import { canonicalEncoding } from './explore-symmetry.ts';
+import { successorFingerprint, worldFingerprint } from './fingerprint.ts';
+
+/** Bytes of a state fingerprint. */
+export const FP_BYTES = 16;
 
 /** The encoding a state is identified by: the world with its last-step audit emptied. */
 export function stateEncoding(w: World): string {
@@ -53,13 +61,19 @@ export function ownEncoding(w: World): string {
   }
 }
 
+/** The first FP_BYTES bytes of the SHA-1 of an encoding. */
 export function fingerprint(enc: string): string {
-  return hash('sha1', enc, 'binary');
+  return hash('sha1', enc, 'binary').slice(0, FP_BYTES);
 }
 
-/** The fingerprint a state is stored under: of its encoding, or with `symmetry` of its canonical encoding. */
-export function stateFingerprint(w: World, enc: string, symmetry: boolean): string {
-  return fingerprint(symmetry ? canonicalEncoding(w, enc, stateEncoding) : enc);
+/** The fingerprint a state is stored under: see the module header. */
+export function stateFingerprint(w: World, symmetry: boolean): string {
+  return symmetry ? fingerprint(canonicalEncoding(w, stateEncoding(w), stateEncoding)) : worldFingerprint(w);
+}
+
+/** `stateFingerprint` of a successor of `parent` (without symmetry, computed from the parent's). */
+export function nextFingerprint(parent: World, next: World, symmetry: boolean): string {
+  return symmetry ? fingerprint(canonicalEncoding(next, ownEncoding(next), stateEncoding)) : successorFingerprint(parent, next);
 }
 
 /** Successor keys are `position of the parent in its level * ACTION_RADIX + action index`. */
@@ -96,11 +110,10 @@ export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: re
     const en = enabledActions(w, r.scenario);
     for (let k = 0; k < en.length; k++) {
       const next = apply(w, en[k]!, r).world;
-      const e = ownEncoding(next);
       parent.push(i);
       action.push(k);
-      fp.push(stateFingerprint(next, e, symmetry));
-      if (keep === 'enc') enc.push(e);
+      fp.push(nextFingerprint(w, next, symmetry));
+      if (keep === 'enc') enc.push(ownEncoding(next));
       else worlds.push(next);
       const v = violations(next, invs);
       if (v.length) return { parent, action, fp, enc, worlds, violated: { invariants: v.map((x) => x.invariant) } };
@@ -166,7 +179,7 @@ export function expandShare(
         if (!out.violated || base + k < out.violated.key) out.violated = { key: base + k, invariants: v.map((x) => x.invariant) };
         break;
       }
-      const f = stateFingerprint(next, ownEncoding(next), symmetry);
+      const f = nextFingerprint(w, next, symmetry);
       if (known.set.has(f)) {
         out.dupKeys.push(base + k);
         continue;
@@ -223,7 +236,7 @@ export interface Batch {
 
 export interface StepReply {
   readonly keys: Float64Array;
-  /** 20 bytes per successor, in the order of `keys`. */
+  /** FP_BYTES bytes per successor, in the order of `keys`. */
   readonly fps: ArrayBuffer;
   /** Keys of the successors known not to be new (not listed in `keys`). */
   readonly dupKeys: Float64Array;

@@ -13,7 +13,7 @@
  *      skipping the parents after the share's first violation; a successor whose fingerprint this worker has
  *      reported before (`sent`) cannot be new and is dropped at once, only its key kept (`dupKeys`);
  *   4. `take`: receive one batch from each participant listed, expand it the same way, merge by key;
- *   5. reply with the keys and dupKeys (Float64Arrays), the 20-byte SHA-1 fingerprints packed in one
+ *   5. reply with the keys and dupKeys (Float64Arrays), the FP_BYTES-byte fingerprints packed in one
  *      ArrayBuffer (all transferred, not copied), the first violation and the heap in use; keep the successor
  *      worlds until the next step says which of them are new.
  * The worker holds no seen set and no parent pointers.
@@ -22,7 +22,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { resolveConfig } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import type { World } from '../model/world.ts';
-import { emptyShare, expandShare, expandTaken, give, Inbox, type Batch, type ShareResult, type Step, type StepReply, type WorkerInit } from './explore-core.ts';
+import { emptyShare, expandShare, FP_BYTES, expandTaken, give, Inbox, type Batch, type ShareResult, type Step, type StepReply, type WorkerInit } from './explore-core.ts';
 
 const init = workerData as WorkerInit;
 if (init.variantFiles?.length) {
@@ -65,9 +65,9 @@ for (;;) {
   res = await expandTaken(inboxes, m.take, res, expand);
   pending = res.worlds;
   const keys = Float64Array.from(res.keys);
-  const fps = new ArrayBuffer(res.fps.length * 20);
+  const fps = new ArrayBuffer(res.fps.length * FP_BYTES);
   const buf = Buffer.from(fps);
-  for (let i = 0; i < res.fps.length; i++) buf.write(res.fps[i]!, i * 20, 20, 'latin1');
+  for (let i = 0; i < res.fps.length; i++) buf.write(res.fps[i]!, i * FP_BYTES, FP_BYTES, 'latin1');
   const dupKeys = Float64Array.from(res.dupKeys);
   const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: process.memoryUsage().heapUsed };
   parentPort!.postMessage(reply, [keys.buffer, fps, dupKeys.buffer]);

@@ -31,8 +31,8 @@ import {
   expandWorlds,
   give,
   Inbox,
-  stateEncoding,
   stateFingerprint,
+  FP_BYTES,
   type Batch,
   type ShareResult,
   type SliceResult,
@@ -259,8 +259,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   let violatingState: { parent: number; action: number; invariants: readonly string[] } | null = null;
 
   const w0 = initialWorld(r.scenario);
-  const e0 = stateEncoding(w0);
-  seen.add(stateFingerprint(w0, e0, sym));
+  seen.add(stateFingerprint(w0, sym));
   parentOf.push(-1);
   actionOf.push(-1);
   levels.push(1);
@@ -399,7 +398,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
     // Merge by key, cut at the level's first violation.
     const keys: ArrayLike<number>[] = [own.keys, ...replies.map((x) => x.keys)];
     const fpBytes = [null, ...replies.map((x) => Buffer.from(x.fps))];
-    const fpOf = (p: number, i: number): string => (p === 0 ? own.fps[i]! : fpBytes[p]!.toString('latin1', i * 20, i * 20 + 20));
+    const fpOf = (p: number, i: number): string => (p === 0 ? own.fps[i]! : fpBytes[p]!.toString('latin1', i * FP_BYTES, i * FP_BYTES + FP_BYTES));
     let vkey = Infinity;
     let vinv: readonly string[] = [];
     for (const v of [own.violated, ...replies.map((x) => x.violated)]) if (v && v.key < vkey) ((vkey = v.key), (vinv = v.invariants));
