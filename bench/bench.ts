@@ -15,7 +15,7 @@ import { apply } from '../model/step.ts';
 import type { World } from '../model/world.ts';
 import { explore } from '../checker/explore.ts';
 import { search } from '../checker/search.ts';
-import { stateEncoding } from '../checker/explore-core.ts';
+import { successorFingerprint, worldFingerprint } from '../checker/fingerprint.ts';
 
 /** PIRQCHECK_BENCH=throughput runs only the throughput part, =ttf only the time-to-first-counterexample part. */
 const ONLY = process.env['PIRQCHECK_BENCH'] ?? '';
@@ -122,20 +122,21 @@ function ours(r: Resolved, seed: number, swarm: boolean, invs: readonly Invarian
 }
 
 /**
- * A bare BFS: step and encode (the explorer's state encoding, so both count the same states), a Set of raw
- * encodings, no invariants, no fingerprints, no parent pointers.
+ * A bare BFS: step and encode each state the cheapest way the explorer can identify it (its incremental
+ * fingerprint, checker/fingerprint.ts; the explorer's own state identity since it no longer encodes states as
+ * JSON, so both count the same states), a Set of them; no invariants, no parent pointers, no slices.
  */
 function bareLoop(r: Resolved, depth: number): { states: number; ms: number } {
   const t0 = performance.now();
   const seen = new Set<string>();
   let frontier: World[] = [initialWorld(r.scenario)];
-  seen.add(stateEncoding(frontier[0]!));
+  seen.add(worldFingerprint(frontier[0]!));
   for (let d = 0; d < depth && frontier.length; d++) {
     const next: World[] = [];
     for (const w of frontier)
       for (const a of enabledActions(w, r.scenario)) {
         const x = apply(w, a, r).world;
-        const e = stateEncoding(x);
+        const e = successorFingerprint(w, x);
         if (!seen.has(e)) {
           seen.add(e);
           next.push(x);
