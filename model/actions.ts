@@ -22,7 +22,8 @@ export type Action =
   | { readonly kind: 'dom0.pcistub_remove'; readonly dev: number }
   | { readonly kind: 'toolstack.libxl__device_pci_add'; readonly dev: number }
   | { readonly kind: 'toolstack.libxl__destroy_domid'; readonly domid: number; readonly dev: number }
-  | { readonly kind: 'toolstack.libxl__device_pci_remove'; readonly domid: number; readonly dev: number };
+  | { readonly kind: 'toolstack.libxl__device_pci_remove'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'guest.acpiphp_eject'; readonly domid: number; readonly dev: number };
 
 export type ActionKind = Action['kind'];
 
@@ -46,6 +47,8 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'toolstack.libxl__device_pci_add',
   'toolstack.libxl__destroy_domid',
   'toolstack.libxl__device_pci_remove',
+  // Last, so that the kinds before it keep their positions (coverage order, swarm subsets).
+  'guest.acpiphp_eject',
 ];
 
 export function componentOf(a: Action): Component {
@@ -81,6 +84,7 @@ export function describe(a: Action, devName: (dev: number) => string = (d) => `d
     case 'guest.igbvf_shutdown':
     case 'toolstack.libxl__destroy_domid':
     case 'toolstack.libxl__device_pci_remove':
+    case 'guest.acpiphp_eject':
       return `${a.kind} dom${a.domid} ${devName(a.dev)}`;
     case 'guest.kernel_power_off':
     case 'qemu.sigkill':

@@ -218,6 +218,16 @@ function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
     if (td.state === 'running' && td.attached && !(td.hvm && w.qemu[domid]?.alive && inEnable)) {
       out.push({ kind: 'toolstack.libxl__device_pci_remove', domid, dev });
     }
+    // libxl 4.12's device_del left an unplug request pending (libxlAsyncDeviceDel): the running guest
+    // ejects the slot when it handles the SCI, at any later point, unless its device model is dead (the
+    // eject register is QEMU's) or its driver is inside pci_enable_msix (the remove waits on device_lock).
+    const down = w.qemu[domid]?.pcihp_down;
+    if (down && td.state === 'running' && w.qemu[domid]?.alive) {
+      for (const dv of down) {
+        const st = w.guests[domid]?.devices[dv]?.driver.stage;
+        if (st !== 'probe-enabled' && st !== 'io-enabled') out.push({ kind: 'guest.acpiphp_eject', domid, dev: dv });
+      }
+    }
     if (td.state === 'running' && td.hvm) out.push({ kind: 'guest.kernel_power_off', domid });
     if (td.hvm && w.qemu[domid]?.alive) out.push({ kind: 'qemu.sigkill', domid });
   }

@@ -117,5 +117,8 @@ export function run(s: Sys, a: Action, r: Resolved): void {
     .with({ kind: 'toolstack.libxl__device_pci_remove' }, (x) =>
       log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => life.libxl__device_pci_remove(s, x.domid, x.dev), show),
     )
+    .with({ kind: 'guest.acpiphp_eject' }, (x) =>
+      log.call('guest', 'acpiphp_eject', `dom${x.domid} hotplug SCI: eject the slot`, () => life.acpi_pcihp_eject(s, x.domid, x.dev), show),
+    )
     .exhaustive();
 }

@@ -41,6 +41,13 @@ export interface Flags {
   readonly xenForceUnmappedRc: 'ok' | 'esrch';
   /** tools/libxl/libxl_pci.c:do_pci_remove: unbind and unmap leftover MSI pirqs before the reset (seed 004, Jan). */
   readonly libxlUnbindBeforeReset: boolean;
+  /**
+   * tools/libxl/libxl_pci.c:do_pci_remove -> libxl_qmp.c:libxl__qmp_pci_del @RELEASE-4.12.0: device_del is
+   * qmp_run_command, which returns once QEMU answered; nothing waits for the guest's eject, which becomes a
+   * pending event (guest.acpiphp_eject) racing the reset, the deassign and the xenstore removal. False: the
+   * eject runs inside device_del, as 4.13's pci_remove_qmp_device_del_cb / pci_remove_qmp_query_cb wait for it.
+   */
+  readonly libxlAsyncDeviceDel: boolean;
 }
 
 export const DEFAULT_FLAGS: Flags = {
@@ -58,6 +65,7 @@ export const DEFAULT_FLAGS: Flags = {
   xenUnmapOnDeassign: false,
   xenForceUnmappedRc: 'ok',
   libxlUnbindBeforeReset: false,
+  libxlAsyncDeviceDel: false,
 };
 
 export type VariantComponent = Extract<Component, 'guest' | 'qemu' | 'xen' | 'dom0' | 'toolstack'>;
@@ -235,6 +243,16 @@ export const VARIANTS: readonly Variant[] = [
     link: 'https://lists.xenproject.org/archives/html/xen-devel/2019-01/msg01753.html',
     confidence: 'the suggestion per reference C; the mechanism (a wildcard unbind + unmap of the device\'s pirqs) derived',
     flags: { libxlUnbindBeforeReset: true },
+  },
+  {
+    id: 'libxl-4.12-async-del',
+    component: 'toolstack',
+    title: 'libxl 4.12 hot-unplug: QMP device_del returns before the guest ejects; reset, deassign and xenstore removal race the eject',
+    upstream: 'tools/libxl/libxl_qmp.c:libxl__qmp_pci_del -> qmp_device_del -> qmp_run_command("device_del") @ RELEASE-4.12.0; the wait (pci_remove_qmp_device_del_cb, query-pci every second, pci_remove_timeout) came with the libxl__ev_qmp rework in 4.13',
+    versions: 'Xen 4.12 and earlier (qemu-xen device model); 4.13 and later wait up to LIBXL_QMP_CMD_TIMEOUT (10 s)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=tools/libxl/libxl_qmp.c;hb=RELEASE-4.12.0',
+    confidence: 'libxl order and the synchronous QMP command read in code (RELEASE-4.12.0, RELEASE-4.13.0); QEMU side (acpi_pcihp_device_unplug_request_cb raises the SCI and returns, acpi_pcihp_eject_slot unplugs on the guest\'s eject write) read in hw/acpi/pcihp.c, exact QEMU release not pinned',
+    flags: { libxlAsyncDeviceDel: true },
   },
 ];
 

@@ -200,8 +200,15 @@ export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): nu
   if (td.hvm) {
     const served = s.log.call('qemu', 'QMP device_del', `dom${domid} ${s.w.hw[dev]?.bdf ?? dev}`, () => {
       if (!s.w.qemu[domid]?.alive) return -ERRNO.ESRCH;
-      if (s.w.guests[domid]?.devices[dev]) acpiphp_eject(s, domid, dev);
-      xen_pt_destroy(s, domid, dev);
+      if (s.flags.libxlAsyncDeviceDel) {
+        // tools/libxl/libxl_qmp.c:libxl__qmp_pci_del -> qmp_device_del -> qmp_run_command @RELEASE-4.12.0:
+        // qmp_synchronous_send waits for QEMU's reply to device_del only. QEMU answers once
+        // hw/acpi/pcihp.c:acpi_pcihp_device_unplug_request_cb marked the slot and raised the SCI; the
+        // guest's eject (acpi_pcihp_eject) comes later, or never.
+        acpi_pcihp_device_unplug_request_cb(s, domid, dev);
+        return 0;
+      }
+      acpi_pcihp_eject_now(s, domid, dev);
       return 0;
     });
     void served; // a failed device_del does not stop the forced removal
@@ -222,6 +229,45 @@ export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): nu
       : undefined;
   do_pci_remove_tail(s, domid, dev, td.hvm, frontend);
   edit(s, 'toolstack', 'domains')[domid] = { ...td, attached: false };
+  return 0;
+}
+
+/**
+ * The eject itself, as the synchronous model runs it inside device_del: the guest's acpiphp
+ * (acpiphp_disable_and_eject_slot: the driver's remove, then the write to the eject register) and QEMU's
+ * unplug of the device (hw/xen/xen_pt.c:xen_pt_destroy).
+ */
+function acpi_pcihp_eject_now(s: Sys, domid: number, dev: number): void {
+  if (s.w.guests[domid]?.devices[dev]) acpiphp_eject(s, domid, dev);
+  xen_pt_destroy(s, domid, dev);
+}
+
+/**
+ * hw/acpi/pcihp.c:acpi_pcihp_device_unplug_request_cb: QEMU marks the slot in the `down` bitmap and raises
+ * the SCI for the guest; the device stays until the guest ejects it (`acpi_pcihp_eject`).
+ */
+function acpi_pcihp_device_unplug_request_cb(s: Sys, domid: number, dev: number): void {
+  const q = edit(s, 'qemu', domid);
+  const down = q.pcihp_down ?? [];
+  if (!down.includes(dev)) q.pcihp_down = [...down, dev].sort((a, b) => a - b);
+  s.log.log(`qemu (dom${domid}): unplug request for ${s.w.qemu[domid]?.devices[dev]?.vslot ?? `dev${dev}`}: SCI raised, waiting for the guest's eject`);
+}
+
+/**
+ * The pending eject of `libxlAsyncDeviceDel` (4.12): the guest handles the hotplug SCI (its acpiphp reads
+ * the `down` bitmap, runs the driver's remove and writes the slot to PCI_EJ), and QEMU's acpi_pcihp_eject_slot
+ * unplugs the device (unrealize -> hw/xen/xen_pt.c:xen_pt_destroy), whatever libxl did in the meantime
+ * (reset, xc_deassign_device, xenstore removal). Offered only while the device model is alive and the guest
+ * runs (scenarios.ts); -ENODEV if no unplug request is pending.
+ */
+export function acpi_pcihp_eject(s: Sys, domid: number, dev: number): number {
+  const q = s.w.qemu[domid];
+  if (!q?.alive || !q.pcihp_down?.includes(dev)) return -ERRNO.ENODEV;
+  const rest = q.pcihp_down.filter((d) => d !== dev);
+  const qw = edit(s, 'qemu', domid);
+  if (rest.length > 0) qw.pcihp_down = rest;
+  else delete qw.pcihp_down;
+  acpi_pcihp_eject_now(s, domid, dev);
   return 0;
 }
 
