@@ -81,6 +81,13 @@ export interface Variant {
   /** How sure the reference is of the versions and behaviour: what was read in code and what was not. */
   readonly confidence: string;
   readonly flags: Partial<Flags>;
+  /**
+   * False for a variant that splits one step of the others into several (libxl-4.12-async-del: the
+   * removal after device_del). A trace recorded under another variant, replayed under it, stops midway
+   * through that step's work and says nothing about the variant, so reports do not offer it as a swap
+   * (checker/report.ts). Absent: true.
+   */
+  readonly replayCompatible?: false;
 }
 
 export const VARIANTS: readonly Variant[] = [
@@ -253,6 +260,7 @@ export const VARIANTS: readonly Variant[] = [
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=tools/libxl/libxl_qmp.c;hb=RELEASE-4.12.0',
     confidence: 'libxl order and the synchronous QMP command read in code (RELEASE-4.12.0, RELEASE-4.13.0); QEMU side (acpi_pcihp_device_unplug_request_cb raises the SCI and returns, acpi_pcihp_eject_slot unplugs on the guest\'s eject write) read in hw/acpi/pcihp.c, exact QEMU release not pinned',
     flags: { libxlAsyncDeviceDel: true },
+    replayCompatible: false,
   },
 ];
 
@@ -268,6 +276,11 @@ export const DEFAULT_VARIANT: Readonly<Record<VariantComponent, string>> = {
 
 export function variantsOf(component: VariantComponent): readonly Variant[] {
   return VARIANTS.filter((v) => v.component === component);
+}
+
+/** The variants of `component` a trace recorded under one of them can be replayed under, step for step. */
+export function swappableVariantsOf(component: VariantComponent): readonly Variant[] {
+  return variantsOf(component).filter((v) => v.replayCompatible !== false);
 }
 
 export function findVariant(component: VariantComponent, id: string): Variant | undefined {
