@@ -258,7 +258,7 @@ export const VARIANTS: readonly Variant[] = [
     upstream: 'tools/libxl/libxl_qmp.c:libxl__qmp_pci_del -> qmp_device_del -> qmp_run_command("device_del") @ RELEASE-4.12.0; the wait (pci_remove_qmp_device_del_cb, query-pci every second, pci_remove_timeout) came with the libxl__ev_qmp rework in 4.13',
     versions: 'Xen 4.12 and earlier (qemu-xen device model); 4.13 and later wait up to LIBXL_QMP_CMD_TIMEOUT (10 s)',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=tools/libxl/libxl_qmp.c;hb=RELEASE-4.12.0',
-    confidence: 'libxl order and the synchronous QMP command read in code (RELEASE-4.12.0, RELEASE-4.13.0); QEMU side (acpi_pcihp_device_unplug_request_cb raises the SCI and returns, acpi_pcihp_eject_slot unplugs on the guest\'s eject write) read in hw/acpi/pcihp.c, exact QEMU release not pinned',
+    confidence: 'libxl order and the synchronous QMP command read in code (RELEASE-4.12.0, RELEASE-4.13.0); QEMU side (hw/acpi/pcihp.c:acpi_pcihp_device_unplug_request_cb sets the slot\'s down bit, sends the SCI and returns; acpi_pcihp_eject_slot completes the unplug on the guest\'s eject write) read in hw/acpi/pcihp.c as quoted in later QEMU patch threads, the qemu-xen release shipped with 4.12 not read; the eject as one step (guest remove, then xen_pt_destroy) as in the synchronous model',
     flags: { libxlAsyncDeviceDel: true },
     replayCompatible: false,
   },
