@@ -84,6 +84,10 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'toolstack',
     doc: 'tools/libxl/libxl_pci.c:do_pci_remove: unbind and unmap leftover MSI pirqs of the device before the reset (seed 004, Jan Beulich\'s suggestion).',
   },
+  libxlAsyncDeviceDel: {
+    component: 'toolstack',
+    doc: 'tools/libxl/libxl_qmp.c:libxl__qmp_pci_del @RELEASE-4.12.0: QMP device_del returns once QEMU answered, without waiting for the guest\'s eject; the eject (guest driver remove, then xen_pt_destroy) becomes a pending step that can come before the reset, between reset and deassign, after the xenstore removal, or never (4.13 waits: pci_remove_qmp_device_del_cb).',
+  },
 };
 
 function isComponent(c: unknown): c is VariantComponent {

@@ -8,7 +8,7 @@ import pc from 'picocolors';
 import { CONFIG_COMPONENTS } from '../model/config.ts';
 import { INVARIANTS, findInvariant } from '../model/invariants.ts';
 import { findScenario } from '../model/scenarios.ts';
-import { findVariant, variantsOf, type VariantComponent } from '../model/variants.ts';
+import { findVariant, swappableVariantsOf, type VariantComponent } from '../model/variants.ts';
 import { timeline } from './format.ts';
 import type { Call } from '../model/types.ts';
 import { replay, replayConfig } from './replay.ts';
@@ -261,7 +261,7 @@ function regenerateCommand(t: Trace): string {
 function alternatives(t: Trace): string[] {
   const c = t.config as unknown as Record<string, string>;
   return CONFIG_COMPONENTS.flatMap((comp) => {
-    const others = variantsOf(comp).map((v) => v.id).filter((id) => id !== c[comp]);
+    const others = swappableVariantsOf(comp).map((v) => v.id).filter((id) => id !== c[comp]);
     return others.length ? [`--${comp} ${others.join(' | ')}`] : [];
   });
 }
@@ -274,7 +274,7 @@ export function singleSwaps(t: Trace): { clean: string[]; violated: string[]; in
   const c = t.config as unknown as Record<string, string>;
   const out = { clean: [] as string[], violated: [] as string[], incomplete: [] as string[] };
   for (const comp of CONFIG_COMPONENTS) {
-    for (const v of variantsOf(comp)) {
+    for (const v of swappableVariantsOf(comp)) {
       if (v.id === c[comp]) continue;
       const r = replay(t, replayConfig(t, { [comp]: v.id }));
       const flag = `--${comp} ${v.id}`;
@@ -290,7 +290,7 @@ function fixHint(t: Trace, swaps: { clean: string[] }): string | null {
   if (swaps.clean[0]) return `pirqcheck replay FILE ${swaps.clean[0]}`;
   const c = t.config as unknown as Record<string, string>;
   for (const comp of CONFIG_COMPONENTS) {
-    const other = variantsOf(comp).find((v) => v.id !== c[comp]);
+    const other = swappableVariantsOf(comp).find((v) => v.id !== c[comp]);
     if (other) return `pirqcheck replay FILE --${comp} ${other.id}`;
   }
   return null;

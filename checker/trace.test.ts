@@ -5,7 +5,7 @@ import { search } from './search.ts';
 import { loadTraceText, parseTrace, serializeTrace, traceFromSearch, TraceError, TRACE_LIMITS, type Trace } from './trace.ts';
 import { replay, replayConfig, replayExitCode, REPLAY_INCOMPLETE } from './replay.ts';
 import { jsonDiff, markdownReport, sequenceDiagram, singleSwaps, terminalReport, traceName, INVARIANT_IMPACT, impactOf } from './report.ts';
-import { variantsOf } from '../model/variants.ts';
+import { variantsOf, swappableVariantsOf } from '../model/variants.ts';
 
 const CFG: Config = { ...DEFAULT_CONFIG, scenario: 'nvme-hvm', guest: 'reuse-pirq', qemu: 'unmap-on-disable', xen: '4.12' };
 
@@ -158,8 +158,11 @@ describe('report', () => {
   it('sorts every single-variant swap by its replay outcome', () => {
     const sw = singleSwaps(t);
     const c = CFG as unknown as Record<string, string>;
-    const all = CONFIG_COMPONENTS.flatMap((k) => variantsOf(k).filter((v) => v.id !== c[k]).map((v) => `--${k} ${v.id}`));
+    const all = CONFIG_COMPONENTS.flatMap((k) => swappableVariantsOf(k).filter((v) => v.id !== c[k]).map((v) => `--${k} ${v.id}`));
     expect([...sw.clean, ...sw.violated, ...sw.incomplete].sort()).toEqual(all.sort());
+    // A variant that splits a step of the others (replayCompatible: false) is not offered.
+    expect(all).not.toContain('--toolstack libxl-4.12-async-del');
+    expect(variantsOf('toolstack').map((v) => v.id)).toContain('libxl-4.12-async-del');
     for (const [flags, code] of [[sw.clean, 0], [sw.violated, 1], [sw.incomplete, REPLAY_INCOMPLETE]] as const) {
       for (const f of flags) {
         const [k, id] = f.slice(2).split(' ') as [string, string];

@@ -22,7 +22,11 @@ export type Action =
   | { readonly kind: 'dom0.pcistub_remove'; readonly dev: number }
   | { readonly kind: 'toolstack.libxl__device_pci_add'; readonly dev: number }
   | { readonly kind: 'toolstack.libxl__destroy_domid'; readonly domid: number; readonly dev: number }
-  | { readonly kind: 'toolstack.libxl__device_pci_remove'; readonly domid: number; readonly dev: number };
+  | { readonly kind: 'toolstack.libxl__device_pci_remove'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'guest.acpiphp_eject'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'toolstack.libxl__device_pci_reset'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'toolstack.xc_deassign_device'; readonly domid: number; readonly dev: number }
+  | { readonly kind: 'toolstack.libxl__device_pci_remove_xenstore'; readonly domid: number; readonly dev: number };
 
 export type ActionKind = Action['kind'];
 
@@ -46,6 +50,11 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'toolstack.libxl__device_pci_add',
   'toolstack.libxl__destroy_domid',
   'toolstack.libxl__device_pci_remove',
+  // Last, so that the kinds before it keep their positions (coverage order, swarm subsets).
+  'guest.acpiphp_eject',
+  'toolstack.libxl__device_pci_reset',
+  'toolstack.xc_deassign_device',
+  'toolstack.libxl__device_pci_remove_xenstore',
 ];
 
 export function componentOf(a: Action): Component {
@@ -81,6 +90,10 @@ export function describe(a: Action, devName: (dev: number) => string = (d) => `d
     case 'guest.igbvf_shutdown':
     case 'toolstack.libxl__destroy_domid':
     case 'toolstack.libxl__device_pci_remove':
+    case 'guest.acpiphp_eject':
+    case 'toolstack.libxl__device_pci_reset':
+    case 'toolstack.xc_deassign_device':
+    case 'toolstack.libxl__device_pci_remove_xenstore':
       return `${a.kind} dom${a.domid} ${devName(a.dev)}`;
     case 'guest.kernel_power_off':
     case 'qemu.sigkill':

@@ -25,7 +25,7 @@ function prng(seed: number): () => number {
 
 type Variants = Omit<Config, 'scenario'>;
 
-/** Every variant combination of the matrix, plus two that mix the fixes of different seeds. */
+/** Every variant combination of the matrix, plus two that mix the fixes of different seeds and one with libxl-4.12-async-del. */
 function variantSpread(): Variants[] {
   const seen = new Map<string, Variants>();
   const add = (v: Variants) => seen.set(JSON.stringify(v), v);
@@ -35,6 +35,8 @@ function variantSpread(): Variants[] {
   }
   add({ guest: 'reuse-pirq', qemu: 'keep-pirqs', xen: 'chao-v6', dom0: 'xen-2.6.18-prune', toolstack: 'unbind-before-reset' });
   add({ guest: 'reuse-pirq-live', qemu: 'unmap-on-disable', xen: '4.13', dom0: 'pvops-msix-reset', toolstack: 'unbind-before-reset' });
+  // libxl 4.12's hot-unplug race (not a matrix row): the pending eject and libxl's removal as separate steps.
+  add({ guest: 'fresh-pirq', qemu: 'unmap-on-disable', xen: '4.12', dom0: 'pvops', toolstack: 'libxl-4.12-async-del' });
   return [...seen.values()];
 }
 

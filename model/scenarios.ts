@@ -209,14 +209,29 @@ function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
   }
   for (const [domidS, td] of Object.entries(ts.domains)) {
     const domid = Number(domidS);
-    out.push({ kind: 'toolstack.libxl__destroy_domid', domid, dev });
+    // A 4.12 xl pci-detach under way (libxlAsyncDeviceDel): libxl's next statement, and no other toolstack
+    // operation on the domain until it is done ([derived]: one libxl operation at a time).
+    if (td.removing === 'reset') out.push({ kind: 'toolstack.libxl__device_pci_reset', domid, dev });
+    else if (td.removing === 'deassign') out.push({ kind: 'toolstack.xc_deassign_device', domid, dev });
+    else if (td.removing === 'xenstore') out.push({ kind: 'toolstack.libxl__device_pci_remove_xenstore', domid, dev });
+    else out.push({ kind: 'toolstack.libxl__destroy_domid', domid, dev });
     // xl pci-detach of the device from a running guest (hot-unplug), QEMU alive or not. With the device
     // model alive the guest's eject runs the driver's remove, which waits for a probe in progress
     // (device_lock): not offered while the guest is inside pci_enable_msix (ENABLE|MASKALL written, MASKALL
     // not yet cleared), which the model splits into two steps.
     const inEnable = (['probe-enabled', 'io-enabled'] as const).includes(w.guests[domid]?.devices[dev]?.driver.stage as 'probe-enabled');
-    if (td.state === 'running' && td.attached && !(td.hvm && w.qemu[domid]?.alive && inEnable)) {
+    if (td.state === 'running' && td.attached && !td.removing && !(td.hvm && w.qemu[domid]?.alive && inEnable)) {
       out.push({ kind: 'toolstack.libxl__device_pci_remove', domid, dev });
+    }
+    // libxl 4.12's device_del left an unplug request pending (libxlAsyncDeviceDel): the running guest
+    // ejects the slot when it handles the SCI, at any later point, unless its device model is dead (the
+    // eject register is QEMU's) or its driver is inside pci_enable_msix (the remove waits on device_lock).
+    const down = w.qemu[domid]?.pcihp_down;
+    if (down && td.state === 'running' && w.qemu[domid]?.alive) {
+      for (const dv of down) {
+        const st = w.guests[domid]?.devices[dv]?.driver.stage;
+        if (st !== 'probe-enabled' && st !== 'io-enabled') out.push({ kind: 'guest.acpiphp_eject', domid, dev: dv });
+      }
     }
     if (td.state === 'running' && td.hvm) out.push({ kind: 'guest.kernel_power_off', domid });
     if (td.hvm && w.qemu[domid]?.alive) out.push({ kind: 'qemu.sigkill', domid });

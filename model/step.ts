@@ -117,5 +117,17 @@ export function run(s: Sys, a: Action, r: Resolved): void {
     .with({ kind: 'toolstack.libxl__device_pci_remove' }, (x) =>
       log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => life.libxl__device_pci_remove(s, x.domid, x.dev), show),
     )
+    .with({ kind: 'guest.acpiphp_eject' }, (x) =>
+      log.call('guest', 'acpiphp_eject', `dom${x.domid} hotplug SCI: eject the slot`, () => life.acpi_pcihp_eject(s, x.domid, x.dev), show),
+    )
+    .with({ kind: 'toolstack.libxl__device_pci_reset' }, (x) =>
+      log.call('toolstack', 'libxl__device_pci_reset', `dom${x.domid} (do_pci_remove, device_del returned)`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'reset'), show),
+    )
+    .with({ kind: 'toolstack.xc_deassign_device' }, (x) =>
+      log.call('toolstack', 'xc_deassign_device', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'deassign'), show),
+    )
+    .with({ kind: 'toolstack.libxl__device_pci_remove_xenstore' }, (x) =>
+      log.call('toolstack', 'libxl__device_pci_remove_xenstore', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'xenstore'), show),
+    )
     .exhaustive();
 }

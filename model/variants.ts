@@ -41,6 +41,13 @@ export interface Flags {
   readonly xenForceUnmappedRc: 'ok' | 'esrch';
   /** tools/libxl/libxl_pci.c:do_pci_remove: unbind and unmap leftover MSI pirqs before the reset (seed 004, Jan). */
   readonly libxlUnbindBeforeReset: boolean;
+  /**
+   * tools/libxl/libxl_pci.c:do_pci_remove -> libxl_qmp.c:libxl__qmp_pci_del @RELEASE-4.12.0: device_del is
+   * qmp_run_command, which returns once QEMU answered; nothing waits for the guest's eject, which becomes a
+   * pending event (guest.acpiphp_eject) racing the reset, the deassign and the xenstore removal. False: the
+   * eject runs inside device_del, as 4.13's pci_remove_qmp_device_del_cb / pci_remove_qmp_query_cb wait for it.
+   */
+  readonly libxlAsyncDeviceDel: boolean;
 }
 
 export const DEFAULT_FLAGS: Flags = {
@@ -58,6 +65,7 @@ export const DEFAULT_FLAGS: Flags = {
   xenUnmapOnDeassign: false,
   xenForceUnmappedRc: 'ok',
   libxlUnbindBeforeReset: false,
+  libxlAsyncDeviceDel: false,
 };
 
 export type VariantComponent = Extract<Component, 'guest' | 'qemu' | 'xen' | 'dom0' | 'toolstack'>;
@@ -73,6 +81,13 @@ export interface Variant {
   /** How sure the reference is of the versions and behaviour: what was read in code and what was not. */
   readonly confidence: string;
   readonly flags: Partial<Flags>;
+  /**
+   * False for a variant that splits one step of the others into several (libxl-4.12-async-del: the
+   * removal after device_del). A trace recorded under another variant, replayed under it, stops midway
+   * through that step's work and says nothing about the variant, so reports do not offer it as a swap
+   * (checker/report.ts). Absent: true.
+   */
+  readonly replayCompatible?: false;
 }
 
 export const VARIANTS: readonly Variant[] = [
@@ -236,6 +251,17 @@ export const VARIANTS: readonly Variant[] = [
     confidence: 'the suggestion per reference C; the mechanism (a wildcard unbind + unmap of the device\'s pirqs) derived',
     flags: { libxlUnbindBeforeReset: true },
   },
+  {
+    id: 'libxl-4.12-async-del',
+    component: 'toolstack',
+    title: 'libxl 4.12 hot-unplug: QMP device_del returns before the guest ejects; reset, deassign and xenstore removal race the eject',
+    upstream: 'tools/libxl/libxl_qmp.c:libxl__qmp_pci_del -> qmp_device_del -> qmp_run_command("device_del") @ RELEASE-4.12.0; the wait (pci_remove_qmp_device_del_cb, query-pci every second, pci_remove_timeout) came with the libxl__ev_qmp rework in 4.13',
+    versions: 'Xen 4.12 and earlier (qemu-xen device model); 4.13 and later wait up to LIBXL_QMP_CMD_TIMEOUT (10 s)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=tools/libxl/libxl_qmp.c;hb=RELEASE-4.12.0',
+    confidence: 'libxl order and the synchronous QMP command read in code (RELEASE-4.12.0, RELEASE-4.13.0); QEMU side (hw/acpi/pcihp.c:acpi_pcihp_device_unplug_request_cb sets the slot\'s down bit, sends the SCI and returns; acpi_pcihp_eject_slot completes the unplug on the guest\'s eject write) read in hw/acpi/pcihp.c as quoted in later QEMU patch threads, the qemu-xen release shipped with 4.12 not read; the eject as one step (guest remove, then xen_pt_destroy) as in the synchronous model',
+    flags: { libxlAsyncDeviceDel: true },
+    replayCompatible: false,
+  },
 ];
 
 export const DEFAULT_VARIANT: Readonly<Record<VariantComponent, string>> = {
@@ -250,6 +276,11 @@ export const DEFAULT_VARIANT: Readonly<Record<VariantComponent, string>> = {
 
 export function variantsOf(component: VariantComponent): readonly Variant[] {
   return VARIANTS.filter((v) => v.component === component);
+}
+
+/** The variants of `component` a trace recorded under one of them can be replayed under, step for step. */
+export function swappableVariantsOf(component: VariantComponent): readonly Variant[] {
+  return variantsOf(component).filter((v) => v.replayCompatible !== false);
 }
 
 export function findVariant(component: VariantComponent, id: string): Variant | undefined {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig, type Config } from '../model/config.ts';
 import { search } from '../checker/search.ts';
 import { execute } from '../checker/run.ts';
+import { explore } from '../checker/explore.ts';
 import { findInvariant, type Invariant } from '../model/invariants.ts';
 import type { Action } from '../model/actions.ts';
 
@@ -182,5 +183,96 @@ describe('seeds 003/004: the rebooted guest\'s vector never delivers (enabled-ve
     const add = ex.steps[5]!;
     expect(add.calls.find((c) => c.fn === 'PHYSDEVOP_prepare_msix')?.result).toBe('-ENXIO');
     expect(add.result).toBe('-ENXIO');
+  });
+});
+
+/**
+ * libxl 4.12's hot-unplug race (toolstack variant libxl-4.12-async-del, docs/model-lifecycle.md): device_del
+ * returns before the guest ejects, so libxl's reset, xc_deassign_device and xenstore removal are steps of
+ * their own and the eject (guest.acpiphp_eject) can come before, between or after them, or never.
+ */
+describe('libxl 4.12: device_del returns before the guest ejects (libxl-4.12-async-del)', () => {
+  const upTo: Action[] = [
+    { kind: 'dom0.pcistub_probe', dev: 0 },
+    { kind: 'toolstack.libxl__device_pci_add', dev: 0 },
+    { kind: 'guest.pci_enable_msix', domid: 1, dev: 0, nvec: 1 },
+    { kind: 'guest.pci_msix_clear_and_set_ctrl', domid: 1, dev: 0 },
+    { kind: 'guest.request_irq', domid: 1, dev: 0, entry: 0 },
+    { kind: 'toolstack.libxl__device_pci_remove', domid: 1, dev: 0 },
+  ];
+  const reset: Action = { kind: 'toolstack.libxl__device_pci_reset', domid: 1, dev: 0 };
+  const deassign: Action = { kind: 'toolstack.xc_deassign_device', domid: 1, dev: 0 };
+  const xenstore: Action = { kind: 'toolstack.libxl__device_pci_remove_xenstore', domid: 1, dev: 0 };
+  const eject: Action = { kind: 'guest.acpiphp_eject', domid: 1, dev: 0 };
+  const invs = ['clean-handover', 'enabled-vector-delivers', 'no-stuck-pirq', 'no-mask-without-decoding', 'no-stale-pirq-after-destroy'];
+  const exec = (toolstack: string, acts: Action[], names = invs) =>
+    execute(resolveConfig(cfg({ scenario: 'reboot-hvm', toolstack })), acts, names.map(inv));
+
+  it('the reset before the eject: the guest\'s vector is still mapped and requested when dom0 resets the device', () => {
+    const ex = exec('libxl-4.12-async-del', [...upTo, reset]);
+    expect(ex.refused).toBeNull();
+    expect(ex.failedAt).toBe(7);
+    expect(ex.violations.map((v) => v.invariant).sort()).toEqual(['clean-handover', 'enabled-vector-delivers']);
+    expect(ex.steps[5]!.calls.map((c) => c.fn)).toEqual(['libxl__device_pci_remove', 'QMP device_del']);
+    expect(ex.world.qemu[1]?.pcihp_down).toEqual([0]);
+    expect(ex.world.xen.domains[1]?.pirqs[55]).toMatchObject({ irq: 48, emuirq: -2 });
+    // The FLR cleared MSI-X ENABLE in hardware and dom0's restore does not set it again (dom0's
+    // dev->msix_enabled is 0 for an HVM guest's device), while QEMU and the guest still have it enabled.
+    expect(ex.world.hw[0]!.msix.enable).toBe(false);
+    expect(ex.world.qemu[1]?.devices[0]?.msix.enabled).toBe(true);
+    // Without the variant (4.13's wait) the eject runs inside device_del, before the reset: the same steps
+    // hold, and there is no separate reset step to take.
+    const sync = exec('libxl', upTo);
+    expect(sync.failedAt, sync.violations[0]?.evidence.text).toBeNull();
+    expect(sync.steps[5]!.calls.map((c) => c.fn)).toEqual(expect.arrayContaining(['acpiphp_disable_and_eject_slot', 'xen_pt_destroy', 'pci_reset_function']));
+    expect(exec('libxl', [...upTo, reset]).refused?.n).toBe(7);
+  });
+
+  it('the eject before the reset is 4.13\'s order: every invariant holds, and the reset finds nothing mapped', () => {
+    const ex = exec('libxl-4.12-async-del', [...upTo, eject, reset, deassign, xenstore]);
+    expect(ex.refused).toBeNull();
+    expect(ex.failedAt, ex.violations[0]?.evidence.text).toBeNull();
+    expect(ex.steps[7]!.calls.map((c) => c.fn)).toEqual(['libxl__device_pci_reset', 'pci_reset_function']);
+  });
+
+  it('the eject after the deassign: QEMU unbinds and unmaps the pirq of a device dom0 owns again', () => {
+    const inv2 = invs.filter((n) => n !== 'clean-handover' && n !== 'enabled-vector-delivers');
+    const ex = exec('libxl-4.12-async-del', [...upTo, reset, deassign, eject, xenstore], inv2);
+    expect(ex.refused).toBeNull();
+    expect(ex.failedAt, ex.violations[0]?.evidence.text).toBeNull();
+    const ej = ex.steps[8]!.calls.map((c) => c.fn);
+    expect(ej).toEqual(expect.arrayContaining(['acpiphp_disable_and_eject_slot', 'XEN_DOMCTL_unbind_pt_irq', 'PHYSDEVOP_unmap_pirq', 'xen_pt_destroy']));
+    expect(ex.steps[8]!.calls.find((c) => c.fn === 'PHYSDEVOP_unmap_pirq')?.result).toBe('0');
+    expect(ex.world.xen.pdevs[0]?.domain).toBe(0);
+    expect(ex.world.xen.domains[1]?.pirqs[55]).toBeUndefined(); // unmapped, unbound, event channel closed: freed
+    expect(ex.world.qemu[1]?.devices[0]).toBeUndefined();
+    expect(ex.world.qemu[1]?.pcihp_down).toBeUndefined();
+    expect(ex.world.toolstack.domains[1]).toEqual({ hvm: true, state: 'running', attached: false });
+  });
+
+  it('the domain destroyed before the guest ejected: the eject never comes, xc_domain_destroy frees the pirq', () => {
+    const acts = [...upTo, reset, deassign, xenstore, { kind: 'toolstack.libxl__destroy_domid', domid: 1, dev: 0 } as Action];
+    const ex = exec('libxl-4.12-async-del', acts, ['no-stuck-pirq', 'no-stale-pirq-after-destroy', 'no-mask-without-decoding']);
+    expect(ex.failedAt, ex.violations[0]?.evidence.text).toBeNull();
+    expect(ex.world.xen.domains[1]).toBeUndefined();
+    expect(exec('libxl-4.12-async-del', [...acts, eject], ['no-stuck-pirq']).refused?.n).toBe(11);
+  });
+
+  it('the explorer: enabled-vector-delivers holds in every reachable state of reboot-hvm with libxl, not with the variant', async () => {
+    const base = { depth: 60, maxStates: 20_000, invariants: [inv('enabled-vector-delivers')] };
+    const sync = await explore(resolveConfig(cfg({ scenario: 'reboot-hvm' })), base);
+    expect(sync.verdict).toBe('holds');
+    expect(sync.complete).toBe(true);
+    const race = await explore(resolveConfig(cfg({ scenario: 'reboot-hvm', toolstack: 'libxl-4.12-async-del' })), base);
+    expect(race.verdict).toBe('violated');
+    expect(race.actions?.map((a) => a.kind)).toEqual([
+      'dom0.pcistub_probe',
+      'toolstack.libxl__device_pci_add',
+      'toolstack.libxl__device_pci_remove',
+      'toolstack.libxl__device_pci_reset',
+      'guest.pci_enable_msix',
+      'guest.pci_msix_clear_and_set_ctrl',
+      'guest.request_irq',
+    ]);
   });
 });

@@ -45,8 +45,15 @@ export interface ToolstackDomain {
   readonly hvm: boolean;
   /** 'running' while the guest kernel runs; 'shutdown' once it shut down or crashed. */
   readonly state: 'running' | 'shutdown';
-  /** The device is still attached (libxl__device_pci_remove not run yet). */
+  /** The device is still attached (libxl__device_pci_remove not run yet, or not finished). */
   readonly attached: boolean;
+  /**
+   * With `libxlAsyncDeviceDel` (4.12), an `xl pci-detach` of this HVM domain's device whose device_del has
+   * returned: the next step of do_pci_remove after its `out:` label (the reset, xc_deassign_device, the
+   * xenstore removal), each a step of its own so that the guest's eject can come between them. Absent
+   * otherwise (the synchronous model runs them all in the libxl__device_pci_remove step).
+   */
+  readonly removing?: 'reset' | 'deassign' | 'xenstore';
 }
 
 export interface ToolstackState {
@@ -134,6 +141,13 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
  * (xen_pcibk_xenbus_remove), still before xc_domain_destroy: modelled as the put right here.
  */
 function do_pci_remove_tail(s: Sys, domid: number, dev: number, hvm: boolean, frontend?: () => void): void {
+  remove_reset(s, domid, dev, hvm);
+  remove_deassign(s, domid, dev);
+  remove_xenstore(s, domid, dev, frontend);
+}
+
+/** do_pci_remove's `out:` label: (`libxlUnbindBeforeReset`: unbind and unmap first), libxl__device_pci_reset. */
+function remove_reset(s: Sys, domid: number, dev: number, hvm: boolean): void {
   if (s.flags.libxlUnbindBeforeReset) {
     for (const m of xen.mappedPirqsOf(s.w.xen, dev)) {
       if (m.domid !== domid) continue;
@@ -143,11 +157,44 @@ function do_pci_remove_tail(s: Sys, domid: number, dev: number, hvm: boolean, fr
   }
   pushAudit(s, { kind: 'handover', at: 'reset', dev, from: domid, mapped: xen.mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
   dom0.pci_reset_function(s, dev);
+}
+
+/** do_pci_remove: xc_deassign_device (not for a stub domain; the model has none), if the domain owns the device. */
+function remove_deassign(s: Sys, domid: number, dev: number): void {
   if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
+}
+
+/** do_pci_remove: libxl__device_pci_remove_xenstore, and pciback's put of the device (see do_pci_remove_tail). */
+function remove_xenstore(s: Sys, domid: number, dev: number, frontend?: () => void): void {
   s.log.call('toolstack', 'xenstore backend removal', `dom${domid}`, () => {
     frontend?.();
     dom0.pcistub_put_pci_dev(s, dev);
   });
+}
+
+/**
+ * The next step of a 4.12 `xl pci-detach` whose device_del returned before the guest ejected
+ * (`libxlAsyncDeviceDel`): tools/libxl/libxl_pci.c:do_pci_remove @RELEASE-4.12.0 from its `out:` label on,
+ * one statement per step: libxl__device_pci_reset, xc_deassign_device, libxl__device_pci_remove_xenstore
+ * (HVM: no frontend to wait for). -ENODEV if no removal of `domid`'s device is under way or `stage` is not
+ * its next step.
+ */
+export function do_pci_remove_step(s: Sys, domid: number, dev: number, stage: 'reset' | 'deassign' | 'xenstore'): number {
+  const td = s.w.toolstack.domains[domid];
+  if (!td || td.removing !== stage) return -ERRNO.ENODEV;
+  const w = edit(s, 'toolstack', 'domains', domid);
+  if (stage === 'reset') {
+    remove_reset(s, domid, dev, td.hvm);
+    w.removing = 'deassign';
+  } else if (stage === 'deassign') {
+    remove_deassign(s, domid, dev);
+    w.removing = 'xenstore';
+  } else {
+    remove_xenstore(s, domid, dev);
+    delete w.removing;
+    w.attached = false;
+  }
+  return 0;
 }
 
 /**
@@ -182,8 +229,12 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
  *   HVM: QMP device_del. With the device model alive the guest ejects the slot (its driver frees its
  *     vectors and disables MSI-X, which QEMU >= 2.1 turns into unbind+unmap) and QEMU's xen_pt_destroy
  *     unbinds and unmaps whatever is left, all before the reset: libxl 4.13 waits for that
- *     (pci_remove_qmp_device_del_cb polls query-pci until the device is gone); 4.12's libxl__qmp_pci_del
- *     returns once QEMU accepted the command, a race with the reset that is not modelled. With the device
+ *     (tools/libxl/libxl_pci.c:pci_remove_qmp_device_del_cb @RELEASE-4.13.0 polls query-pci every second
+ *     until the device is gone, pci_remove_timeout after LIBXL_QMP_CMD_TIMEOUT, 10 s). 4.12's
+ *     libxl__qmp_pci_del (libxl_qmp.c @RELEASE-4.12.0: qmp_device_del -> qmp_run_command) returns once QEMU
+ *     answered: with `libxlAsyncDeviceDel` QEMU only records the unplug request
+ *     (acpi_pcihp_device_unplug_request_cb), this step ends there, and the reset, the deassign and the
+ *     xenstore removal are the steps do_pci_remove_step, racing the guest's eject (acpi_pcihp_eject). With the device
  *     model dead the QMP command fails; without -f do_pci_remove stops there ("if (rc && !force) goto
  *     out_fail"), so the step is `xl pci-detach -f` (tools/xl/xl_pci.c:pcidetach -> libxl_device_pci_destroy,
  *     force 1), which goes on: nobody unmaps the guest's pirqs.
@@ -196,15 +247,30 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
  */
 export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): number {
   const td = s.w.toolstack.domains[domid];
-  if (!td || !td.attached) return -ERRNO.ENODEV;
+  if (!td || !td.attached || td.removing) return -ERRNO.ENODEV;
+  // The one read of libxlAsyncDeviceDel: does device_del wait for the guest's eject (4.13) or not (4.12)?
+  const asyncDel = td.hvm && s.flags.libxlAsyncDeviceDel;
   if (td.hvm) {
     const served = s.log.call('qemu', 'QMP device_del', `dom${domid} ${s.w.hw[dev]?.bdf ?? dev}`, () => {
       if (!s.w.qemu[domid]?.alive) return -ERRNO.ESRCH;
-      if (s.w.guests[domid]?.devices[dev]) acpiphp_eject(s, domid, dev);
-      xen_pt_destroy(s, domid, dev);
+      if (asyncDel) {
+        // tools/libxl/libxl_qmp.c:libxl__qmp_pci_del -> qmp_device_del -> qmp_run_command @RELEASE-4.12.0:
+        // qmp_synchronous_send waits for QEMU's reply to device_del only. QEMU answers once
+        // hw/acpi/pcihp.c:acpi_pcihp_device_unplug_request_cb marked the slot and raised the SCI; the
+        // guest's eject (acpi_pcihp_eject) comes later, or never.
+        acpi_pcihp_device_unplug_request_cb(s, domid, dev);
+        return 0;
+      }
+      acpi_pcihp_eject_now(s, domid, dev);
       return 0;
     });
     void served; // a failed device_del does not stop the forced removal
+  }
+  if (asyncDel) {
+    // 4.12: libxl goes on to the reset, the deassign and the xenstore removal at once; each is a step of
+    // its own (do_pci_remove_step), so that the guest's eject (acpi_pcihp_eject) can come between them.
+    edit(s, 'toolstack', 'domains', domid).removing = 'reset';
+    return 0;
   }
   const pd = s.w.pv[domid]?.devices[dev];
   // A shut-down guest's pcifront does not react; its device is 'down', so the step only forgets it.
@@ -222,6 +288,45 @@ export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): nu
       : undefined;
   do_pci_remove_tail(s, domid, dev, td.hvm, frontend);
   edit(s, 'toolstack', 'domains')[domid] = { ...td, attached: false };
+  return 0;
+}
+
+/**
+ * The eject itself, as the synchronous model runs it inside device_del: the guest's acpiphp
+ * (acpiphp_disable_and_eject_slot: the driver's remove, then the write to the eject register) and QEMU's
+ * unplug of the device (hw/xen/xen_pt.c:xen_pt_destroy).
+ */
+function acpi_pcihp_eject_now(s: Sys, domid: number, dev: number): void {
+  if (s.w.guests[domid]?.devices[dev]) acpiphp_eject(s, domid, dev);
+  xen_pt_destroy(s, domid, dev);
+}
+
+/**
+ * hw/acpi/pcihp.c:acpi_pcihp_device_unplug_request_cb: QEMU marks the slot in the `down` bitmap and raises
+ * the SCI for the guest; the device stays until the guest ejects it (`acpi_pcihp_eject`).
+ */
+function acpi_pcihp_device_unplug_request_cb(s: Sys, domid: number, dev: number): void {
+  const q = edit(s, 'qemu', domid);
+  const down = q.pcihp_down ?? [];
+  if (!down.includes(dev)) q.pcihp_down = [...down, dev].sort((a, b) => a - b);
+  s.log.log(`qemu (dom${domid}): unplug request for ${s.w.qemu[domid]?.devices[dev]?.vslot ?? `dev${dev}`}: SCI raised, waiting for the guest's eject`);
+}
+
+/**
+ * The pending eject of `libxlAsyncDeviceDel` (4.12): the guest handles the hotplug SCI (its acpiphp reads
+ * the `down` bitmap, runs the driver's remove and writes the slot to PCI_EJ), and QEMU's acpi_pcihp_eject_slot
+ * unplugs the device (unrealize -> hw/xen/xen_pt.c:xen_pt_destroy), whatever libxl did in the meantime
+ * (reset, xc_deassign_device, xenstore removal). Offered only while the device model is alive and the guest
+ * runs (scenarios.ts); -ENODEV if no unplug request is pending.
+ */
+export function acpi_pcihp_eject(s: Sys, domid: number, dev: number): number {
+  const q = s.w.qemu[domid];
+  if (!q?.alive || !q.pcihp_down?.includes(dev)) return -ERRNO.ENODEV;
+  const rest = q.pcihp_down.filter((d) => d !== dev);
+  const qw = edit(s, 'qemu', domid);
+  if (rest.length > 0) qw.pcihp_down = rest;
+  else delete qw.pcihp_down;
+  acpi_pcihp_eject_now(s, domid, dev);
   return 0;
 }
 

@@ -67,6 +67,14 @@ export interface QemuInstance {
   readonly alive: boolean;
   /** Passed-through devices, by device index. */
   readonly devices: Readonly<Record<number, XenPTDevice>>;
+  /**
+   * Devices whose slot has an unplug request the guest has not acted on yet: hw/acpi/pcihp.c:
+   * acpi_pcihp_device_unplug_request_cb sets the slot's bit in acpi_pcihp_pci_status[bsel].down, raises the
+   * SCI and returns; the device goes only when the guest writes the slot to the eject register
+   * (acpi_pcihp_eject_slot -> unrealize -> xen_pt_destroy). Set only with `libxlAsyncDeviceDel` (the
+   * synchronous model runs the eject inside device_del); absent when empty.
+   */
+  readonly pcihp_down?: readonly number[];
 }
 
 /** A device owned by the running step (model/cow.ts): read freely, written through `msixW`, `msiW`, `entryW`. */
