@@ -269,10 +269,11 @@ describe('libxl 4.12: device_del returns before the guest ejects (libxl-4.12-asy
       'dom0.pcistub_probe',
       'toolstack.libxl__device_pci_add',
       'toolstack.libxl__device_pci_remove',
-      'toolstack.libxl__device_pci_reset',
       'guest.pci_enable_msix',
       'guest.pci_msix_clear_and_set_ctrl',
+      'toolstack.libxl__device_pci_reset',
       'guest.request_irq',
     ]);
+    expect(race.violation?.evidence.text).toContain('MSI-X ENABLE is clear in hardware');
   });
 });

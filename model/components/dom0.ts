@@ -226,14 +226,19 @@ function flrRestore(s: Sys, dev: number, memory: boolean): void {
 
 /**
  * Models drivers/pci/pci.c:pci_reset_function, what libxl__device_pci_reset triggers through sysfs reset
- * or pciback's do_flr: save the config state, FLR (MSI-X ENABLE and MASKALL cleared), restore it. dom0's
- * dev->msix_enabled is 0 for an HVM guest's device, so MSI-X stays disabled.
+ * or pciback's do_flr: `pci_dev_save_and_disable` (pci_save_state of the live config space, then PCI_COMMAND =
+ * INTX_DISABLE), the FLR (MSI-X ENABLE and MASKALL cleared), `pci_dev_restore` -> pci_restore_state, which
+ * writes the saved config header back: PCI_COMMAND MEMORY and MASTER return to what they were just before the
+ * reset. The MSI-X state is restored only from dom0's own dev->msix_enabled, which is 0 for an HVM guest's
+ * device, so MSI-X stays disabled.
  */
 export function pci_reset_function(s: Sys, dev: number): number {
   return s.log.call('dom0', 'pci_reset_function', `${bdfOf(s, dev)}`, () => {
     const hw = s.w.hw[dev];
     if (!hw) return -ERRNO.ENODEV;
-    flrRestore(s, dev, hw.command.memory);
+    const { memory, master } = hw.command;
+    functionLevelReset(s, dev);
+    writeCommand(s, dev, memory, master);
     return 0;
   });
 }
