@@ -1,0 +1,86 @@
+/**
+ * Models xen/drivers/passthrough/pci.c @ RELEASE-4.12.0: assign_device and deassign_device
+ * (XEN_DOMCTL_assign_device / XEN_DOMCTL_deassign_device through iommu_do_pci_domctl), with 575e18d54d's
+ * pci_reset_msix_state (Xen 4.13) and seed 004's chao-v6 unmap on deassign as flags.
+ *
+ * Left out: IOMMU context setup, quarantine (DOMID_IO), phantom functions.
+ */
+import { ERRNO, DOMID_HARDWARE } from '../../types.ts';
+import type { Sys } from '../../context.ts';
+import { edit, own } from '../../cow.ts';
+import { pushAudit } from '../device.ts';
+import { pirqInfo, setPirq, pdevName, type XenState } from './state.ts';
+import { pirq_guest_unbind, unmap_domain_pirq } from './irq.ts';
+
+/** The MSI pirqs each domain maps for `dev` (read by the toolstack's wildcard unbind and the handover audit). */
+export function mappedPirqsOf(x: XenState, dev: number): { domid: number; pirq: number; entry: number }[] {
+  const out: { domid: number; pirq: number; entry: number }[] = [];
+  for (const d of Object.values(x.domains)) {
+    for (const [pS, info] of Object.entries(d.pirqs)) {
+      const md = info.irq > 0 ? x.irqs[info.irq]?.msi_desc : undefined;
+      if (md && md.dev === dev) out.push({ domid: d.domid, pirq: Number(pS), entry: md.entry_nr });
+    }
+  }
+  return out;
+}
+
+/**
+ * Models xen/drivers/passthrough/pci.c:assign_device @4.12 (XEN_DOMCTL_assign_device), with 575e18d54d's
+ * pci_reset_msix_state (Xen 4.13): -EBUSY if MASKALL is set in hardware, otherwise clear host_maskall and
+ * guest_maskall. Left out: IOMMU context setup, quarantine (DOMID_IO), phantom functions.
+ */
+export function XEN_DOMCTL_assign_device(s: Sys, domid: number, dev: number): number {
+  return s.log.call('xen', 'XEN_DOMCTL_assign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => {
+    const pdev = s.w.xen.pdevs[dev];
+    const hw = s.w.hw[dev];
+    if (!pdev || !hw) return -ERRNO.ENODEV;
+    const d = s.w.xen.domains[domid];
+    if (!d || d.dying) return -ERRNO.ESRCH;
+    if (pdev.domain !== DOMID_HARDWARE) return -ERRNO.EBUSY;
+    if (s.flags.xenResetMsixOnAssign) {
+      // pci_reset_msix_state (575e18d54d)
+      if (hw.msix.maskall) return -ERRNO.EBUSY;
+      const pm = edit(s, 'xen', 'pdevs', dev, 'msix');
+      pm.host_maskall = false;
+      pm.guest_maskall = false;
+    }
+    edit(s, 'xen', 'pdevs', dev).domain = domid;
+    return 0;
+  });
+}
+
+/**
+ * Models xen/drivers/passthrough/pci.c:deassign_device @4.12: the device goes back to the hardware domain;
+ * the old owner's pirqs stay mapped. With chao-v6 every pirq of the old owner mapped to the device is
+ * unbound and unmapped first and marked force_unbound / force_unmapped.
+ */
+export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): number {
+  return s.log.call('xen', 'XEN_DOMCTL_deassign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => {
+    const pdev = s.w.xen.pdevs[dev];
+    if (!pdev) return -ERRNO.ENODEV;
+    if (pdev.domain !== domid) {
+      // deassign_device: pci_get_pdev_by_domain(d, ...) finds nothing -> -ENODEV; iommu_do_pci_domctl
+      // (drivers/passthrough/pci.c @4.12) then prints "deassign %04x:%02x:%02x.%u from dom%d failed (%d)".
+      s.log.log(`(XEN) deassign 0000:${pdevName(s, dev)} from dom${domid} failed (-${ERRNO.ENODEV})`);
+      return -ERRNO.ENODEV;
+    }
+    pushAudit(s, { kind: 'handover', at: 'deassign', dev, from: domid, mapped: mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
+    if (s.flags.xenUnmapOnDeassign && s.w.xen.domains[domid]) {
+      const d = edit(s, 'xen', 'domains', domid);
+      for (const m of mappedPirqsOf(s.w.xen, dev)) {
+        if (m.domid !== domid) continue;
+        const info = pirqInfo(d, m.pirq);
+        const bound = info.dpci !== null || s.w.xen.irqs[info.irq]?.guests.includes(domid) === true;
+        if (info.dpci) {
+          pirq_guest_unbind(s, d, m.pirq);
+          setPirq(s, d, m.pirq, { dpci: null });
+        }
+        unmap_domain_pirq(s, d, m.pirq);
+        own(s, d, 'forced')[m.pirq] = { unmapped: true, unbound: bound };
+        s.log.log(`(XEN) dom${domid}: force unmapped pirq ${m.pirq} of 0000:${pdevName(s, dev)} on deassign`);
+      }
+    }
+    edit(s, 'xen', 'pdevs', dev).domain = DOMID_HARDWARE;
+    return 0;
+  });
+}
