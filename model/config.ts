@@ -1,5 +1,6 @@
 /** A configuration: one variant id per component and a scenario. */
 import { DEFAULT_FLAGS, DEFAULT_VARIANT, findVariant, variantsOf, type Flags, type VariantComponent } from './variants.ts';
+import { BUILTIN_FUNCTIONS, type Functions } from './functions.ts';
 import { DEFAULT_SCENARIO, SCENARIOS, findScenario, type Scenario } from './scenarios.ts';
 
 export interface Config {
@@ -31,6 +32,8 @@ export interface Resolved {
   readonly config: Config;
   readonly scenario: Scenario;
   readonly flags: Flags;
+  /** The modelled functions the configuration's variants resolve to (model/functions.ts). */
+  readonly fns: Functions;
 }
 
 export function resolveConfig(c: Config): Resolved {
@@ -48,7 +51,7 @@ export function resolveConfig(c: Config): Resolved {
     }
     flags = { ...flags, ...v.flags };
   }
-  return { config: c, scenario, flags };
+  return { config: c, scenario, flags, fns: BUILTIN_FUNCTIONS };
 }
 
 export function configLabel(c: Config): string {

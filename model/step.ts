@@ -15,8 +15,6 @@ import { rc } from './types.ts';
 import { cloneWorld, type World } from './world.ts';
 import { freezeNew } from './cow.ts';
 import { enabledActions } from './scenarios.ts';
-import * as guest from './components/guest.ts';
-import * as dom0 from './components/dom0.ts';
 import * as life from './components/lifecycle.ts';
 
 export interface StepResult {
@@ -46,7 +44,7 @@ export const FREEZE = process.env['PIRQCHECK_FREEZE'] === '1';
 export function apply(w: World, a: Action, r: Resolved): StepResult {
   const root = { ...w, audit: [] };
   const log = new CallLog();
-  run({ w: root, owned: new Set<object>([root]), log, flags: r.flags }, a, r);
+  run({ w: root, owned: new Set<object>([root]), log, flags: r.flags, fn: r.fns }, a, r);
   if (FREEZE) freezeNew(root);
   return { world: root, calls: log.calls };
 }
@@ -59,7 +57,7 @@ export function applyByCopy(w: World, a: Action, r: Resolved): StepResult {
   const draft = cloneWorld(w);
   draft.audit = [];
   const log = new CallLog();
-  run({ w: draft, owned: null, log, flags: r.flags }, a, r);
+  run({ w: draft, owned: null, log, flags: r.flags, fn: r.fns }, a, r);
   return { world: draft, calls: log.calls };
 }
 
@@ -69,56 +67,56 @@ export function run(s: Sys, a: Action, r: Resolved): void {
   const show = (v: number) => rc(v);
   match(a)
     .with({ kind: 'guest.pci_enable_msix' }, (x) =>
-      log.call('guest', 'pci_enable_msix', `nvec=${x.nvec}`, () => guest.pci_enable_msix(s, x.domid, x.dev, x.nvec), show),
+      log.call('guest', 'pci_enable_msix', `nvec=${x.nvec}`, () => s.fn.guest.pci_enable_msix(s, x.domid, x.dev, x.nvec), show),
     )
     .with({ kind: 'guest.pci_msix_clear_and_set_ctrl' }, (x) =>
-      log.call('guest', 'pci_msix_clear_and_set_ctrl', 'clear=PCI_MSIX_FLAGS_MASKALL', () => guest.pci_msix_clear_and_set_ctrl(s, x.domid, x.dev), show),
+      log.call('guest', 'pci_msix_clear_and_set_ctrl', 'clear=PCI_MSIX_FLAGS_MASKALL', () => s.fn.guest.pci_msix_clear_and_set_ctrl(s, x.domid, x.dev), show),
     )
     .with({ kind: 'guest.pci_enable_msi' }, (x) =>
-      log.call('guest', 'pci_enable_msi', '', () => guest.pci_enable_msi(s, x.domid, x.dev), show),
+      log.call('guest', 'pci_enable_msi', '', () => s.fn.guest.pci_enable_msi(s, x.domid, x.dev), show),
     )
     .with({ kind: 'guest.request_irq' }, (x) =>
-      log.call('guest', 'request_irq', `entry=${x.entry}`, () => guest.request_irq(s, x.domid, x.dev, x.entry), show),
+      log.call('guest', 'request_irq', `entry=${x.entry}`, () => s.fn.guest.request_irq(s, x.domid, x.dev, x.entry), show),
     )
     .with({ kind: 'guest.free_irq' }, (x) =>
-      log.call('guest', 'free_irq', `entry=${x.entry}`, () => guest.free_irq(s, x.domid, x.dev, x.entry), show),
+      log.call('guest', 'free_irq', `entry=${x.entry}`, () => s.fn.guest.free_irq(s, x.domid, x.dev, x.entry), show),
     )
     .with({ kind: 'guest.pci_disable_msix' }, (x) =>
-      log.call('guest', 'pci_disable_msix', '', () => guest.pci_disable_msix(s, x.domid, x.dev), show),
+      log.call('guest', 'pci_disable_msix', '', () => s.fn.guest.pci_disable_msix(s, x.domid, x.dev), show),
     )
     .with({ kind: 'guest.pci_disable_msi' }, (x) =>
-      log.call('guest', 'pci_disable_msi', '', () => guest.pci_disable_msi(s, x.domid, x.dev), show),
+      log.call('guest', 'pci_disable_msi', '', () => s.fn.guest.pci_disable_msi(s, x.domid, x.dev), show),
     )
     .with({ kind: 'guest.pci_write_config_word' }, (x) =>
-      log.call('guest', 'pci_write_config_word', `${x.reg} ${'0x' + x.value.toString(16)}`, () => guest.pci_write_config_msix_flags(s, x.domid, x.dev, (x.value & 0x8000) !== 0), show),
+      log.call('guest', 'pci_write_config_word', `${x.reg} ${'0x' + x.value.toString(16)}`, () => s.fn.guest.pci_write_config_word(s, x.domid, x.dev, (x.value & 0x8000) !== 0), show),
     )
     .with({ kind: 'guest.igbvf_probe' }, (x) =>
-      log.call('guest', 'igbvf_probe', `nvec=${x.nvec}`, () => life.igbvf_probe(s, x.domid, x.dev, x.nvec), show),
+      log.call('guest', 'igbvf_probe', `nvec=${x.nvec}`, () => s.fn.guest.igbvf_probe(s, x.domid, x.dev, x.nvec), show),
     )
-    .with({ kind: 'guest.igbvf_remove' }, (x) => log.call('guest', 'igbvf_remove', '', () => life.igbvf_remove(s, x.domid, x.dev), show))
-    .with({ kind: 'guest.igbvf_shutdown' }, (x) => log.call('guest', 'igbvf_shutdown', '', () => life.igbvf_shutdown(s, x.domid, x.dev), show))
+    .with({ kind: 'guest.igbvf_remove' }, (x) => log.call('guest', 'igbvf_remove', '', () => s.fn.guest.igbvf_remove(s, x.domid, x.dev), show))
+    .with({ kind: 'guest.igbvf_shutdown' }, (x) => log.call('guest', 'igbvf_shutdown', '', () => s.fn.guest.igbvf_shutdown(s, x.domid, x.dev), show))
     .with({ kind: 'guest.kernel_power_off' }, (x) =>
       log.call('guest', 'kernel_power_off', 'driver leaves MSI-X enabled', () => life.guest_power_off(s, x.domid), show),
     )
     .with({ kind: 'qemu.sigkill' }, (x) => log.call('qemu', 'sigkill', `dom${x.domid}`, () => life.qemu_sigkill(s, x.domid), show))
-    .with({ kind: 'dom0.pcistub_probe' }, (x) => log.call('dom0', 'pcistub_init_device', 'admin bind to pciback', () => dom0.pcistub_init_device(s, x.dev), show))
+    .with({ kind: 'dom0.pcistub_probe' }, (x) => log.call('dom0', 'pcistub_init_device', 'admin bind to pciback', () => s.fn.dom0.pcistub_init_device(s, x.dev), show))
     .with({ kind: 'dom0.pcistub_remove' }, (x) =>
-      log.call('dom0', 'pcistub_device_release', 'admin unbind from pciback', () => dom0.pcistub_device_release(s, x.dev), show),
+      log.call('dom0', 'pcistub_device_release', 'admin unbind from pciback', () => s.fn.dom0.pcistub_device_release(s, x.dev), show),
     )
     .with({ kind: 'toolstack.libxl__device_pci_add' }, (x) =>
       log.call('toolstack', 'libxl__device_pci_add', 'new domain', () => {
         const spec = r.scenario.lifecycle;
-        return spec ? life.libxl__device_pci_add(s, x.dev, spec) : -22;
+        return spec ? s.fn.toolstack.libxl__device_pci_add(s, x.dev, spec) : -22;
       }, (v) => (v > 0 ? `dom${v}` : rc(v))),
     )
     .with({ kind: 'toolstack.libxl__destroy_domid' }, (x) =>
-      log.call('toolstack', 'libxl__destroy_domid', `dom${x.domid}`, () => life.libxl__destroy_domid(s, x.domid, x.dev), show),
+      log.call('toolstack', 'libxl__destroy_domid', `dom${x.domid}`, () => s.fn.toolstack.libxl__destroy_domid(s, x.domid, x.dev), show),
     )
     .with({ kind: 'toolstack.libxl__device_pci_remove' }, (x) =>
-      log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => life.libxl__device_pci_remove(s, x.domid, x.dev), show),
+      log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => s.fn.toolstack.libxl__device_pci_remove(s, x.domid, x.dev), show),
     )
     .with({ kind: 'guest.acpiphp_eject' }, (x) =>
-      log.call('guest', 'acpiphp_eject', `dom${x.domid} hotplug SCI: eject the slot`, () => life.acpi_pcihp_eject(s, x.domid, x.dev), show),
+      log.call('guest', 'acpiphp_eject', `dom${x.domid} hotplug SCI: eject the slot`, () => s.fn.qemu.acpi_pcihp_eject_slot(s, x.domid, x.dev), show),
     )
     .with({ kind: 'toolstack.libxl__device_pci_reset' }, (x) =>
       log.call('toolstack', 'libxl__device_pci_reset', `dom${x.domid} (do_pci_remove, device_del returned)`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'reset'), show),

@@ -2,6 +2,7 @@
 import { CallLog } from './trace.ts';
 import type { Sys } from './context.ts';
 import { DEFAULT_FLAGS, type Flags } from './variants.ts';
+import { BUILTIN_FUNCTIONS } from './functions.ts';
 import { cloneWorld, type World, type WorldDraft } from './world.ts';
 import { findScenario, initialWorld } from './scenarios.ts';
 
@@ -15,7 +16,7 @@ export function sysFor(scenario = 'nvme-hvm', flags: Partial<Flags> = {}, world?
   const sc = findScenario(scenario);
   if (!sc) throw new Error(`no scenario ${scenario}`);
   const w = cloneWorld(world ?? initialWorld(sc));
-  return { w, owned: new Set<object>([w]), log: new CallLog(), flags: { ...DEFAULT_FLAGS, ...flags } };
+  return { w, owned: new Set<object>([w]), log: new CallLog(), flags: { ...DEFAULT_FLAGS, ...flags }, fn: BUILTIN_FUNCTIONS };
 }
 
 /** Every log line printed so far, in order. */

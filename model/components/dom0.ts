@@ -21,7 +21,6 @@ import { ERRNO, rc } from '../types.ts';
 import type { Sys } from '../context.ts';
 import { edit, type Writable } from '../cow.ts';
 import { functionLevelReset } from './device.ts';
-import * as xen from './xen.ts';
 
 export interface Dom0PirqEntry {
   readonly pirq: number;
@@ -102,7 +101,7 @@ export function pci_disable_device(s: Sys, dev: number): void {
     d.enabled = false;
     if (s.flags.dom0DisableDeviceClearsMsix && d.msix_enabled) {
       // disable_msi_mode (msi-xen.c @RHEL5)
-      xen.pci_msi_conf_write_intercept(s, dev, false, hw.msix.maskall);
+      s.fn.xen.pci_msi_conf_write_intercept(s, dev, false, hw.msix.maskall);
       d.msix_enabled = false;
     }
     writeCommand(s, dev, s.w.hw[dev]?.command.memory ?? false, false);
@@ -119,8 +118,8 @@ export function command_write(s: Sys, dev: number, memory: boolean): number {
     const d = s.w.dom0.devices[dev];
     const hw = s.w.hw[dev];
     if (!d || !hw) return -ERRNO.ENODEV;
-    if (d.enabled && !memory) pci_disable_device(s, dev);
-    else if (!d.enabled && memory) pci_enable_device(s, dev);
+    if (d.enabled && !memory) s.fn.dom0.pci_disable_device(s, dev);
+    else if (!d.enabled && memory) s.fn.dom0.pci_enable_device(s, dev);
     writeCommand(s, dev, memory, s.w.hw[dev]?.command.master ?? false);
     return 0;
   });
@@ -133,7 +132,7 @@ export function command_write(s: Sys, dev: number, memory: boolean): number {
  * xen_initdom_setup_msi_irqs (always PHYSDEVOP_map_pirq with domid = owner). On a failed map the entries
  * mapped so far are unmapped and detached (-EBUSY). enable_msi_mode sets ENABLE and dev->msix_enabled.
  */
-function dom0_pci_enable_msix(s: Sys, dev: number, nvec: number): number[] | number {
+export function msix_capability_init(s: Sys, dev: number, nvec: number): number[] | number {
   return s.log.call('dom0', 'msix_capability_init', `${bdfOf(s, dev)} nvec=${nvec}`, (): number[] | number => {
     const d = d0(s, dev);
     if (!d) return -ERRNO.ENODEV;
@@ -147,9 +146,9 @@ function dom0_pci_enable_msix(s: Sys, dev: number, nvec: number): number[] | num
         pirqs.push(listed.pirq);
         continue;
       }
-      const p = xen.PHYSDEVOP_map_pirq(s, { domid: owner, pirq: -1, dev, entry_nr: k, msix: true });
+      const p = s.fn.xen.PHYSDEVOP_map_pirq(s, { domid: owner, pirq: -1, dev, entry_nr: k, msix: true });
       if (p < 0) {
-        for (const e of fresh) xen.PHYSDEVOP_unmap_pirq(s, owner, e.pirq);
+        for (const e of fresh) s.fn.xen.PHYSDEVOP_unmap_pirq(s, owner, e.pirq);
         d.msi_dev = d.msi_dev.filter((e) => !fresh.includes(e));
         return -ERRNO.EBUSY;
       }
@@ -160,7 +159,7 @@ function dom0_pci_enable_msix(s: Sys, dev: number, nvec: number): number[] | num
     }
     // enable_msi_mode
     d.msix_enabled = true;
-    xen.pci_msi_conf_write_intercept(s, dev, true, false);
+    s.fn.xen.pci_msi_conf_write_intercept(s, dev, true, false);
     return pirqs;
   }, (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
 }
@@ -177,19 +176,19 @@ export function pci_disable_msix(s: Sys, dev: number): number {
     const hw = s.w.hw[dev];
     if (!d || !hw || !d.msix_enabled) return 0;
     for (const e of d.msi_dev) {
-      const r = xen.PHYSDEVOP_unmap_pirq(s, d.owner ?? e.domid, e.pirq);
+      const r = s.fn.xen.PHYSDEVOP_unmap_pirq(s, d.owner ?? e.domid, e.pirq);
       if (r < 0 && r !== -ERRNO.ESRCH) s.log.log(`unmap irq failed ${rc(r)}`);
     }
     d.msi_dev = [];
     d.msix_enabled = false;
     // Read again: the unmaps above may have set MASKALL (__pci_disable_msix).
-    xen.pci_msi_conf_write_intercept(s, dev, false, s.w.hw[dev]?.msix.maskall ?? false);
+    s.fn.xen.pci_msi_conf_write_intercept(s, dev, false, s.w.hw[dev]?.msix.maskall ?? false);
     return 0;
   });
 }
 
 /** Models seed 002's msi_prune_pci_irq_vectors: empty the list, no hypercall. */
-function msi_prune_pci_irq_vectors(s: Sys, dev: number): void {
+export function msi_prune_pci_irq_vectors(s: Sys, dev: number): void {
   s.log.call('dom0', 'msi_prune_pci_irq_vectors', `${bdfOf(s, dev)}`, () => {
     const d = d0(s, dev);
     if (!d) return;
@@ -208,12 +207,12 @@ export function xen_pcibk_reset_device(s: Sys, dev: number): void {
   s.log.call('dom0', 'xen_pcibk_reset_device', `${bdfOf(s, dev)}`, () => {
     const d = s.w.dom0.devices[dev];
     if (!d) return;
-    if (s.flags.pcibackDisableMsixOnReset && d.msix_enabled) pci_disable_msix(s, dev);
-    pci_disable_device(s, dev);
+    if (s.flags.pcibackDisableMsixOnReset && d.msix_enabled) s.fn.dom0.pci_disable_msix(s, dev);
+    s.fn.dom0.pci_disable_device(s, dev);
     if (s.flags.pcibackResetZeroesCommand) {
       s.log.call('dom0', 'pci_write_config_word', 'PCI_COMMAND 0', () => writeCommand(s, dev, false, false));
     }
-    if (s.flags.pcibackPruneOnReset) msi_prune_pci_irq_vectors(s, dev);
+    if (s.flags.pcibackPruneOnReset) s.fn.dom0.msi_prune_pci_irq_vectors(s, dev);
   });
 }
 
@@ -246,7 +245,7 @@ export function pci_reset_function(s: Sys, dev: number): number {
 /** PHYSDEVOP_prepare_msix / release_msix from pciback: only in pvops (`pcibackMsixHypercalls`). */
 function pciback_physdev_msix(s: Sys, dev: number, off: boolean): void {
   if (!s.flags.pcibackMsixHypercalls) return;
-  const r = xen.PHYSDEVOP_prepare_msix(s, dev, off);
+  const r = s.fn.xen.PHYSDEVOP_prepare_msix(s, dev, off);
   if (r) s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X ${off ? 'release' : 'preparation'} failed (${r})`);
   const d = d0(s, dev);
   if (d) d.prepared = !off && r === 0;
@@ -262,11 +261,11 @@ export function pcistub_init_device(s: Sys, dev: number): number {
   if (!d || !hw) return -ERRNO.ENODEV;
   if (d.bound) return -ERRNO.EBUSY;
   d.bound = true;
-  pci_enable_device(s, dev);
+  s.fn.dom0.pci_enable_device(s, dev);
   pciback_physdev_msix(s, dev, false);
   d.saved_memory = s.w.hw[dev]?.command.memory ?? true;
   flrRestore(s, dev, d.saved_memory);
-  xen_pcibk_reset_device(s, dev);
+  s.fn.dom0.xen_pcibk_reset_device(s, dev);
   return 0;
 }
 
@@ -286,12 +285,12 @@ export function pcistub_device_release(s: Sys, dev: number): number {
     s.log.log(`xen_pciback: ****** driver domain may still access this device's i/o resources!`);
     s.log.log(`xen_pciback: ****** shutdown driver domain before binding device`);
     s.log.log(`xen_pciback: ****** to other drivers or domains`);
-    pcistub_put_pci_dev(s, dev);
+    s.fn.dom0.pcistub_put_pci_dev(s, dev);
   }
   d.owner = null;
   flrRestore(s, dev, d.saved_memory);
   pciback_physdev_msix(s, dev, true);
-  xen_pcibk_reset_device(s, dev);
+  s.fn.dom0.xen_pcibk_reset_device(s, dev);
   d.bound = false;
   return 0;
 }
@@ -306,7 +305,7 @@ export function pcistub_put_pci_dev(s: Sys, dev: number): void {
     // xen_pcibk_remove_device finds no pcistub device once the administrator unbound it.
     if (!d || !d.bound) return;
     flrRestore(s, dev, d.saved_memory);
-    xen_pcibk_reset_device(s, dev);
+    s.fn.dom0.xen_pcibk_reset_device(s, dev);
     d.owner = null;
   });
 }
@@ -316,21 +315,21 @@ export function pcistub_put_pci_dev(s: Sys, dev: number): void {
  * intercept forces MASKALL while host_maskall is set), read it; if MASKALL is set, PHYSDEVOP_release_msix
  * then PHYSDEVOP_prepare_msix.
  */
-function pcistub_msix_reset(s: Sys, dev: number): number {
+export function pcistub_msix_reset(s: Sys, dev: number): number {
   return s.log.call('dom0', 'pcistub_msix_reset', `${bdfOf(s, dev)}`, () => {
     const hw = s.w.hw[dev];
     if (!hw) return -ERRNO.ENODEV;
-    xen.pci_msi_conf_write_intercept(s, dev, hw.msix.enable, hw.msix.maskall);
+    s.fn.xen.pci_msi_conf_write_intercept(s, dev, hw.msix.enable, hw.msix.maskall);
     if (!s.w.hw[dev]?.msix.maskall) return 0;
     s.log.log(`Reset MSI-X state for device ${bdfOf(s, dev)}`);
-    let r = xen.PHYSDEVOP_prepare_msix(s, dev, true);
+    let r = s.fn.xen.PHYSDEVOP_prepare_msix(s, dev, true);
     const d = d0(s, dev);
     if (r) {
       s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X release failed (${r})`);
       return r;
     }
     if (d) d.prepared = false;
-    r = xen.PHYSDEVOP_prepare_msix(s, dev, false);
+    r = s.fn.xen.PHYSDEVOP_prepare_msix(s, dev, false);
     if (r) s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X preparation failed (${r})`);
     else if (d) d.prepared = true;
     return r;
@@ -346,7 +345,7 @@ export function xen_pcibk_export_device(s: Sys, dev: number, domid: number): num
     const d = d0(s, dev);
     if (!d || !d.bound) return -ERRNO.ENODEV;
     if (s.flags.pcibackMsixResetOnExport) {
-      const r = pcistub_msix_reset(s, dev);
+      const r = s.fn.dom0.pcistub_msix_reset(s, dev);
       if (r) return r;
     }
     d.owner = domid;
@@ -356,10 +355,10 @@ export function xen_pcibk_export_device(s: Sys, dev: number, domid: number): num
 
 /** Models pciback_ops.c:xen_pcibk_enable_msix (pciback_enable_msix in 2.6.18): returns the guest's pirqs. */
 export function xen_pcibk_enable_msix(s: Sys, dev: number, nvec: number): number[] | number {
-  return s.log.call('dom0', 'xen_pcibk_enable_msix', `${bdfOf(s, dev)} nvec=${nvec}`, () => dom0_pci_enable_msix(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
+  return s.log.call('dom0', 'xen_pcibk_enable_msix', `${bdfOf(s, dev)} nvec=${nvec}`, () => s.fn.dom0.msix_capability_init(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
 }
 
 /** Models pciback_ops.c:xen_pcibk_disable_msix: dom0's pci_disable_msix. */
 export function xen_pcibk_disable_msix(s: Sys, dev: number): number {
-  return s.log.call('dom0', 'xen_pcibk_disable_msix', `${bdfOf(s, dev)}`, () => pci_disable_msix(s, dev));
+  return s.log.call('dom0', 'xen_pcibk_disable_msix', `${bdfOf(s, dev)}`, () => s.fn.dom0.pci_disable_msix(s, dev));
 }

@@ -22,8 +22,6 @@ import {
 import type { Sys } from '../context.ts';
 import { edit, own, type Writable } from '../cow.ts';
 import { pushAudit } from './device.ts';
-import * as qemu from './qemu.ts';
-import * as xen from './xen.ts';
 
 /** irq_info of type IRQT_PIRQ (drivers/xen/events), plus what the MSI core knows of the vector. */
 export interface GuestIrq {
@@ -145,7 +143,7 @@ function cachedPirqIsBound(s: Sys, k: G, pirq: number): boolean {
 }
 
 /** xen_bind_pirq_msi_to_irq (events_base.c): a new irq_info for `pirq`; no hypercall, no duplicate check. */
-function xen_bind_pirq_msi_to_irq(s: Sys, k: G, dev: number, entry: number, msix: boolean, pirq: number): number {
+export function xen_bind_pirq_msi_to_irq(s: Sys, k: G, dev: number, entry: number, msix: boolean, pirq: number): number {
   let irq = FIRST_DYNAMIC_IRQ;
   while (k.irqs[irq]) irq++;
   own(s, k, 'irqs')[irq] = { irq, pirq, dev, entry, msix, evtchn: 0, requested: false };
@@ -158,27 +156,27 @@ function xen_bind_pirq_msi_to_irq(s: Sys, k: G, dev: number, entry: number, msix
  * message back from the (emulated) device, decide whether the cached pirq can be reused, otherwise
  * PHYSDEVOP_get_free_pirq, compose and write the message, then bind a Linux irq to the pirq.
  */
-function xen_hvm_setup_msi_irqs(s: Sys, k: G, dev: number, d: GD, nvec: number, msix: boolean): number {
+export function xen_hvm_setup_msi_irqs(s: Sys, k: G, dev: number, d: GD, nvec: number, msix: boolean): number {
   return s.log.call('guest', 'xen_hvm_setup_msi_irqs', `0000:${d.vslot} nvec=${nvec} type=${msix ? 'MSI-X' : 'MSI'}`, () => {
     for (let e = 0; e < nvec; e++) {
-      const msg = msix ? qemu.pci_msix_read(s, k.domid, dev, e) : qemu.msi_read(s, k.domid, dev);
+      const msg = msix ? s.fn.qemu.pci_msix_read(s, k.domid, dev, e) : s.fn.qemu.msi_read(s, k.domid, dev);
       let pirq = msg ? decodePirq(msg) : 0;
       if (s.flags.guestReuse !== 'never' && msg && msg.data === XEN_PIRQ_MSI_DATA && cachedPirqIsBound(s, k, pirq)) {
         s.log.log(`${devp(d)}xen: msi already bound to pirq=${pirq} [dev_dbg]`);
         pushAudit(s, { kind: 'guest_reuse', domid: k.domid, dev, entry: e, pirq });
       } else {
-        pirq = xen.PHYSDEVOP_get_free_pirq(s, k.domid);
+        pirq = s.fn.xen.PHYSDEVOP_get_free_pirq(s, k.domid);
         if (pirq < 0) {
           if (s.flags.guestReuse === 'never') s.log.log(`${devp(d)}Failed to create MSI${msix ? '-X' : ''}! ret=${rc(-19)}!`);
           else s.log.log(`${devp(d)}Xen PCI frontend has not registered MSI/MSI-X support!`);
           return -19;
         }
         const m = xen_msi_compose_msg(pirq);
-        if (msix) qemu.pci_msix_write(s, k.domid, dev, e, m);
-        else qemu.xen_pt_msg_reg_write(s, k.domid, dev, m);
+        if (msix) s.fn.qemu.pci_msix_write(s, k.domid, dev, e, m);
+        else s.fn.qemu.xen_pt_msg_reg_write(s, k.domid, dev, m);
         s.log.log(`${devp(d)}xen: msi bound to pirq=${pirq} [dev_dbg]`);
       }
-      const irq = xen_bind_pirq_msi_to_irq(s, k, dev, e, msix, pirq);
+      const irq = s.fn.guest.xen_bind_pirq_msi_to_irq(s, k, dev, e, msix, pirq);
       own(s, d, 'msi_list')[e] = irq;
       s.log.log(`${devp(d)}xen: msi --> pirq=${pirq} --> irq=${irq} [dev_dbg]`);
     }
@@ -187,7 +185,7 @@ function xen_hvm_setup_msi_irqs(s: Sys, k: G, dev: number, d: GD, nvec: number, 
 }
 
 /** xen_teardown_msi_irqs -> xen_destroy_irq: an HVM guest issues no unmap; xen_free_irq drops the irq_info. */
-function teardown_msi_irqs(s: Sys, k: G, d: GD): void {
+export function xen_teardown_msi_irqs(s: Sys, k: G, d: GD): void {
   s.log.call('guest', 'xen_teardown_msi_irqs', `0000:${d.vslot}`, () => {
     for (const irq of Object.values(d.msi_list)) {
       delete own(s, k, 'irqs')[irq];
@@ -209,14 +207,14 @@ export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number
   const d = gdev(s, k, dev);
   if (!k || !d) return -19;
   if (d.msix_enabled || d.msi_enabled) return -22;
-  const r = xen_hvm_setup_msi_irqs(s, k, dev, d, nvec, true);
+  const r = s.fn.guest.xen_hvm_setup_msi_irqs(s, k, dev, d, nvec, true);
   if (r < 0) {
-    teardown_msi_irqs(s, k, d);
+    s.fn.guest.xen_teardown_msi_irqs(s, k, d);
     d.driver = { stage: 'idle', nvec: 0, next: 0 };
     s.log.log(`${devp(d)}Removing after probe failure status: ${rc(r)}`);
     return r;
   }
-  qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
+  s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
   d.msix_enabled = true;
   d.driver = { stage: d.driver.stage === 'idle' ? 'probe-enabled' : 'io-enabled', nvec, next: 0 };
   return nvec;
@@ -226,7 +224,7 @@ export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number
 export function pci_msix_clear_and_set_ctrl(s: Sys, domid: number, dev: number): number {
   const d = gdev(s, g(s, domid), dev);
   if (!d) return -19;
-  qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, false);
+  s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, false);
   d.driver = { ...d.driver, stage: d.driver.stage === 'probe-enabled' ? 'probe-ready' : 'io-ready', next: 0 };
   return 0;
 }
@@ -240,14 +238,14 @@ export function pci_enable_msi(s: Sys, domid: number, dev: number): number {
   const d = gdev(s, k, dev);
   if (!k || !d) return -19;
   if (d.msix_enabled || d.msi_enabled) return -22;
-  const r = xen_hvm_setup_msi_irqs(s, k, dev, d, 1, false);
+  const r = s.fn.guest.xen_hvm_setup_msi_irqs(s, k, dev, d, 1, false);
   if (r < 0) {
-    teardown_msi_irqs(s, k, d);
+    s.fn.guest.xen_teardown_msi_irqs(s, k, d);
     d.driver = { stage: 'idle', nvec: 0, next: 0 };
     s.log.log(`${devp(d)}Removing after probe failure status: ${rc(r)}`);
     return r;
   }
-  qemu.xen_pt_msgctrl_reg_write(s, domid, dev, true);
+  s.fn.qemu.xen_pt_msgctrl_reg_write(s, domid, dev, true);
   d.msi_enabled = true;
   d.driver = { stage: d.driver.stage === 'idle' ? 'probe-ready' : 'io-ready', nvec: 1, next: 0 };
   return 0;
@@ -264,7 +262,7 @@ export function request_irq(s: Sys, domid: number, dev: number, entry: number): 
   const info = irq !== undefined ? k?.irqs[irq] : undefined;
   if (!k || !d || irq === undefined || !info) return -22;
   return s.log.call('guest', 'startup_pirq', `irq=${irq} pirq=${info.pirq}`, () => {
-    const port = xen.EVTCHNOP_bind_pirq(s, domid, info.pirq);
+    const port = s.fn.xen.EVTCHNOP_bind_pirq(s, domid, info.pirq);
     const cur = k.irqs[irq];
     if (!cur) return 0;
     if (port < 0) {
@@ -295,7 +293,7 @@ export function free_irq(s: Sys, domid: number, dev: number, entry: number): num
   const info = irq !== undefined ? k?.irqs[irq] : undefined;
   if (!k || !d || irq === undefined || !info) return -22;
   return s.log.call('guest', 'shutdown_pirq', `irq=${irq} pirq=${info.pirq} port=${info.evtchn}`, () => {
-    if (info.evtchn) xen.EVTCHNOP_close(s, domid, info.evtchn);
+    if (info.evtchn) s.fn.xen.EVTCHNOP_close(s, domid, info.evtchn);
     const cur = k.irqs[irq];
     if (cur) own(s, k, 'irqs')[irq] = { ...cur, evtchn: 0, requested: false };
     const drv = d.driver;
@@ -315,9 +313,9 @@ export function pci_disable_msix(s: Sys, domid: number, dev: number): number {
   const d = gdev(s, k, dev);
   if (!k || !d) return -19;
   if (!d.msix_enabled) return 0;
-  qemu.xen_pt_msixctrl_reg_write(s, domid, dev, false, false);
+  s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, false, false);
   d.msix_enabled = false;
-  teardown_msi_irqs(s, k, d);
+  s.fn.guest.xen_teardown_msi_irqs(s, k, d);
   d.driver = { stage: d.driver.stage === 'probe-freed' ? 'probe-disabled' : 'idle', nvec: 0, next: 0 };
   return 0;
 }
@@ -328,9 +326,9 @@ export function pci_disable_msi(s: Sys, domid: number, dev: number): number {
   const d = gdev(s, k, dev);
   if (!k || !d) return -19;
   if (!d.msi_enabled) return 0;
-  qemu.xen_pt_msgctrl_reg_write(s, domid, dev, false);
+  s.fn.qemu.xen_pt_msgctrl_reg_write(s, domid, dev, false);
   d.msi_enabled = false;
-  teardown_msi_irqs(s, k, d);
+  s.fn.guest.xen_teardown_msi_irqs(s, k, d);
   d.driver = { stage: d.driver.stage === 'probe-freed' ? 'probe-disabled' : 'idle', nvec: 0, next: 0 };
   return 0;
 }
@@ -342,7 +340,7 @@ export function pci_disable_msi(s: Sys, domid: number, dev: number): number {
 export function pci_write_config_msix_flags(s: Sys, domid: number, dev: number, enable: boolean): number {
   const d = s.w.guests[domid]?.devices[dev];
   if (!d) return -19;
-  qemu.xen_pt_msixctrl_reg_write(s, domid, dev, enable, false);
+  s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, enable, false);
   return 0;
 }
 
@@ -358,11 +356,11 @@ export function acpiphp_eject(s: Sys, domid: number, dev: number): number {
   if (!k || !d) return -19;
   return s.log.call('guest', 'acpiphp_disable_and_eject_slot', `0000:${d.vslot}`, () => {
     for (const [eS, irq] of Object.entries(d.msi_list)) {
-      if (k.irqs[irq]?.requested) free_irq(s, domid, dev, Number(eS));
+      if (k.irqs[irq]?.requested) s.fn.guest.free_irq(s, domid, dev, Number(eS));
     }
-    if (d.msix_enabled) pci_disable_msix(s, domid, dev);
-    if (d.msi_enabled) pci_disable_msi(s, domid, dev);
-    if (Object.keys(d.msi_list).length) teardown_msi_irqs(s, k, d);
+    if (d.msix_enabled) s.fn.guest.pci_disable_msix(s, domid, dev);
+    if (d.msi_enabled) s.fn.guest.pci_disable_msi(s, domid, dev);
+    if (Object.keys(d.msi_list).length) s.fn.guest.xen_teardown_msi_irqs(s, k, d);
     delete own(s, k, 'devices')[dev];
     return 0;
   });

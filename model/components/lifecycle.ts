@@ -18,10 +18,9 @@ import { ERRNO, rc } from '../types.ts';
 import type { Sys } from '../context.ts';
 import { edit, own } from '../cow.ts';
 import { pushAudit } from './device.ts';
-import * as xen from './xen.ts';
-import * as dom0 from './dom0.ts';
-import { initialGuestDevice, acpiphp_eject } from './guest.ts';
-import { initialQemuDevice, xen_pt_destroy } from './qemu.ts';
+import { mappedPirqsOf } from './xen.ts';
+import { initialGuestDevice } from './guest.ts';
+import { initialQemuDevice } from './qemu.ts';
 
 export interface PvVector {
   readonly entry: number;
@@ -86,15 +85,15 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
   const domid = ts.next_domid;
   ts.next_domid += 1;
   const previous = ts.last_owner;
-  xen.XEN_DOMCTL_createdomain(s, domid, spec.hvm, spec.nr_pirqs);
-  dom0.pci_reset_function(s, dev);
+  s.fn.xen.XEN_DOMCTL_createdomain(s, domid, spec.hvm, spec.nr_pirqs);
+  s.fn.dom0.pci_reset_function(s, dev);
   if (spec.hvm) {
     s.log.call('qemu', 'QMP device_add', `xen-pci-passthrough hostaddr=${s.w.hw[dev]?.bdf ?? dev}`, () => {
       edit(s, 'qemu')[domid] = JSON.parse(JSON.stringify({ domid, alive: true, devices: { [dev]: initialQemuDevice(spec.vslot, spec.entries) } })) as (typeof s.w.qemu)[number];
     });
   }
-  let r = xen.XEN_DOMCTL_assign_device(s, domid, dev);
-  if (r === 0) r = dom0.xen_pcibk_export_device(s, dev, domid);
+  let r = s.fn.xen.XEN_DOMCTL_assign_device(s, domid, dev);
+  if (r === 0) r = s.fn.dom0.xen_pcibk_export_device(s, dev, domid);
   else s.log.log(`libxl: error: libxl_pci.c: xc_assign_device failed: ${rc(r)}`);
   const pdev = s.w.xen.pdevs[dev];
   const hw = s.w.hw[dev];
@@ -109,8 +108,8 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
     previous,
   });
   if (r !== 0) {
-    if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
-    xen.XEN_DOMCTL_destroydomain(s, domid);
+    if (s.w.xen.pdevs[dev]?.domain === domid) s.fn.xen.XEN_DOMCTL_deassign_device(s, domid, dev);
+    s.fn.xen.XEN_DOMCTL_destroydomain(s, domid);
     if (s.w.qemu[domid]) delete edit(s, 'qemu')[domid];
     return r;
   }
@@ -140,35 +139,35 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
  * Without a responding frontend libxl times out and pciback puts the device when the backend is destroyed
  * (xen_pcibk_xenbus_remove), still before xc_domain_destroy: modelled as the put right here.
  */
-function do_pci_remove_tail(s: Sys, domid: number, dev: number, hvm: boolean, frontend?: () => void): void {
-  remove_reset(s, domid, dev, hvm);
-  remove_deassign(s, domid, dev);
-  remove_xenstore(s, domid, dev, frontend);
+export function do_pci_remove(s: Sys, domid: number, dev: number, hvm: boolean, frontend?: () => void): void {
+  s.fn.toolstack.libxl__device_pci_reset(s, domid, dev, hvm);
+  s.fn.toolstack.xc_deassign_device(s, domid, dev);
+  s.fn.toolstack.libxl__device_pci_remove_xenstore(s, domid, dev, frontend);
 }
 
 /** do_pci_remove's `out:` label: (`libxlUnbindBeforeReset`: unbind and unmap first), libxl__device_pci_reset. */
-function remove_reset(s: Sys, domid: number, dev: number, hvm: boolean): void {
+export function libxl__device_pci_reset(s: Sys, domid: number, dev: number, hvm: boolean): void {
   if (s.flags.libxlUnbindBeforeReset) {
-    for (const m of xen.mappedPirqsOf(s.w.xen, dev)) {
+    for (const m of mappedPirqsOf(s.w.xen, dev)) {
       if (m.domid !== domid) continue;
-      if (hvm) xen.XEN_DOMCTL_unbind_pt_irq(s, domid, m.pirq);
-      xen.PHYSDEVOP_unmap_pirq(s, domid, m.pirq);
+      if (hvm) s.fn.xen.XEN_DOMCTL_unbind_pt_irq(s, domid, m.pirq);
+      s.fn.xen.PHYSDEVOP_unmap_pirq(s, domid, m.pirq);
     }
   }
-  pushAudit(s, { kind: 'handover', at: 'reset', dev, from: domid, mapped: xen.mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
-  dom0.pci_reset_function(s, dev);
+  pushAudit(s, { kind: 'handover', at: 'reset', dev, from: domid, mapped: mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
+  s.fn.dom0.pci_reset_function(s, dev);
 }
 
 /** do_pci_remove: xc_deassign_device (not for a stub domain; the model has none), if the domain owns the device. */
-function remove_deassign(s: Sys, domid: number, dev: number): void {
-  if (s.w.xen.pdevs[dev]?.domain === domid) xen.XEN_DOMCTL_deassign_device(s, domid, dev);
+export function xc_deassign_device(s: Sys, domid: number, dev: number): void {
+  if (s.w.xen.pdevs[dev]?.domain === domid) s.fn.xen.XEN_DOMCTL_deassign_device(s, domid, dev);
 }
 
-/** do_pci_remove: libxl__device_pci_remove_xenstore, and pciback's put of the device (see do_pci_remove_tail). */
-function remove_xenstore(s: Sys, domid: number, dev: number, frontend?: () => void): void {
+/** do_pci_remove: libxl__device_pci_remove_xenstore, and pciback's put of the device (see do_pci_remove). */
+export function libxl__device_pci_remove_xenstore(s: Sys, domid: number, dev: number, frontend?: () => void): void {
   s.log.call('toolstack', 'xenstore backend removal', `dom${domid}`, () => {
     frontend?.();
-    dom0.pcistub_put_pci_dev(s, dev);
+    s.fn.dom0.pcistub_put_pci_dev(s, dev);
   });
 }
 
@@ -184,13 +183,13 @@ export function do_pci_remove_step(s: Sys, domid: number, dev: number, stage: 'r
   if (!td || td.removing !== stage) return -ERRNO.ENODEV;
   const w = edit(s, 'toolstack', 'domains', domid);
   if (stage === 'reset') {
-    remove_reset(s, domid, dev, td.hvm);
+    s.fn.toolstack.libxl__device_pci_reset(s, domid, dev, td.hvm);
     w.removing = 'deassign';
   } else if (stage === 'deassign') {
-    remove_deassign(s, domid, dev);
+    s.fn.toolstack.xc_deassign_device(s, domid, dev);
     w.removing = 'xenstore';
   } else {
-    remove_xenstore(s, domid, dev);
+    s.fn.toolstack.libxl__device_pci_remove_xenstore(s, domid, dev);
     delete w.removing;
     w.attached = false;
   }
@@ -208,7 +207,7 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
   if (td.attached) {
     s.log.call('toolstack', 'libxl__device_pci_destroy_all', `dom${domid}`, () => {
       if (td.hvm) s.log.call('qemu', 'QMP device_del', `dom${domid}`, () => 'no eject from the guest: nothing done');
-      do_pci_remove_tail(s, domid, dev, td.hvm);
+      s.fn.toolstack.do_pci_remove(s, domid, dev, td.hvm);
     });
   }
   if (td.hvm) {
@@ -216,7 +215,7 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
       if (s.w.qemu[domid]) delete edit(s, 'qemu')[domid];
     });
   }
-  const r = xen.XEN_DOMCTL_destroydomain(s, domid);
+  const r = s.fn.xen.XEN_DOMCTL_destroydomain(s, domid);
   if (s.w.guests[domid]) delete edit(s, 'guests')[domid];
   if (s.w.pv[domid]) delete edit(s, 'pv')[domid];
   delete edit(s, 'toolstack', 'domains')[domid];
@@ -239,7 +238,7 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
  *     out_fail"), so the step is `xl pci-detach -f` (tools/xl/xl_pci.c:pcidetach -> libxl_device_pci_destroy,
  *     force 1), which goes on: nobody unmaps the guest's pirqs.
  *   PV: only the INTx pirq read from sysfs is unmapped (not modelled: MSI-X only).
- *   Then reset, deassign, xenstore removal, as do_pci_remove_tail. For PV the xenstore removal first makes
+ *   Then reset, deassign, xenstore removal, as do_pci_remove. For PV the xenstore removal first makes
  *     pcifront detach the device (pcifront_detach_devices -> the driver's remove -> xen_pv_teardown_msi_irqs:
  *     pci_frontend_disable_msix, served by pciback, which still exports the device, so dom0's
  *     pci_disable_msix unmaps the pirqs; then EVTCHNOP_close of every vector) and only then, once pcifront
@@ -258,7 +257,7 @@ export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): nu
         // qmp_synchronous_send waits for QEMU's reply to device_del only. QEMU answers once
         // hw/acpi/pcihp.c:acpi_pcihp_device_unplug_request_cb marked the slot and raised the SCI; the
         // guest's eject (acpi_pcihp_eject) comes later, or never.
-        acpi_pcihp_device_unplug_request_cb(s, domid, dev);
+        s.fn.qemu.acpi_pcihp_device_unplug_request_cb(s, domid, dev);
         return 0;
       }
       acpi_pcihp_eject_now(s, domid, dev);
@@ -280,13 +279,13 @@ export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): nu
           s.log.call('guest', 'pcifront_detach_devices', `dom${domid}`, () => {
             const cur = s.w.pv[domid]?.devices[dev] ?? pd;
             if (cur.stage === 'running' && cur.msix_enabled) {
-              s.log.call('guest', 'pci_frontend_disable_msix', '', () => (s.w.dom0.devices[dev]?.owner === domid ? dom0.xen_pcibk_disable_msix(s, dev) : -ERRNO.ENODEV));
-              for (const v of cur.vectors) if (v.evtchn) xen.EVTCHNOP_close(s, domid, v.evtchn);
+              s.log.call('guest', 'pci_frontend_disable_msix', '', () => (s.w.dom0.devices[dev]?.owner === domid ? s.fn.dom0.xen_pcibk_disable_msix(s, dev) : -ERRNO.ENODEV));
+              for (const v of cur.vectors) if (v.evtchn) s.fn.xen.EVTCHNOP_close(s, domid, v.evtchn);
             }
             if (s.w.pv[domid]) delete edit(s, 'pv', domid, 'devices')[dev];
           })
       : undefined;
-  do_pci_remove_tail(s, domid, dev, td.hvm, frontend);
+  s.fn.toolstack.do_pci_remove(s, domid, dev, td.hvm, frontend);
   edit(s, 'toolstack', 'domains')[domid] = { ...td, attached: false };
   return 0;
 }
@@ -297,15 +296,15 @@ export function libxl__device_pci_remove(s: Sys, domid: number, dev: number): nu
  * unplug of the device (hw/xen/xen_pt.c:xen_pt_destroy).
  */
 function acpi_pcihp_eject_now(s: Sys, domid: number, dev: number): void {
-  if (s.w.guests[domid]?.devices[dev]) acpiphp_eject(s, domid, dev);
-  xen_pt_destroy(s, domid, dev);
+  if (s.w.guests[domid]?.devices[dev]) s.fn.guest.acpiphp_disable_and_eject_slot(s, domid, dev);
+  s.fn.qemu.xen_pt_destroy(s, domid, dev);
 }
 
 /**
  * hw/acpi/pcihp.c:acpi_pcihp_device_unplug_request_cb: QEMU marks the slot in the `down` bitmap and raises
  * the SCI for the guest; the device stays until the guest ejects it (`acpi_pcihp_eject`).
  */
-function acpi_pcihp_device_unplug_request_cb(s: Sys, domid: number, dev: number): void {
+export function acpi_pcihp_device_unplug_request_cb(s: Sys, domid: number, dev: number): void {
   const q = edit(s, 'qemu', domid);
   const down = q.pcihp_down ?? [];
   if (!down.includes(dev)) q.pcihp_down = [...down, dev].sort((a, b) => a - b);
@@ -359,13 +358,13 @@ export function igbvf_probe(s: Sys, domid: number, dev: number, nvec: number): n
   const g = s.w.pv[domid];
   const d = g?.devices[dev];
   if (!g || !d) return -ERRNO.ENODEV;
-  s.log.call('guest', 'pci_enable_device', 'pcifront PCI_COMMAND MEMORY=1', () => dom0.command_write(s, dev, true));
-  const r = s.log.call('guest', 'pci_frontend_enable_msix', `nvec=${nvec}`, () => dom0.xen_pcibk_enable_msix(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
+  s.log.call('guest', 'pci_enable_device', 'pcifront PCI_COMMAND MEMORY=1', () => s.fn.dom0.command_write(s, dev, true));
+  const r = s.log.call('guest', 'pci_frontend_enable_msix', `nvec=${nvec}`, () => s.fn.dom0.xen_pcibk_enable_msix(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
   if (typeof r === 'number') return r;
   const vectors: PvVector[] = [];
   r.forEach((pirq, entry) => {
     const port = s.log.call('guest', 'startup_pirq', `pirq=${pirq}`, () => {
-      const p = xen.EVTCHNOP_bind_pirq(s, domid, pirq);
+      const p = s.fn.xen.EVTCHNOP_bind_pirq(s, domid, pirq);
       if (p < 0) s.log.log(`Failed to obtain physical IRQ ${pirq}`);
       return p;
     });
@@ -382,8 +381,8 @@ export function igbvf_probe(s: Sys, domid: number, dev: number, nvec: number): n
 export function igbvf_remove(s: Sys, domid: number, dev: number): number {
   const d = s.w.pv[domid]?.devices[dev];
   if (!d) return -ERRNO.ENODEV;
-  s.log.call('guest', 'pci_frontend_disable_msix', '', () => dom0.xen_pcibk_disable_msix(s, dev));
-  for (const v of d.vectors) if (v.evtchn) xen.EVTCHNOP_close(s, domid, v.evtchn);
+  s.log.call('guest', 'pci_frontend_disable_msix', '', () => s.fn.dom0.xen_pcibk_disable_msix(s, dev));
+  for (const v of d.vectors) if (v.evtchn) s.fn.xen.EVTCHNOP_close(s, domid, v.evtchn);
   const w = edit(s, 'pv', domid, 'devices', dev);
   w.vectors = [];
   w.msix_enabled = false;
@@ -395,6 +394,6 @@ export function igbvf_remove(s: Sys, domid: number, dev: number): number {
 export function igbvf_shutdown(s: Sys, domid: number, dev: number): number {
   const d = s.w.pv[domid]?.devices[dev];
   if (!d) return -ERRNO.ENODEV;
-  s.log.call('guest', 'pci_write_config_word', 'pcifront PCI_COMMAND &= ~(IO|MEMORY)', () => dom0.command_write(s, dev, false));
+  s.log.call('guest', 'pci_write_config_word', 'pcifront PCI_COMMAND &= ~(IO|MEMORY)', () => s.fn.dom0.command_write(s, dev, false));
   return guest_power_off(s, domid);
 }

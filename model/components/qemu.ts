@@ -18,7 +18,6 @@
 import { XEN_PT_UNASSIGNED_PIRQ, XEN_PIRQ_MSI_DATA, hex, rc, type MsiMsg } from '../types.ts';
 import type { Sys } from '../context.ts';
 import { edit, own, type Writable } from '../cow.ts';
-import * as xen from './xen.ts';
 
 /** XenPTMSIXEntry (hw/xen/xen_pt.h). */
 export interface XenPTMSIXEntry {
@@ -141,7 +140,7 @@ export function pirqFromMsg(m: MsiMsg): number {
  * Models hw/xen/xen_pt_msi.c:msi_msix_setup. Takes the pirq the guest encoded; maps only when the entry is
  * not mapped yet. If it is mapped, the requested pirq just replaces the caller's local variable.
  */
-function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: MsiMsg, isMsix: boolean, entry: number, isNotMapped: boolean): { rc: number; pirq: number } {
+export function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: MsiMsg, isMsix: boolean, entry: number, isNotMapped: boolean): { rc: number; pirq: number } {
   let pirq = XEN_PT_UNASSIGNED_PIRQ;
   if (msi_vector(m.data) === 0) {
     pirq = pirqFromMsg(m);
@@ -150,7 +149,7 @@ function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: MsiMsg, i
     }
   }
   if (isNotMapped) {
-    const r = xen.PHYSDEVOP_map_pirq(s, { domid, pirq, dev, entry_nr: entry, msix: isMsix });
+    const r = s.fn.xen.PHYSDEVOP_map_pirq(s, { domid, pirq, dev, entry_nr: entry, msix: isMsix });
     if (r < 0) {
       s.log.log(pt(d, 'msi_msix_setup', `Mapping of MSI${isMsix ? '-X' : ''} (err: ${-r}, vec: 0, entry ${hex(entry)})`));
       return { rc: r, pirq };
@@ -164,12 +163,12 @@ function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: MsiMsg, i
  * Models hw/xen/xen_pt_msi.c:msi_msix_update: bind `pirq` for the guest; on failure unmap `*old_pirq` (not
  * necessarily the pirq that failed) and forget it.
  */
-function msi_msix_update(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, entry: number, oldPirq: { v: number }): number {
+export function msi_msix_update(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, entry: number, oldPirq: { v: number }): number {
   s.log.log(pt(d, 'msi_msix_update', `Updating MSI${isMsix ? '-X' : ''} with pirq ${pirq} gvec ${hex(msi_vector(m.data))} (entry: ${hex(entry)}) [XEN_PT_LOG]`));
-  const r = xen.XEN_DOMCTL_bind_pt_irq(s, domid, pirq, msi_vector(m.data));
+  const r = s.fn.xen.XEN_DOMCTL_bind_pt_irq(s, domid, pirq, msi_vector(m.data));
   if (r < 0) {
     s.log.log(pt(d, 'msi_msix_update', `Updating of MSI${isMsix ? '-X' : ''} failed. (err: ${-r})`));
-    const u = xen.PHYSDEVOP_unmap_pirq(s, domid, oldPirq.v);
+    const u = s.fn.xen.PHYSDEVOP_unmap_pirq(s, domid, oldPirq.v);
     if (u < 0) s.log.log(pt(d, 'msi_msix_update', `Unmapping of MSI${isMsix ? '-X' : ''} pirq ${oldPirq.v} failed. (err: ${-u})`));
     oldPirq.v = XEN_PT_UNASSIGNED_PIRQ;
   }
@@ -180,16 +179,16 @@ function msi_msix_update(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number,
  * Models hw/xen/xen_pt_msi.c:msi_msix_disable: unbind (returning early, without the unmap, if that fails)
  * then unmap.
  */
-function msi_msix_disable(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, isBinded: boolean): number {
+export function msi_msix_disable(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, isBinded: boolean): number {
   if (pirq === XEN_PT_UNASSIGNED_PIRQ) return 0;
   if (isBinded) {
-    const r = xen.XEN_DOMCTL_unbind_pt_irq(s, domid, pirq);
+    const r = s.fn.xen.XEN_DOMCTL_unbind_pt_irq(s, domid, pirq);
     if (r < 0) {
       s.log.log(pt(d, 'msi_msix_disable', `Unbinding of MSI${isMsix ? '-X' : ''} failed. (err: ${-r}, pirq: ${pirq}, gvec: ${hex(msi_vector(m.data))})`));
       return r;
     }
   }
-  const r = xen.PHYSDEVOP_unmap_pirq(s, domid, pirq);
+  const r = s.fn.xen.PHYSDEVOP_unmap_pirq(s, domid, pirq);
   if (r < 0) {
     s.log.log(pt(d, 'msi_msix_disable', `Unmapping of MSI${isMsix ? '-X' : ''} pirq ${pirq} failed. (err: ${-r})`));
     return r;
@@ -208,24 +207,24 @@ function entryMsg(e: XenPTMSIXEntry): MsiMsg {
  * Models hw/xen/xen_pt_msi.c:xen_pt_msix_update_one: map if the entry has no pirq yet, then bind; clear
  * `updated` on success. An entry that was not written since its last map is skipped.
  */
-function xen_pt_msix_update_one(s: Sys, domid: number, dev: number, d: Dev, k: number): number {
+export function xen_pt_msix_update_one(s: Sys, domid: number, dev: number, d: Dev, k: number): number {
   if (!d.msix.msix_entry[k]?.updated) return 0;
   const e = entryW(s, d, k);
   const notMapped = e.pirq === XEN_PT_UNASSIGNED_PIRQ;
-  const setup = msi_msix_setup(s, domid, dev, d, entryMsg(e), true, k, notMapped);
+  const setup = s.fn.qemu.msi_msix_setup(s, domid, dev, d, entryMsg(e), true, k, notMapped);
   if (setup.rc) return setup.rc;
   if (notMapped) e.pirq = setup.pirq;
   const old = { v: e.pirq };
-  const r = msi_msix_update(s, domid, d, entryMsg(e), setup.pirq, true, k, old);
+  const r = s.fn.qemu.msi_msix_update(s, domid, d, entryMsg(e), setup.pirq, true, k, old);
   e.pirq = old.v;
   if (r === 0) e.updated = false;
   return r;
 }
 
 /** Models hw/xen/xen_pt_msi.c:xen_pt_msix_update: update_one for every entry. */
-function xen_pt_msix_update(s: Sys, domid: number, dev: number, d: Dev): void {
+export function xen_pt_msix_update(s: Sys, domid: number, dev: number, d: Dev): void {
   s.log.call('qemu', 'xen_pt_msix_update', `[${d.vslot}]`, () => {
-    for (let k = 0; k < d.msix.msix_entry.length; k++) xen_pt_msix_update_one(s, domid, dev, d, k);
+    for (let k = 0; k < d.msix.msix_entry.length; k++) s.fn.qemu.xen_pt_msix_update_one(s, domid, dev, d, k);
   });
 }
 
@@ -234,12 +233,12 @@ function xen_pt_msix_update(s: Sys, domid: number, dev: number, d: Dev): void {
  * unmap every entry, then forget its pirq unconditionally (even when the unbind failed and Xen kept the
  * mapping). The guest-written address/data stay.
  */
-function xen_pt_msix_disable(s: Sys, domid: number, dev: number, d: Dev): void {
+export function xen_pt_msix_disable(s: Sys, domid: number, dev: number, d: Dev): void {
   s.log.call('qemu', 'xen_pt_msix_disable', `[${d.vslot}]`, () => {
-    xen.pci_msi_conf_write_intercept(s, dev, false, s.w.hw[dev]?.msix.maskall ?? false);
+    s.fn.xen.pci_msi_conf_write_intercept(s, dev, false, s.w.hw[dev]?.msix.maskall ?? false);
     for (let k = 0; k < d.msix.msix_entry.length; k++) {
       const e = d.msix.msix_entry[k]!;
-      msi_msix_disable(s, domid, d, entryMsg(e), e.pirq, true, true);
+      s.fn.qemu.msi_msix_disable(s, domid, d, entryMsg(e), e.pirq, true, true);
       const w = entryW(s, d, k);
       w.pirq = XEN_PT_UNASSIGNED_PIRQ;
       w.updated = false;
@@ -292,16 +291,16 @@ export function xen_pt_msixctrl_reg_write(s: Sys, domid: number, dev: number, en
   s.log.call('qemu', 'xen_pt_msixctrl_reg_write', `MSIX_FLAGS ENABLE=${+enable} MASKALL=${+maskall}`, () => {
     if (!d) return 'ioreq not served: no device model';
     if (enable && !maskall) {
-      xen_pt_msix_update(s, domid, dev, d);
+      s.fn.qemu.xen_pt_msix_update(s, domid, dev, d);
     } else if (!enable && d.msix.enabled && s.flags.qemuUnmapOnDisable) {
-      xen_pt_msix_disable(s, domid, dev, d);
+      s.fn.qemu.xen_pt_msix_disable(s, domid, dev, d);
     }
     const was = d.msix.enabled;
     const msix = msixW(s, d);
     msix.maskall = maskall;
     msix.enabled = enable;
     if (was !== enable) s.log.log(pt(d, 'xen_pt_msixctrl_reg_write', `${enable ? 'enable' : 'disable'} MSI-X [XEN_PT_LOG]`));
-    xen.pci_msi_conf_write_intercept(s, dev, enable, maskall);
+    s.fn.xen.pci_msi_conf_write_intercept(s, dev, enable, maskall);
     return '';
   });
 }
@@ -314,9 +313,9 @@ function msiMsg(m: XenPTMSI): MsiMsg {
 }
 
 /** Models hw/xen/xen_pt_msi.c:xen_pt_msi_update: re-bind msi->pirq with the current gvec. */
-function xen_pt_msi_update(s: Sys, domid: number, d: Dev): number {
+export function xen_pt_msi_update(s: Sys, domid: number, d: Dev): number {
   const old = { v: d.msi.pirq };
-  const r = msi_msix_update(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, 0, old);
+  const r = s.fn.qemu.msi_msix_update(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, 0, old);
   msiW(s, d).pirq = old.v;
   return r;
 }
@@ -334,7 +333,7 @@ export function xen_pt_msg_reg_write(s: Sys, domid: number, dev: number, m: MsiM
     msi.addr_lo = m.address_lo;
     msi.addr_hi = m.address_hi;
     msi.data = m.data;
-    if (changed && d.msi.mapped) return rc(xen_pt_msi_update(s, domid, d));
+    if (changed && d.msi.mapped) return rc(s.fn.qemu.xen_pt_msi_update(s, domid, d));
     return '';
   });
 }
@@ -359,14 +358,14 @@ export function xen_pt_msgctrl_reg_write(s: Sys, domid: number, dev: number, ena
       if (!d.msi.initialized) {
         s.log.log(pt(d, 'xen_pt_msgctrl_reg_write', `setup MSI (register: ${hex(0x81)}). [XEN_PT_LOG]`));
         // xen_pt_msi_setup
-        const setup = msi_msix_setup(s, domid, dev, d, msiMsg(d.msi), false, 0, true);
+        const setup = s.fn.qemu.msi_msix_setup(s, domid, dev, d, msiMsg(d.msi), false, 0, true);
         if (setup.rc || setup.pirq < 0) {
           if (!setup.rc) s.log.log(pt(d, 'xen_pt_msi_setup', `Invalid pirq number: ${setup.pirq}.`));
           s.log.log(pt(d, 'xen_pt_msgctrl_reg_write', `Can not map MSI (register: ${hex(0x80)})!`));
           return 'map failed';
         }
         msiW(s, d).pirq = setup.pirq;
-        if (xen_pt_msi_update(s, domid, d)) {
+        if (s.fn.qemu.xen_pt_msi_update(s, domid, d)) {
           s.log.log(pt(d, 'xen_pt_msgctrl_reg_write', `Can not bind MSI (register: ${hex(0x80)})!`));
           return 'bind failed';
         }
@@ -379,7 +378,7 @@ export function xen_pt_msgctrl_reg_write(s: Sys, domid: number, dev: number, ena
     if (d.msi.mapped && s.flags.qemuUnmapOnDisable) {
       // xen_pt_msi_disable
       if (s.w.hw[dev]) edit(s, 'hw', dev, 'msi').enable = false;
-      msi_msix_disable(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, d.msi.initialized);
+      s.fn.qemu.msi_msix_disable(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, d.msi.initialized);
       const msi = msiW(s, d);
       msi.initialized = false;
       msi.mapped = false;
@@ -409,17 +408,17 @@ export function xen_pt_destroy(s: Sys, domid: number, dev: number): number {
   return s.log.call('qemu', 'xen_pt_destroy', d ? `[${d.vslot}]` : `dev${dev}`, () => {
     if (!d) return -19;
     if (d.msi.mapped) {
-      msi_msix_disable(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, d.msi.initialized);
+      s.fn.qemu.msi_msix_disable(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, d.msi.initialized);
       const msi = msiW(s, d);
       msi.mapped = false;
       msi.initialized = false;
       msi.pirq = XEN_PT_UNASSIGNED_PIRQ;
     }
-    // hw/xen/xen_pt.c:xen_pt_destroy @000d6042da0d and @f28b958cbf08: "if (s->msix) xen_pt_msix_disable(s)",
+    // hw/xen/xen_pt.c:xen_pt_destroy @000d6042da0d and @f28b958cbf08: "if (s->msix) s.fn.qemu.xen_pt_msix_disable(s)",
     // i.e. whenever the device has an MSI-X capability (in the model: a table), whether or not an entry has
     // a pirq. xen_pt_msix_disable first rewrites the host control word with ENABLE clear (msix_set_enable),
     // which Xen's pci_msi_conf_write_intercept sees.
-    if (d.msix.msix_entry.length > 0) xen_pt_msix_disable(s, domid, dev, d);
+    if (d.msix.msix_entry.length > 0) s.fn.qemu.xen_pt_msix_disable(s, domid, dev, d);
     if (s.w.qemu[domid]) delete edit(s, 'qemu', domid, 'devices')[dev];
     return 0;
   });

@@ -9,7 +9,6 @@ import { ERRNO, DOMID_HARDWARE } from '../../types.ts';
 import type { Sys } from '../../context.ts';
 import { edit, own } from '../../cow.ts';
 import { newDomain, pirqInfo, setPirq } from './state.ts';
-import { pirq_guest_unbind, unmap_domain_pirq } from './irq.ts';
 
 /**
  * Models the pirq part of XEN_DOMCTL_destroydomain @4.12: domain_kill -> evtchn_destroy (PV pirq ports:
@@ -26,7 +25,7 @@ export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
     d.dying = true;
     s.log.call('xen', 'evtchn_destroy', `dom${domid}`, () => {
       for (const [portS, p] of Object.entries(d.ports)) {
-        if (!d.hvm && pirqInfo(d, p).irq !== 0) pirq_guest_unbind(s, d, p);
+        if (!d.hvm && pirqInfo(d, p).irq !== 0) s.fn.xen.pirq_guest_unbind(s, d, p);
         delete own(s, d, 'ports')[Number(portS)];
         setPirq(s, d, p, { evtchn: 0 });
       }
@@ -38,14 +37,14 @@ export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
       s.log.call('xen', 'pci_clean_dpci_irqs', `dom${domid}`, () => {
         for (const [pS, info] of Object.entries(d.pirqs)) {
           if (!info.dpci) continue;
-          pirq_guest_unbind(s, d, Number(pS));
+          s.fn.xen.pirq_guest_unbind(s, d, Number(pS));
           setPirq(s, d, Number(pS), { dpci: null });
         }
       });
       for (const [devS, pdev] of Object.entries(s.w.xen.pdevs)) if (pdev.domain === domid) edit(s, 'xen', 'pdevs', Number(devS)).domain = DOMID_HARDWARE;
     });
     s.log.call('xen', 'free_domain_pirqs', `dom${domid}`, () => {
-      for (const [pS, info] of Object.entries(d.pirqs)) if (info.irq > 0) unmap_domain_pirq(s, d, Number(pS));
+      for (const [pS, info] of Object.entries(d.pirqs)) if (info.irq > 0) s.fn.xen.unmap_domain_pirq(s, d, Number(pS));
     });
     for (const [irqS, desc] of Object.entries(s.w.xen.irqs)) {
       if (desc.guests.includes(domid)) edit(s, 'xen', 'irqs')[Number(irqS)] = { ...desc, guests: desc.guests.filter((g) => g !== domid) };

@@ -8,8 +8,6 @@ import { ERRNO, IRQ_PT } from '../../types.ts';
 import type { Sys } from '../../context.ts';
 import { own } from '../../cow.ts';
 import { pirqInfo, setPirq, dom, rcStr } from './state.ts';
-import { pirq_guest_bind, pirq_guest_unbind, unmap_domain_pirq_emuirq } from './irq.ts';
-import { guest_mask_msi_irq } from './msi.ts';
 
 /**
  * Models xen/common/event_channel.c:evtchn_bind_pirq @4.12 with arch_evtchn_bind_pirq. -EEXIST if the
@@ -29,7 +27,7 @@ export function EVTCHNOP_bind_pirq(s: Sys, domid: number, p: number): number {
     while (d.ports[port] !== undefined) port++;
     setPirq(s, d, p, { evtchn: port });
     if (!d.hvm) {
-      const r = pirq_guest_bind(s, d, p);
+      const r = s.fn.xen.pirq_guest_bind(s, d, p);
       if (r) {
         setPirq(s, d, p, { evtchn: 0 });
         return r;
@@ -40,7 +38,7 @@ export function EVTCHNOP_bind_pirq(s: Sys, domid: number, p: number): number {
     const irq = pirqInfo(d, p).irq;
     if (irq > 0) {
       if (d.hvm) setPirq(s, d, p, { emuirq: IRQ_PT });
-      guest_mask_msi_irq(s, irq, false);
+      s.fn.xen.guest_mask_msi_irq(s, irq, false);
     }
     return port;
   }, (v) => (v >= 0 ? `0, port=${v}` : rcStr(v)));
@@ -53,10 +51,10 @@ export function EVTCHNOP_close(s: Sys, domid: number, port: number): number {
     if (!d) return -ERRNO.ESRCH;
     const p = d.ports[port];
     if (p === undefined) return -ERRNO.EINVAL;
-    if (!d.hvm && pirqInfo(d, p).irq !== 0) pirq_guest_unbind(s, d, p);
+    if (!d.hvm && pirqInfo(d, p).irq !== 0) s.fn.xen.pirq_guest_unbind(s, d, p);
     delete own(s, d, 'ports')[port];
     setPirq(s, d, p, { evtchn: 0 });
-    if (d.hvm && pirqInfo(d, p).irq > 0) unmap_domain_pirq_emuirq(s, d, p);
+    if (d.hvm && pirqInfo(d, p).irq > 0) s.fn.xen.unmap_domain_pirq_emuirq(s, d, p);
     return 0;
   });
 }

@@ -11,7 +11,7 @@ import type { Sys } from '../../context.ts';
 import { edit, own } from '../../cow.ts';
 import { hwEntry } from '../device.ts';
 import { pirqInfo, setPirq, type XenDomain, type XenMsiDesc, type D } from './state.ts';
-import { msi_set_mask_bit, msix_capability_init, __pci_disable_msix } from './msi.ts';
+import { __pci_disable_msix } from './msi.ts';
 
 /** is_free_pirq (irq.c @X4.12): no irq and, for HVM, no emuirq. It does not look at evtchn. */
 export function isFreePirq(d: XenDomain, p: number): boolean {
@@ -47,7 +47,7 @@ export function pirq_guest_bind(s: Sys, d: D, p: number): number {
   }
   desc.guests = [d.domid];
   // desc->handler->startup == startup_msi_irq -> unmask_msi_irq
-  msi_set_mask_bit(s, irq, false, desc.msi_desc?.guest_masked ?? true);
+  s.fn.xen.msi_set_mask_bit(s, irq, false, desc.msi_desc?.guest_masked ?? true);
   return 0;
 }
 
@@ -57,8 +57,8 @@ export function __pirq_guest_unbind(s: Sys, d: D, irq: number): void {
   const desc = edit(s, 'xen', 'irqs', irq);
   desc.guests = desc.guests.filter((g) => g !== d.domid);
   if (desc.guests.length === 0) {
-    msi_set_mask_bit(s, irq, true, desc.msi_desc?.guest_masked ?? true); // mask_msi_irq (->disable)
-    msi_set_mask_bit(s, irq, true, true); // shutdown_msi_irq (->shutdown)
+    s.fn.xen.msi_set_mask_bit(s, irq, true, desc.msi_desc?.guest_masked ?? true); // mask_msi_irq (->disable)
+    s.fn.xen.msi_set_mask_bit(s, irq, true, true); // shutdown_msi_irq (->shutdown)
   }
 }
 
@@ -66,7 +66,7 @@ export function __pirq_guest_unbind(s: Sys, d: D, irq: number): void {
 export function pirq_guest_unbind(s: Sys, d: D, p: number): void {
   const info = pirqInfo(d, p);
   if (info.irq > 0) {
-    __pirq_guest_unbind(s, d, info.irq);
+    s.fn.xen.__pirq_guest_unbind(s, d, info.irq);
   } else if (info.irq < PIRQ_ALLOCATED) {
     const irq = -info.irq;
     delete own(s, d, 'irq_pirq')[irq];
@@ -78,7 +78,7 @@ export function pirq_guest_unbind(s: Sys, d: D, p: number): void {
 export function pirq_guest_force_unbind(s: Sys, d: D, irq: number): boolean {
   const desc = s.w.xen.irqs[irq];
   if (!desc || !desc.guests.includes(d.domid)) return false;
-  __pirq_guest_unbind(s, d, irq);
+  s.fn.xen.__pirq_guest_unbind(s, d, irq);
   return true;
 }
 
@@ -114,7 +114,7 @@ export function map_domain_pirq(s: Sys, d: D, p: number, irq: number, a: MapPirq
   let md: XenMsiDesc;
   if (a.msix) {
     // __pci_enable_msix: -EEXIST only if this irq already has an MSI-X descriptor, which a fresh irq never has.
-    const rcInit = msix_capability_init(s, a.dev, a.entry_nr);
+    const rcInit = s.fn.xen.msix_capability_init(s, a.dev, a.entry_nr);
     if (rcInit < 0) return rcInit;
     md = { dev: a.dev, msix: true, entry_nr: a.entry_nr, host_masked: true, guest_masked: true };
   } else {
@@ -149,11 +149,11 @@ export function unmap_domain_pirq(s: Sys, d: D, p: number): number {
     s.log.log(`(XEN) dom${d.domid}: pirq ${p} not mapped [dprintk: debug builds only]`);
     return -ERRNO.EINVAL;
   }
-  const forced = pirq_guest_force_unbind(s, d, irq);
+  const forced = s.fn.xen.pirq_guest_force_unbind(s, d, irq);
   if (forced) s.log.log(`(XEN) dom${d.domid}: forcing unbind of pirq ${p} [dprintk: debug builds only]`);
   const md = s.w.xen.irqs[irq]?.msi_desc ?? null;
   if (md) {
-    if (md.msix) __pci_disable_msix(s, irq, md);
+    if (md.msix) s.fn.xen.__pci_disable_msix(s, irq, md);
     else {
       if (s.w.hw[md.dev]) edit(s, 'hw', md.dev, 'msi').enable = false; // __pci_disable_msi
     }
@@ -165,7 +165,7 @@ export function unmap_domain_pirq(s: Sys, d: D, p: number): number {
     own(s, d, 'irq_pirq')[irq] = -p;
     setPirq(s, d, p, { irq: -irq });
   }
-  destroy_irq(s, irq); // msi_free_irq
+  s.fn.xen.destroy_irq(s, irq); // msi_free_irq
   return 0;
 }
 

@@ -159,5 +159,5 @@ export function pci_msi_conf_write_intercept(s: Sys, dev: number, enable: boolea
 /** Models the MSI delivery for an arch_evtchn_bind_pirq / guest unmask: guest_mask_msi_irq(desc, mask). */
 export function guest_mask_msi_irq(s: Sys, irq: number, mask: boolean): void {
   const md = s.w.xen.irqs[irq]?.msi_desc;
-  if (md) msi_set_mask_bit(s, irq, md.host_masked, mask);
+  if (md) s.fn.xen.msi_set_mask_bit(s, irq, md.host_masked, mask);
 }

@@ -9,8 +9,6 @@ import { ERRNO, IRQ_UNBOUND, hex } from '../../types.ts';
 import type { Sys } from '../../context.ts';
 import { type HwDevice } from '../device.ts';
 import { pirqInfo, setPirq, dom, type XenState } from './state.ts';
-import { pirq_guest_bind, pirq_guest_unbind } from './irq.ts';
-import { guest_mask_msi_irq } from './msi.ts';
 
 /**
  * Models xen/drivers/passthrough/io.c:pt_irq_create_bind @4.12, PT_IRQ_TYPE_MSI. A first bind sets
@@ -28,7 +26,7 @@ export function XEN_DOMCTL_bind_pt_irq(s: Sys, domid: number, p: number, gvec: n
       return 0;
     }
     setPirq(s, d, p, { dpci: { gvec } });
-    const r = pirq_guest_bind(s, d, p);
+    const r = s.fn.xen.pirq_guest_bind(s, d, p);
     if (r) {
       setPirq(s, d, p, { dpci: null });
       return r;
@@ -45,8 +43,8 @@ export function XEN_DOMCTL_unbind_pt_irq(s: Sys, domid: number, p: number): numb
     const info = pirqInfo(d, p);
     if (info.irq <= 0) return -ERRNO.EINVAL;
     if (info.dpci) {
-      guest_mask_msi_irq(s, info.irq, true);
-      pirq_guest_unbind(s, d, p);
+      s.fn.xen.guest_mask_msi_irq(s, info.irq, true);
+      s.fn.xen.pirq_guest_unbind(s, d, p);
       setPirq(s, d, p, { dpci: null });
     }
     return 0;

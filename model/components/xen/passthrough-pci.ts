@@ -10,7 +10,6 @@ import type { Sys } from '../../context.ts';
 import { edit, own } from '../../cow.ts';
 import { pushAudit } from '../device.ts';
 import { pirqInfo, setPirq, pdevName, type XenState } from './state.ts';
-import { pirq_guest_unbind, unmap_domain_pirq } from './irq.ts';
 
 /** The MSI pirqs each domain maps for `dev` (read by the toolstack's wildcard unbind and the handover audit). */
 export function mappedPirqsOf(x: XenState, dev: number): { domid: number; pirq: number; entry: number }[] {
@@ -24,35 +23,50 @@ export function mappedPirqsOf(x: XenState, dev: number): { domid: number; pirq: 
   return out;
 }
 
-/**
- * Models xen/drivers/passthrough/pci.c:assign_device @4.12 (XEN_DOMCTL_assign_device), with 575e18d54d's
- * pci_reset_msix_state (Xen 4.13): -EBUSY if MASKALL is set in hardware, otherwise clear host_maskall and
- * guest_maskall. Left out: IOMMU context setup, quarantine (DOMID_IO), phantom functions.
- */
+/** Models iommu_do_pci_domctl's XEN_DOMCTL_assign_device case @4.12: the call record around assign_device. */
 export function XEN_DOMCTL_assign_device(s: Sys, domid: number, dev: number): number {
-  return s.log.call('xen', 'XEN_DOMCTL_assign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => {
-    const pdev = s.w.xen.pdevs[dev];
-    const hw = s.w.hw[dev];
-    if (!pdev || !hw) return -ERRNO.ENODEV;
-    const d = s.w.xen.domains[domid];
-    if (!d || d.dying) return -ERRNO.ESRCH;
-    if (pdev.domain !== DOMID_HARDWARE) return -ERRNO.EBUSY;
-    if (s.flags.xenResetMsixOnAssign) {
-      // pci_reset_msix_state (575e18d54d)
-      if (hw.msix.maskall) return -ERRNO.EBUSY;
-      const pm = edit(s, 'xen', 'pdevs', dev, 'msix');
-      pm.host_maskall = false;
-      pm.guest_maskall = false;
-    }
-    edit(s, 'xen', 'pdevs', dev).domain = domid;
-    return 0;
-  });
+  return s.log.call('xen', 'XEN_DOMCTL_assign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => s.fn.xen.assign_device(s, domid, dev));
 }
 
 /**
- * Models xen/drivers/passthrough/pci.c:deassign_device @4.12: the device goes back to the hardware domain;
- * the old owner's pirqs stay mapped. With chao-v6 every pirq of the old owner mapped to the device is
- * unbound and unmapped first and marked force_unbound / force_unmapped.
+ * Models xen/drivers/passthrough/pci.c:assign_device @4.12 (with the device_assigned check of
+ * iommu_do_pci_domctl): -ENODEV for an unknown device, -ESRCH for a dying or absent domain, -EBUSY unless dom0
+ * owns the device; with `xenResetMsixOnAssign` (575e18d54d, Xen 4.13) pci_reset_msix_state first. Left out:
+ * IOMMU context setup, quarantine (DOMID_IO), phantom functions, msixtbl_init.
+ */
+export function assign_device(s: Sys, domid: number, dev: number): number {
+  const pdev = s.w.xen.pdevs[dev];
+  const hw = s.w.hw[dev];
+  if (!pdev || !hw) return -ERRNO.ENODEV;
+  const d = s.w.xen.domains[domid];
+  if (!d || d.dying) return -ERRNO.ESRCH;
+  if (pdev.domain !== DOMID_HARDWARE) return -ERRNO.EBUSY;
+  if (s.flags.xenResetMsixOnAssign) {
+    // 575e18d54d: "if ( pdev->msix ) { rc = pci_reset_msix_state(pdev); if ( rc ) goto done; ... }"
+    const r = s.fn.xen.pci_reset_msix_state(s, dev);
+    if (r) return r;
+  }
+  edit(s, 'xen', 'pdevs', dev).domain = domid;
+  return 0;
+}
+
+/**
+ * Models xen/drivers/passthrough/pci.c:pci_reset_msix_state @575e18d54d (Xen 4.13): -EBUSY if MASKALL is set
+ * in hardware (the device was not reset), otherwise host_maskall and guest_maskall cleared. Called only by
+ * assign_device with `xenResetMsixOnAssign`.
+ */
+export function pci_reset_msix_state(s: Sys, dev: number): number {
+  if (s.w.hw[dev]?.msix.maskall) return -ERRNO.EBUSY;
+  const pm = edit(s, 'xen', 'pdevs', dev, 'msix');
+  pm.host_maskall = false;
+  pm.guest_maskall = false;
+  return 0;
+}
+
+/**
+ * Models iommu_do_pci_domctl's XEN_DOMCTL_deassign_device case and the lookup of deassign_device @4.12: a
+ * device the domain does not own is -ENODEV ("deassign ... failed"); otherwise the handover is audited and
+ * deassign_device runs.
  */
 export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): number {
   return s.log.call('xen', 'XEN_DOMCTL_deassign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => {
@@ -65,22 +79,32 @@ export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): 
       return -ERRNO.ENODEV;
     }
     pushAudit(s, { kind: 'handover', at: 'deassign', dev, from: domid, mapped: mappedPirqsOf(s.w.xen, dev).filter((m) => m.domid === domid) });
-    if (s.flags.xenUnmapOnDeassign && s.w.xen.domains[domid]) {
-      const d = edit(s, 'xen', 'domains', domid);
-      for (const m of mappedPirqsOf(s.w.xen, dev)) {
-        if (m.domid !== domid) continue;
-        const info = pirqInfo(d, m.pirq);
-        const bound = info.dpci !== null || s.w.xen.irqs[info.irq]?.guests.includes(domid) === true;
-        if (info.dpci) {
-          pirq_guest_unbind(s, d, m.pirq);
-          setPirq(s, d, m.pirq, { dpci: null });
-        }
-        unmap_domain_pirq(s, d, m.pirq);
-        own(s, d, 'forced')[m.pirq] = { unmapped: true, unbound: bound };
-        s.log.log(`(XEN) dom${domid}: force unmapped pirq ${m.pirq} of 0000:${pdevName(s, dev)} on deassign`);
-      }
-    }
-    edit(s, 'xen', 'pdevs', dev).domain = DOMID_HARDWARE;
-    return 0;
+    return s.fn.xen.deassign_device(s, domid, dev);
   });
+}
+
+/**
+ * Models xen/drivers/passthrough/pci.c:deassign_device @4.12 for a device `domid` owns: the device goes back
+ * to the hardware domain; the old owner's pirqs stay mapped. With chao-v6 (`xenUnmapOnDeassign`) every pirq
+ * of the old owner mapped to the device is unbound and unmapped first and marked force_unbound /
+ * force_unmapped.
+ */
+export function deassign_device(s: Sys, domid: number, dev: number): number {
+  if (s.flags.xenUnmapOnDeassign && s.w.xen.domains[domid]) {
+    const d = edit(s, 'xen', 'domains', domid);
+    for (const m of mappedPirqsOf(s.w.xen, dev)) {
+      if (m.domid !== domid) continue;
+      const info = pirqInfo(d, m.pirq);
+      const bound = info.dpci !== null || s.w.xen.irqs[info.irq]?.guests.includes(domid) === true;
+      if (info.dpci) {
+        s.fn.xen.pirq_guest_unbind(s, d, m.pirq);
+        setPirq(s, d, m.pirq, { dpci: null });
+      }
+      s.fn.xen.unmap_domain_pirq(s, d, m.pirq);
+      own(s, d, 'forced')[m.pirq] = { unmapped: true, unbound: bound };
+      s.log.log(`(XEN) dom${domid}: force unmapped pirq ${m.pirq} of 0000:${pdevName(s, dev)} on deassign`);
+    }
+  }
+  edit(s, 'xen', 'pdevs', dev).domain = DOMID_HARDWARE;
+  return 0;
 }

@@ -10,8 +10,7 @@ import type { Sys } from '../../context.ts';
 import { edit, own } from '../../cow.ts';
 import { pushAudit } from '../device.ts';
 import { pirqInfo, setPirq, dom, pdevName, rcStr } from './state.ts';
-import { create_irq, destroy_irq, get_free_pirq, map_domain_pirq, unmap_domain_pirq, unmap_domain_pirq_emuirq, type MapPirqArgs } from './irq.ts';
-import { msix_capability_init } from './msi.ts';
+import { type MapPirqArgs } from './irq.ts';
 
 /**
  * Models xen/arch/x86/physdev.c:physdev_map_pirq and irq.c:allocate_and_map_msi_pirq/allocate_pirq @4.12
@@ -22,7 +21,7 @@ export function PHYSDEVOP_map_pirq(s: Sys, a: MapPirqArgs): number {
   const res = s.log.call('xen', 'PHYSDEVOP_map_pirq', `domid=${a.domid} type=MSI index=-1 pirq=${a.pirq} ${pdevName(s, a.dev)} entry_nr=${a.msix ? a.entry_nr : 0}${a.msix ? ' table_base' : ''}`, () => {
     const d = dom(s, a.domid);
     if (!d) return -ERRNO.ESRCH;
-    const irq = create_irq(s);
+    const irq = s.fn.xen.create_irq(s);
     if (irq < 0) {
       s.log.log(`(XEN) dom${d.domid}: can't create irq for msi!`);
       return -ERRNO.EINVAL;
@@ -32,22 +31,22 @@ export function PHYSDEVOP_map_pirq(s: Sys, a: MapPirqArgs): number {
     const current = d.irq_pirq[irq] ?? 0;
     if (p < 0) {
       if (current) return current < 0 ? -ERRNO.EBUSY : p;
-      p = get_free_pirq(s, d);
+      p = s.fn.xen.get_free_pirq(s, d);
       if (p < 0) {
         s.log.log(`(XEN) dom${d.domid}: no free pirq`);
-        destroy_irq(s, irq);
+        s.fn.xen.destroy_irq(s, irq);
         return p;
       }
     } else if (p >= d.nr_pirqs) {
-      destroy_irq(s, irq);
+      s.fn.xen.destroy_irq(s, irq);
       return -ERRNO.EINVAL;
     } else if (current && p !== current) {
-      destroy_irq(s, irq);
+      s.fn.xen.destroy_irq(s, irq);
       return -ERRNO.EEXIST;
     }
-    const ret = map_domain_pirq(s, d, p, irq, a);
+    const ret = s.fn.xen.map_domain_pirq(s, d, p, irq, a);
     if (ret !== 0) {
-      destroy_irq(s, irq);
+      s.fn.xen.destroy_irq(s, irq);
       return ret;
     }
     return p;
@@ -81,7 +80,7 @@ export function PHYSDEVOP_unmap_pirq(s: Sys, domid: number, p: number): number {
     // physdev_unmap_pirq: for an HVM target the emuirq binding goes first (unmap_domain_pirq_emuirq),
     // before unmap_domain_pirq, where chao-v6 changes things.
     if (d.hvm && pirqInfo(d, p).emuirq !== IRQ_UNBOUND) {
-      const r = unmap_domain_pirq_emuirq(s, d, p);
+      const r = s.fn.xen.unmap_domain_pirq_emuirq(s, d, p);
       if (r) return r;
     }
     const forced = d.forced[p];
@@ -91,7 +90,7 @@ export function PHYSDEVOP_unmap_pirq(s: Sys, domid: number, p: number): number {
       delete own(s, d, 'forced')[p];
       return s.flags.xenForceUnmappedRc === 'esrch' ? -ERRNO.ESRCH : 0;
     }
-    return unmap_domain_pirq(s, d, p);
+    return s.fn.xen.unmap_domain_pirq(s, d, p);
   });
 }
 
@@ -100,7 +99,7 @@ export function PHYSDEVOP_get_free_pirq(s: Sys, domid: number): number {
   return s.log.call('xen', 'PHYSDEVOP_get_free_pirq', `type=MAP_PIRQ_TYPE_MSI (dom${domid})`, () => {
     const d = dom(s, domid);
     if (!d) return -ERRNO.ESRCH;
-    const p = get_free_pirq(s, d);
+    const p = s.fn.xen.get_free_pirq(s, d);
     if (p >= 0) setPirq(s, d, p, { irq: PIRQ_ALLOCATED });
     return p;
   }, (v) => (v >= 0 ? `0, pirq=${v}` : rcStr(v)));
@@ -121,6 +120,6 @@ export function PHYSDEVOP_prepare_msix(s: Sys, dev: number, off: boolean): numbe
       edit(s, 'xen', 'pdevs', dev, 'msix').used_entries = 0;
       return 0;
     }
-    return msix_capability_init(s, dev, null);
+    return s.fn.xen.msix_capability_init(s, dev, null);
   });
 }
