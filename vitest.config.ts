@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // A variant file imports the API as 'pirqcheck' (package.json "exports"; api/variant-hooks.mjs outside the checkout).
+  resolve: { alias: [{ find: /^pirqcheck$/, replacement: fileURLToPath(new URL('./api/index.ts', import.meta.url)) }] },
   test: {
     include: ['model/**/*.test.ts', 'checker/**/*.test.ts', 'cli/**/*.test.ts', 'properties/**/*.test.ts', 'counterexamples/**/*.test.ts'],
     testTimeout: 120_000,

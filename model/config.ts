@@ -1,6 +1,7 @@
 /** A configuration: one variant id per component and a scenario. */
 import { DEFAULT_FLAGS, DEFAULT_VARIANT, findVariant, variantsOf, type Flags, type VariantComponent } from './variants.ts';
 import { BUILTIN_FUNCTIONS, type Functions } from './functions.ts';
+import { resolveFunctions, VERIFY_STEPS, type FunctionLayer } from './overrides.ts';
 import { DEFAULT_SCENARIO, SCENARIOS, findScenario, type Scenario } from './scenarios.ts';
 
 export interface Config {
@@ -34,7 +35,19 @@ export interface Resolved {
   readonly flags: Flags;
   /** The modelled functions the configuration's variants resolve to (model/functions.ts). */
   readonly fns: Functions;
+  /** Set when a variant of the configuration overrides functions (model/overrides.ts), else null. */
+  readonly user: UserFunctions | null;
 }
+
+/** What a configuration with overridden functions needs at run time (model/step.ts). */
+export interface UserFunctions {
+  readonly layers: readonly FunctionLayer[];
+  /** Steps that ran an override still to be run twice for the determinism check (counts down). */
+  verifyLeft: number;
+}
+
+/** One resolved table and check budget per set of layers, shared by every resolveConfig of it. */
+const userCache = new Map<string, { fns: Functions; user: UserFunctions }>();
 
 export function resolveConfig(c: Config): Resolved {
   const scenario = findScenario(c.scenario);
@@ -42,6 +55,7 @@ export function resolveConfig(c: Config): Resolved {
     throw new ConfigError(`unknown scenario '${c.scenario}' (valid: ${SCENARIOS.map((s) => s.id).join(', ')})`);
   }
   let flags: Flags = DEFAULT_FLAGS;
+  const layers: FunctionLayer[] = [];
   for (const comp of CONFIG_COMPONENTS) {
     // A configuration written before dom0/toolstack existed names neither: use the documented default.
     const id = (c as Partial<Config>)[comp] ?? DEFAULT_VARIANT[comp];
@@ -50,8 +64,16 @@ export function resolveConfig(c: Config): Resolved {
       throw new ConfigError(`unknown ${comp} variant '${id}' (valid: ${variantsOf(comp).map((x) => x.id).join(', ')})`);
     }
     flags = { ...flags, ...v.flags };
+    if (v.layers) layers.push(...v.layers);
   }
-  return { config: c, scenario, flags, fns: BUILTIN_FUNCTIONS };
+  if (layers.length === 0) return { config: c, scenario, flags, fns: BUILTIN_FUNCTIONS, user: null };
+  const key = layers.map((l) => `${l.component}/${l.variant}`).join(' ');
+  let u = userCache.get(key);
+  if (!u) {
+    u = { fns: resolveFunctions(layers), user: { layers, verifyLeft: VERIFY_STEPS } };
+    userCache.set(key, u);
+  }
+  return { config: c, scenario, flags, fns: u.fns, user: u.user };
 }
 
 export function configLabel(c: Config): string {

@@ -19,6 +19,8 @@
  */
 import type { Sys } from './context.ts';
 import type { World } from './world.ts';
+import { guard, refusedWrite } from './guard.ts';
+import { VariantRunError } from './variant-error.ts';
 
 /** One level of mutability: the fields of T can be assigned; what they hold keeps its own (read-only) type. */
 export type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -36,6 +38,11 @@ export function own<T extends object, K extends keyof T>(s: Sys, parent: T, key:
   const x = parent[key] as unknown;
   if (typeof x !== 'object' || x === null) throw new Error(`own: nothing at ${String(key)}`);
   const owned = s.owned;
+  // A variant's own code (model/overrides.ts) may only make objects writable under an object it owns.
+  if (guard.running !== null && owned !== null) {
+    const why = !owned.has(parent) ? refusedWrite(null) : parent === s.w ? refusedWrite(key) : undefined;
+    if (why) throw new VariantRunError(why);
+  }
   if (owned === null || owned.has(x)) return x as Writable<NonNullable<T[K]>>;
   const c = copy(x);
   owned.add(c);
@@ -68,6 +75,10 @@ export function edit<
   E extends keyof N<N<N<N<World[A]>[B]>[C]>[D]>,
 >(s: Sys, a: A, b: B, c: C, d: D, e: E): Writable<N<N<N<N<N<World[A]>[B]>[C]>[D]>[E]>>;
 export function edit(s: Sys, ...path: PropertyKey[]): unknown {
+  if (guard.running !== null) {
+    const why = refusedWrite(path[0] ?? null);
+    if (why) throw new VariantRunError(why);
+  }
   let x: object = s.w;
   for (const k of path) x = own(s, x as Record<PropertyKey, object>, k);
   return x;

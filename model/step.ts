@@ -12,7 +12,10 @@ import type { Sys } from './context.ts';
 import { CallLog } from './trace.ts';
 import type { Call } from './types.ts';
 import { rc } from './types.ts';
-import { cloneWorld, type World } from './world.ts';
+import { cloneWorld, encodeWorld, type World } from './world.ts';
+import type { UserFunctions } from './config.ts';
+import { firstDifference, takeRan } from './overrides.ts';
+import { VariantRunError } from './variant-error.ts';
 import { freezeNew } from './cow.ts';
 import { enabledActions } from './scenarios.ts';
 import * as life from './components/lifecycle.ts';
@@ -42,11 +45,50 @@ export const FREEZE = process.env['PIRQCHECK_FREEZE'] === '1';
 
 /** Run one action known to be enabled (the search engines call this on members of enabledActions). */
 export function apply(w: World, a: Action, r: Resolved): StepResult {
+  if (r.user !== null) return applyUser(w, a, r, r.user);
   const root = { ...w, audit: [] };
   const log = new CallLog();
   run({ w: root, owned: new Set<object>([root]), log, flags: r.flags, fn: r.fns }, a, r);
   if (FREEZE) freezeNew(root);
   return { world: root, calls: log.calls };
+}
+
+function applyOnce(w: World, a: Action, r: Resolved): StepResult {
+  const root = { ...w, audit: [] };
+  const log = new CallLog();
+  run({ w: root, owned: new Set<object>([root]), log, flags: r.flags, fn: r.fns }, a, r);
+  freezeNew(root);
+  return { world: root, calls: log.calls };
+}
+
+/**
+ * `apply` for a configuration whose variants override functions (model/overrides.ts): every world is frozen
+ * (a write into a shared object throws), and the first steps that run an override are run twice from the same
+ * world and must give the same world and calls, leaving the parent world as it was.
+ */
+function applyUser(w: World, a: Action, r: Resolved, u: UserFunctions): StepResult {
+  freezeNew(w);
+  takeRan();
+  const before = u.verifyLeft > 0 ? encodeWorld(w) : '';
+  const first = applyOnce(w, a, r);
+  if (!takeRan() || u.verifyLeft <= 0) return first;
+  u.verifyLeft--;
+  const fns = u.layers.map((l) => `${l.file} (${l.component} variant '${l.variant}')`).join(', ');
+  const afterParent = encodeWorld(w);
+  if (afterParent !== before) {
+    const at = firstDifference(JSON.parse(before), JSON.parse(afterParent), 'world');
+    throw new VariantRunError(`variant file ${fns}: the step ${a.kind} changed the world it started from at ${at} (write through edit/own, model/cow.ts)`);
+  }
+  const second = applyOnce(w, a, r);
+  const e1 = encodeWorld(first.world);
+  const e2 = encodeWorld(second.world);
+  const c1 = JSON.stringify(first.calls);
+  const c2 = JSON.stringify(second.calls);
+  if (e1 !== e2 || c1 !== c2) {
+    const at = e1 !== e2 ? firstDifference(JSON.parse(e1), JSON.parse(e2), 'world') : firstDifference(JSON.parse(c1), JSON.parse(c2), 'calls');
+    throw new VariantRunError(`variant file ${fns}: not deterministic: two runs of the step ${a.kind} from the same state differ at ${at}`);
+  }
+  return first;
 }
 
 /**

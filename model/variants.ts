@@ -3,6 +3,7 @@
  * one decision point, in the handler named after the function the patch changed (see the comments there).
  */
 import type { Component } from './types.ts';
+import type { FunctionLayer } from './overrides.ts';
 
 /** The decision points. Each is read once, in the function named in its comment. */
 export interface Flags {
@@ -88,6 +89,11 @@ export interface Variant {
    * (checker/report.ts). Absent: true.
    */
   readonly replayCompatible?: false;
+  /**
+   * Modelled functions the variant replaces or wraps (a fix written as code, api/index.ts): its base's layers
+   * first, then its own. Absent for the built-in variants, which change behaviour through flags only.
+   */
+  readonly layers?: readonly FunctionLayer[];
 }
 
 export const VARIANTS: readonly Variant[] = [

@@ -1,0 +1,201 @@
+/**
+ * Functions a variant replaces or wraps (a fix written as code, api/index.ts `defineVariant({ functions })`):
+ * resolving them into the table a step calls through, and keeping them safe to run.
+ *
+ * An override receives the implementation it replaces (`builtin`: the base variant's, usually the built-in
+ * one) and then exactly what that implementation receives: the step's Sys and the real function's arguments.
+ *
+ * Safe to run, checked while the override runs:
+ *   - it writes only its own component's slices of the world (SLICES): `edit` and `own` (model/cow.ts) refuse
+ *     a path into another slice, or an object the step does not own, while an override's own code runs; the
+ *     built-in functions it calls (its `builtin`, or another component's through `s.fn`) are trusted and run
+ *     unchecked. A configuration with an override freezes every world (model/step.ts), so a write that goes
+ *     around edit/own into a shared object throws too;
+ *   - it is deterministic: the first VERIFY_STEPS steps in which an override runs are run twice from the same
+ *     world, and the two results (world and calls) must be equal, and the parent world unchanged;
+ *   - it returns: the slot `WATCH` (a SharedArrayBuffer the command line's watchdog reads from another thread,
+ *     cli/watchdog.ts) holds the index of the override running and a counter of override calls, so a call
+ *     that does not return within the limit is named and the run stopped.
+ * Every refusal is a VariantRunError: one line naming the variant file, the function and the problem.
+ */
+import type { Sys } from './context.ts';
+import { TABLES, type ComponentFunctions, type FunctionName, type Functions, type ModelFn } from './functions.ts';
+import type { VariantComponent } from './variants.ts';
+import type { World } from './world.ts';
+import { guard, type Running } from './guard.ts';
+
+/** A replacement for the modelled function F: the implementation it replaces first, then F's own arguments. */
+export type Override<F extends ModelFn> = (builtin: F, ...args: Parameters<F>) => ReturnType<F>;
+
+/** The overrides a variant of component C may declare, by upstream name. */
+export type Overrides<C extends VariantComponent> = { readonly [K in FunctionName<C>]?: Override<ComponentFunctions<C>[K]> };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyOverride = (builtin: ModelFn, s: Sys, ...args: any[]) => any;
+
+/** The functions one variant file overrides, with where they come from (for errors and trace records). */
+export interface FunctionLayer {
+  readonly component: VariantComponent;
+  /** The variant id that declared them. */
+  readonly variant: string;
+  /** The variant file, as the user named it. */
+  readonly file: string;
+  readonly overrides: Readonly<Record<string, AnyOverride>>;
+}
+
+/**
+ * The top-level slices of the world each component's code writes. A component owns its own record; the
+ * PCI function's registers (`hw`) are written by whoever drives the device (Xen's MSI code, dom0's PCI core
+ * and pciback, QEMU's MSI disable); every component may record an observation in `audit`. The toolstack
+ * creates and destroys domains, so it adds and removes their guest kernels, PV frontends and device models
+ * (and hvmloader's first PCI_COMMAND write, modelled inside libxl__device_pci_add).
+ */
+/** The world's top-level keys (model/world.ts). */
+const WORLD_KEYS: readonly (keyof World)[] = ['hw', 'xen', 'qemu', 'guests', 'dom0', 'pv', 'toolstack', 'audit'];
+
+export const SLICES: Readonly<Record<VariantComponent, readonly (keyof World)[]>> = {
+  guest: ['guests', 'pv', 'audit'],
+  qemu: ['qemu', 'hw', 'audit'],
+  xen: ['xen', 'hw', 'audit'],
+  dom0: ['dom0', 'hw', 'audit'],
+  toolstack: ['toolstack', 'guests', 'pv', 'qemu', 'hw', 'audit'],
+};
+
+export { VariantRunError } from './variant-error.ts';
+import { VariantRunError } from './variant-error.ts';
+
+/** Set when an override ran since the flag was last cleared (model/step.ts reads it to verify the step). */
+let ran = false;
+
+/** Every override of the process, numbered from 1 for the watchdog slot. */
+const registry: { readonly component: VariantComponent; readonly fn: string; readonly file: string }[] = [];
+
+/**
+ * The watchdog's view (cli/watchdog.ts): [0] the number (registry index + 1) of the override running, 0 for
+ * none; [1] a counter bumped on every entry into an override. Null when nothing watches this thread.
+ */
+let WATCH: Int32Array | null = null;
+
+/** Called by the thread that runs the check under the command line's watchdog. */
+export function watchOverrides(slot: SharedArrayBuffer): void {
+  WATCH = new Int32Array(slot);
+}
+
+/** The override numbered `n` in the watchdog slot, for its message. */
+export function overrideNamed(n: number): { component: VariantComponent; fn: string; file: string } | undefined {
+  return registry[n - 1];
+}
+
+export function takeRan(): boolean {
+  const r = ran;
+  ran = false;
+  return r;
+}
+
+function where(l: FunctionLayer): string {
+  return `variant file '${l.file}' (${l.component} variant '${l.variant}')`;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message.split('\n')[0]}`;
+  return String(e);
+}
+
+/** Run trusted (built-in) code from inside an override: no write check while it runs. */
+function trusted(impl: ModelFn): ModelFn {
+  return (s: Sys, ...args: unknown[]) => {
+    const saved = guard.running;
+    guard.running = null;
+    try {
+      return impl(s, ...args);
+    } finally {
+      guard.running = saved;
+    }
+  };
+}
+
+function userWrap(component: VariantComponent, fn: string, layer: FunctionLayer, o: AnyOverride, prev: ModelFn): ModelFn {
+  registry.push({ component, fn, file: layer.file });
+  const n = registry.length;
+  const builtin = trusted(prev);
+  const me: Running = { component, fn, slices: SLICES[component], where: where(layer) };
+  const foreign = WORLD_KEYS.filter((k) => !(SLICES[component] as readonly string[]).includes(k));
+  return (s: Sys, ...args: unknown[]) => {
+    const saved = guard.running;
+    const w = WATCH;
+    const savedSlot = w ? Atomics.load(w, 0) : 0;
+    guard.running = me;
+    ran = true;
+    if (w) {
+      Atomics.store(w, 0, n);
+      Atomics.add(w, 1, 1);
+    }
+    const root = s.w as unknown as Record<string, unknown>;
+    const before = s.owned ? foreign.map((k) => root[k]) : null;
+    try {
+      const v = o(builtin, s, ...args);
+      // A direct assignment to another component's slice of the root (not through edit/own, which refuse it).
+      if (before) {
+        foreign.forEach((k, i) => {
+          const now = root[k];
+          if (now !== before[i] && !(typeof now === 'object' && now !== null && s.owned!.has(now))) {
+            throw new VariantRunError(`${where(layer)}: ${fn} wrote world.${k}, which is not the ${component} component's state (a ${component} variant writes ${SLICES[component].join(', ')})`);
+          }
+        });
+      }
+      return v;
+    } catch (e) {
+      if (e instanceof VariantRunError) throw e;
+      throw new VariantRunError(`${where(layer)}: ${fn} threw ${describe(e)}`, { cause: e });
+    } finally {
+      guard.running = saved;
+      if (w) Atomics.store(w, 0, savedSlot);
+    }
+  };
+}
+
+/**
+ * The table for a configuration whose variants override functions: every function of every component, the
+ * overridden ones wrapped layer over layer (a base variant's first), each built-in one marked trusted.
+ */
+export function resolveFunctions(layers: readonly FunctionLayer[]): Functions {
+  const out: Record<string, Record<string, ModelFn>> = {};
+  for (const component of Object.keys(TABLES) as VariantComponent[]) {
+    const table = TABLES[component] as Record<string, { impl: ModelFn }>;
+    const fns: Record<string, ModelFn> = {};
+    for (const [name, entry] of Object.entries(table)) {
+      let impl = entry.impl;
+      let overridden = false;
+      for (const l of layers) {
+        const o = l.component === component ? l.overrides[name] : undefined;
+        if (!o) continue;
+        impl = userWrap(component, name, l, o, overridden ? impl : trusted(impl));
+        overridden = true;
+      }
+      fns[name] = overridden ? impl : trusted(impl);
+    }
+    out[component] = fns;
+  }
+  return out as unknown as Functions;
+}
+
+/** How many steps that ran an override are run twice to check the override is deterministic. */
+export const VERIFY_STEPS = 64;
+
+/** Where two JSON values first differ, as a path (`world.xen.domains.1.pirqs`), or undefined if equal. */
+export function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
+  if (a === b) return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+    return JSON.stringify(a) === JSON.stringify(b) ? undefined : path;
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  for (const k of ka) {
+    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    if (d) return d;
+  }
+  for (const k of kb) if (!(k in a)) return `${path}.${k}`;
+  return ka.join() === kb.join() ? undefined : path;
+}
+
+export { where as variantWhere };
