@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { CONFIG_COMPONENTS } from '../model/config.ts';
 import { DEFAULT_VARIANT, findVariant, registerVariant, variantsOf, type Variant, type VariantComponent } from '../model/variants.ts';
 import { TABLES, type ModelFn } from '../model/functions.ts';
-import type { AnyOverride, FunctionLayer } from '../model/overrides.ts';
+import { announceLayer, type AnyOverride, type FunctionLayer } from '../model/overrides.ts';
 import { flagInfo, flagInfos, flagsSchema } from './flags.ts';
 
 /** A variant file that cannot be used: one line naming the file and the problem. */
@@ -40,6 +40,8 @@ const API_URL = new URL('./index.ts', import.meta.url).href;
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
 const loaded: LoadedVariant[] = [];
+/** Layers of functions declared so far in this thread (FunctionLayer.index). */
+let layerCount = 0;
 
 /** Variants loaded from files in this process, in load order. */
 export function loadedVariants(): readonly LoadedVariant[] {
@@ -132,7 +134,7 @@ export function validateVariantSpec(value: unknown, file: string, sha256 = ''): 
     }
     overrides[name] = o as AnyOverride;
   }
-  const own: FunctionLayer[] = Object.keys(overrides).length ? [{ component: s.component, variant: s.id, file, overrides }] : [];
+  const own: FunctionLayer[] = Object.keys(overrides).length ? [{ index: layerCount++, component: s.component, variant: s.id, file, overrides }] : [];
   return {
     id: s.id,
     component: s.component,
@@ -243,6 +245,8 @@ export async function loadVariantFile(path: string): Promise<LoadedVariant> {
   }
   const v = validateVariantSpec(value, path, sha256);
   registerVariant(v);
+  const mine = v.layers?.at(-1);
+  if (mine && mine.variant === v.id) announceLayer(mine);
   loaded.push(v);
   return v;
 }

@@ -216,6 +216,8 @@ export interface WorkerInit {
   readonly symmetry: boolean;
   /** Variant files the configuration names (loaded here too: a worker has its own variant registry). */
   readonly variantFiles?: readonly string[];
+  /** The watchdog buffer of the calling thread (model/overrides.ts watchOverrides), when it is watched. */
+  readonly watch?: SharedArrayBuffer;
   /** The direct channel to each other participant (null at this worker's own index). */
   readonly ports: readonly (MessagePort | null)[];
 }

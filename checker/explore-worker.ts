@@ -25,6 +25,7 @@ import type { World } from '../model/world.ts';
 import { emptyShare, expandShare, FP_BYTES, expandTaken, give, Inbox, type Batch, type ShareResult, type Step, type StepReply, type WorkerInit } from './explore-core.ts';
 
 const init = workerData as WorkerInit;
+if (init.watch) (await import('../model/overrides.ts')).watchOverrides(init.watch);
 if (init.variantFiles?.length) {
   // Imported only when needed: api/load.ts brings in zod, about 0.2 s of the worker's start-up.
   const { loadVariantFile } = await import('../api/load.ts');

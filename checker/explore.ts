@@ -41,6 +41,7 @@ import {
   type WorkerInit,
 } from './explore-core.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
+import { watchSlot } from '../model/overrides.ts';
 import type { World } from '../model/world.ts';
 import { execute, type TraceStep } from './run.ts';
 
@@ -219,7 +220,8 @@ class Pool {
       const box = new Inbox<unknown>();
       this.replies.push(box);
       const mine = ports[index]!.filter((p): p is MessagePort => p !== null);
-      const init: WorkerInit = { config: r.config, invariants: names, index, symmetry, variantFiles, ports: ports[index]! };
+      const watch = watchSlot();
+      const init: WorkerInit = { config: r.config, invariants: names, index, symmetry, variantFiles, ports: ports[index]!, ...(watch ? { watch } : {}) };
       const w = new Worker(new URL('./explore-worker-boot.mjs', import.meta.url), { workerData: init, transferList: mine });
       w.on('message', (m: unknown) => box.push(m));
       w.on('error', (e: Error) => {

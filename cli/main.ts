@@ -1,6 +1,8 @@
 /** The pirqcheck command line. Every user error ends in one line on stderr and exit status 2. */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+import { loadsVariantFile, runWatched } from './watchdog.ts';
 import { UsageError } from './options.ts';
 import { register as registerMatrix } from './commands/matrix.ts';
 import { register as registerCheck } from './commands/check.ts';
@@ -54,6 +56,8 @@ Docs: README.md, docs/writing-a-fix.md, docs/reading-a-report.md, docs/variants.
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // A variant file runs code of the user's: under a watchdog that can stop it (cli/watchdog.ts).
+  if (isMainThread && loadsVariantFile(argv) && process.env['PIRQCHECK_WATCHDOG'] !== '0') return runWatched(argv);
   const program = buildProgram();
   const debug = argv.includes('--debug');
   // `pirqcheck ... | head`: a closed pipe ends the output quietly.
@@ -74,6 +78,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         const cause = e.cause instanceof Error ? e.cause : e;
         if (cause.stack) process.stderr.write(cause.stack + '\n');
       }
+      return 2;
+    }
+    if (e instanceof Error && e.name === 'VariantRunError') {
+      // model/overrides.ts: a variant's function wrote elsewhere, is not deterministic or threw.
+      process.stderr.write(`pirqcheck: ${e.message}\n`);
+      if (debug && e.stack) process.stderr.write(e.stack + '\n');
       return 2;
     }
     const msg = e instanceof Error ? e.message : String(e);

@@ -35,6 +35,8 @@ export type AnyOverride = (builtin: ModelFn, s: Sys, ...args: any[]) => any;
 
 /** The functions one variant file overrides, with where they come from (for errors and trace records). */
 export interface FunctionLayer {
+  /** Number of the layer in the process, in load order (the same in every thread: each loads the files in the same order). */
+  readonly index: number;
   readonly component: VariantComponent;
   /** The variant id that declared them. */
   readonly variant: string;
@@ -67,23 +69,49 @@ import { VariantRunError } from './variant-error.ts';
 /** Set when an override ran since the flag was last cleared (model/step.ts reads it to verify the step). */
 let ran = false;
 
-/** Every override of the process, numbered from 1 for the watchdog slot. */
-const registry: { readonly component: VariantComponent; readonly fn: string; readonly file: string }[] = [];
-
 /**
- * The watchdog's view (cli/watchdog.ts): [0] the number (registry index + 1) of the override running, 0 for
- * none; [1] a counter bumped on every entry into an override. Null when nothing watches this thread.
+ * The watchdog's view (cli/watchdog.ts), one pair of Int32 per watched thread after a thread counter at [0]:
+ * [base] the code of the override running (watchCode), 0 for none; [base + 1] a counter bumped on every entry
+ * into an override. Null when nothing watches this thread.
  */
 let WATCH: Int32Array | null = null;
+let watchBase = 0;
+let watchBuffer: SharedArrayBuffer | null = null;
 
-/** Called by the thread that runs the check under the command line's watchdog. */
+/** Watch the overrides run by this thread in `slot` (the command line's watchdog, or a thread it watches). */
 export function watchOverrides(slot: SharedArrayBuffer): void {
+  watchBuffer = slot;
   WATCH = new Int32Array(slot);
+  watchBase = 2 + 2 * Atomics.add(WATCH, 0, 1);
 }
 
-/** The override numbered `n` in the watchdog slot, for its message. */
-export function overrideNamed(n: number): { component: VariantComponent; fn: string; file: string } | undefined {
-  return registry[n - 1];
+/** The buffer this thread is watched through, for the worker threads it starts (checker/explore.ts). */
+export function watchSlot(): SharedArrayBuffer | null {
+  return watchBuffer;
+}
+
+/** The code of (layer, function) in the watchdog slot: the same in every thread. */
+export function watchCode(layer: number, component: VariantComponent, fn: string): number {
+  return layer * 1000 + Object.keys(TABLES[component]).indexOf(fn) + 1;
+}
+
+/** The layer number a watch code names, and the function given the layer's component. */
+export function watchedLayer(code: number): number {
+  return Math.floor((code - 1) / 1000);
+}
+export function watchedFunction(code: number, component: VariantComponent): string {
+  return Object.keys(TABLES[component])[(code - 1) % 1000] ?? '?';
+}
+
+let announce: ((l: FunctionLayer) => void) | null = null;
+
+/** Called with every layer a variant file declares (the watchdog thread reports them to the watching thread). */
+export function onLayer(f: (l: FunctionLayer) => void): void {
+  announce = f;
+}
+
+export function announceLayer(l: FunctionLayer): void {
+  announce?.(l);
 }
 
 export function takeRan(): boolean {
@@ -115,20 +143,20 @@ function trusted(impl: ModelFn): ModelFn {
 }
 
 function userWrap(component: VariantComponent, fn: string, layer: FunctionLayer, o: AnyOverride, prev: ModelFn): ModelFn {
-  registry.push({ component, fn, file: layer.file });
-  const n = registry.length;
+  const n = watchCode(layer.index, component, fn);
   const builtin = trusted(prev);
   const me: Running = { component, fn, slices: SLICES[component], where: where(layer) };
   const foreign = WORLD_KEYS.filter((k) => !(SLICES[component] as readonly string[]).includes(k));
   return (s: Sys, ...args: unknown[]) => {
     const saved = guard.running;
     const w = WATCH;
-    const savedSlot = w ? Atomics.load(w, 0) : 0;
+    const at = watchBase;
+    const savedSlot = w ? Atomics.load(w, at) : 0;
     guard.running = me;
     ran = true;
     if (w) {
-      Atomics.store(w, 0, n);
-      Atomics.add(w, 1, 1);
+      Atomics.store(w, at, n);
+      Atomics.add(w, at + 1, 1);
     }
     const root = s.w as unknown as Record<string, unknown>;
     const before = s.owned ? foreign.map((k) => root[k]) : null;
@@ -146,10 +174,11 @@ function userWrap(component: VariantComponent, fn: string, layer: FunctionLayer,
       return v;
     } catch (e) {
       if (e instanceof VariantRunError) throw e;
-      throw new VariantRunError(`${where(layer)}: ${fn} threw ${describe(e)}`, { cause: e });
+      const frozen = e instanceof TypeError && /read only|not extensible|Cannot delete/.test(e.message);
+      throw new VariantRunError(`${where(layer)}: ${fn} threw ${describe(e)}${frozen ? ' (a world is never written in place: write through edit/own, model/cow.ts)' : ''}`, { cause: e });
     } finally {
       guard.running = saved;
-      if (w) Atomics.store(w, 0, savedSlot);
+      if (w) Atomics.store(w, at, savedSlot);
     }
   };
 }

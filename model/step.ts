@@ -73,7 +73,7 @@ function applyUser(w: World, a: Action, r: Resolved, u: UserFunctions): StepResu
   const first = applyOnce(w, a, r);
   if (!takeRan() || u.verifyLeft <= 0) return first;
   u.verifyLeft--;
-  const fns = u.layers.map((l) => `${l.file} (${l.component} variant '${l.variant}')`).join(', ');
+  const fns = u.layers.map((l) => `'${l.file}' (${l.component} variant '${l.variant}')`).join(', ');
   const afterParent = encodeWorld(w);
   if (afterParent !== before) {
     const at = firstDifference(JSON.parse(before), JSON.parse(afterParent), 'world');

@@ -1,0 +1,16 @@
+// A Xen fix that writes into the shared world directly, around edit/own.
+import { defineVariant } from 'pirqcheck';
+
+export default defineVariant({
+  id: 'x-direct',
+  component: 'xen',
+  title: 'writes in place',
+  upstream: 'test',
+  versions: 'test',
+  functions: {
+    PHYSDEVOP_get_free_pirq: (builtin, s, domid) => {
+      (s.w.xen as { nr_irqs: number }).nr_irqs = 99;
+      return builtin(s, domid);
+    },
+  },
+});

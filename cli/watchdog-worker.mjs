@@ -1,0 +1,13 @@
+// The watched thread of a command given a --variant-file (cli/watchdog.ts): registers the tsx loader in this
+// thread, reports the variant files' function layers to the watching thread, runs the command and posts its
+// exit status.
+import { parentPort, workerData } from 'node:worker_threads';
+import { register } from 'tsx/esm/api';
+
+register();
+const { watchOverrides, onLayer } = await import('../model/overrides.ts');
+watchOverrides(workerData.slot);
+onLayer((l) => parentPort.postMessage({ layer: { index: l.index, file: l.file, component: l.component, variant: l.variant } }));
+const { main } = await import('./main.ts');
+const code = await main(workerData.argv);
+parentPort.postMessage({ exit: code });
