@@ -152,11 +152,17 @@ export function validateVariantSpec(value: unknown, file: string, sha256 = ''): 
   };
 }
 
+/** Type-check .ts files here: in the main thread and the command's watched thread, not in the explorer's workers. */
+let typecheckHere = isMainThread;
+export function typecheckInThisThread(): void {
+  typecheckHere = true;
+}
+
 let hooks = false;
 
-/** The loader hooks of api/variant-hooks.mjs, once per thread (not under vitest, which loads modules itself). */
+/** The loader hooks of api/variant-hooks.mjs, once per thread (not inside a vitest worker, which loads modules itself). */
 function registerHooks(): boolean {
-  if (process.env['VITEST']) return false;
+  if ('__vitest_worker__' in globalThis) return false;
   if (!hooks) {
     register(new URL('./variant-hooks.mjs', import.meta.url), { data: { root: pathToFileURL(PACKAGE_ROOT + sep).href, api: API_URL } });
     hooks = true;
@@ -219,7 +225,7 @@ export async function loadVariantFile(path: string): Promise<LoadedVariant> {
     return cannot(code === 'EACCES' ? 'permission denied' : code, e);
   }
   const sha256 = createHash('sha256').update(content).digest('hex');
-  if (isMainThread && (ext === '.ts' || ext === '.mts')) {
+  if (typecheckHere && (ext === '.ts' || ext === '.mts')) {
     const { firstTypeError } = await import('./typecheck.ts');
     const err = await firstTypeError(abs, path);
     if (err) throw new VariantFileError(err);
@@ -229,7 +235,8 @@ export async function loadVariantFile(path: string): Promise<LoadedVariant> {
     const url = pathToFileURL(abs).href;
     mod = (await import(registerHooks() ? `${url}?pirqcheck-variant` : url)) as Record<string, unknown>;
   } catch (e) {
-    throw new VariantFileError(loadError(e, path, abs), { cause: e });
+    const at = e instanceof SyntaxError && !/:\d+:\d+: ERROR:/.test(e.message) ? await (await import('./typecheck.ts')).syntaxErrorAt(abs, path) : undefined;
+    throw new VariantFileError(at ?? loadError(e, path, abs), { cause: e });
   }
   let value: unknown;
   try {

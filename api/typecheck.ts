@@ -79,3 +79,19 @@ export async function firstTypeError(abs: string, shown: string): Promise<string
   }
   return undefined;
 }
+
+/** Where the first syntax error of a JavaScript file is (`file:line:column: message`), for a SyntaxError Node gave without one. */
+export async function syntaxErrorAt(abs: string, shown: string): Promise<string | undefined> {
+  let ts: typeof import('typescript');
+  try {
+    ts = (await import('typescript')).default;
+  } catch {
+    return undefined;
+  }
+  const text = readFileSync(abs, 'utf8');
+  const out = ts.transpileModule(text, { fileName: abs, reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.ESNext, allowJs: true } });
+  const d = out.diagnostics?.find((x) => x.category === ts.DiagnosticCategory.Error && x.start !== undefined);
+  if (!d || !d.file) return undefined;
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start!);
+  return `${shown}:${line + 1}:${character + 1}: syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+}

@@ -8,6 +8,7 @@ register();
 const { watchOverrides, onLayer } = await import('../model/overrides.ts');
 watchOverrides(workerData.slot);
 onLayer((l) => parentPort.postMessage({ layer: { index: l.index, file: l.file, component: l.component, variant: l.variant } }));
+(await import('../api/load.ts')).typecheckInThisThread();
 const { main } = await import('./main.ts');
 const code = await main(workerData.argv);
 parentPort.postMessage({ exit: code });

@@ -9,7 +9,7 @@ export default defineVariant({
   versions: 'test',
   functions: {
     PHYSDEVOP_get_free_pirq: (builtin, s, domid) => {
-      (s.w.xen as { nr_irqs: number }).nr_irqs = 99;
+      s.w.xen.nr_irqs = 99;
       return builtin(s, domid);
     },
   },

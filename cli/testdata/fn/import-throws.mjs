@@ -1,0 +1,3 @@
+const x = 1;
+if (x) throw new Error('cannot load this fix');
+export default {};
