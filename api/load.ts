@@ -149,6 +149,7 @@ export function validateVariantSpec(value: unknown, file: string, sha256 = ''): 
     file,
     sha256,
     overridden: Object.keys(overrides),
+    source: { file, sha256, functions: Object.keys(overrides) },
   };
 }
 

@@ -254,7 +254,12 @@ function regenerateCommand(t: Trace): string {
   const everyInvariant = t.provenance.invariants.length === all.length && all.every((n, i) => t.provenance.invariants[i] === n);
   if (!everyInvariant) for (const inv of t.provenance.invariants) parts.push(`--invariant ${inv}`);
   parts.push(`--seed ${t.provenance.seed}`, `--runs ${t.provenance.runs}`, `--max-steps ${t.provenance.maxSteps}`);
-  return parts.join(' ');
+  return parts.join(' ') + variantFileArgs(t);
+}
+
+/** ` --variant-file F` for every variant file the trace was found with (none for built-in variants). */
+export function variantFileArgs(t: Trace): string {
+  return (t.variantFiles ?? []).map((f) => ` --variant-file ${f.file}`).join('');
 }
 
 /** Other variants of each component, which a reader can swap in with `pirqcheck replay --<component> ID`. */
@@ -287,11 +292,11 @@ export function singleSwaps(t: Trace): { clean: string[]; violated: string[]; in
 }
 
 function fixHint(t: Trace, swaps: { clean: string[] }): string | null {
-  if (swaps.clean[0]) return `pirqcheck replay FILE ${swaps.clean[0]}`;
+  if (swaps.clean[0]) return `pirqcheck replay FILE ${swaps.clean[0]}${variantFileArgs(t)}`;
   const c = t.config as unknown as Record<string, string>;
   for (const comp of CONFIG_COMPONENTS) {
     const other = swappableVariantsOf(comp).find((v) => v.id !== c[comp]);
-    if (other) return `pirqcheck replay FILE --${comp} ${other.id}`;
+    if (other) return `pirqcheck replay FILE --${comp} ${other.id}${variantFileArgs(t)}`;
   }
   return null;
 }
@@ -324,7 +329,7 @@ export function markdownReport(t: Trace, o: ReportOptions): string {
   else L.push('(no field changed)', '');
   L.push('[Sequence]', '', '```mermaid', ...sequenceDiagram(steps), '```', '');
   L.push('[Replay]', '', 'Replay the recorded actions through the model (no generator involved); exit status 1 means the violation reproduces:', '');
-  L.push('```', `pirqcheck replay ${o.tracePath}`, '```', '');
+  L.push('```', `pirqcheck replay ${o.tracePath}${variantFileArgs(t)}`, '```', '');
   const swaps = singleSwaps(t);
   const hint = fixHint(t, swaps);
   if (hint) {
@@ -378,7 +383,7 @@ export function terminalReport(t: Trace, o: { tracePath?: string; maxDiff?: numb
     for (const d of diff.slice(0, max)) L.push(`  ${pc.dim(d)}`);
     if (diff.length > max) L.push(pc.dim(`  ... ${diff.length - max} more (see the Markdown report)`));
   }
-  if (o.tracePath) L.push(`${pc.bold('replay')} pirqcheck replay ${o.tracePath}`);
+  if (o.tracePath) L.push(`${pc.bold('replay')} pirqcheck replay ${o.tracePath}${variantFileArgs(t)}`);
   return L.join('\n');
 }
 

@@ -16,7 +16,7 @@ import { ACTION_KINDS } from '../model/actions.ts';
 import { CONFIG_COMPONENTS, type Config } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import { SCENARIOS } from '../model/scenarios.ts';
-import { variantsOf } from '../model/variants.ts';
+import { findVariant, VARIANTS, variantsOf, type Flags, type VariantComponent } from '../model/variants.ts';
 import type { TraceStep } from './run.ts';
 import type { SearchResult } from './search.ts';
 
@@ -59,6 +59,20 @@ export interface TraceFileStep {
   readonly calls: readonly TraceCall[];
 }
 
+/** A variant of the configuration that came from a user's file (`--variant-file`): what replaying the trace needs. */
+export interface TraceVariantFile {
+  readonly component: VariantComponent;
+  readonly id: string;
+  /** The file as it was named on the command line. */
+  readonly file: string;
+  readonly sha256: string;
+  readonly base: string;
+  /** Every flag of the variant (its base's and its own). */
+  readonly flags: Partial<Flags>;
+  /** The modelled functions it overrides (its base's layers included). */
+  readonly functions: readonly string[];
+}
+
 export interface Trace {
   readonly format: typeof TRACE_FORMAT;
   readonly version: typeof TRACE_VERSION;
@@ -81,6 +95,33 @@ export interface Trace {
     /** The invariants the search checked. */
     readonly invariants: readonly string[];
   };
+  /** Present when a variant of the configuration came from a user's file. */
+  readonly variantFiles?: readonly TraceVariantFile[];
+}
+
+/** The user-file variants of a configuration, as a trace records them. */
+export function variantFilesOf(config: Config): TraceVariantFile[] {
+  const out: TraceVariantFile[] = [];
+  for (const comp of CONFIG_COMPONENTS) {
+    const v = findVariant(comp, (config as unknown as Record<string, string>)[comp] ?? '');
+    if (!v?.source) continue;
+    const base = (v as { base?: unknown }).base;
+    const functions = [...new Set((v.layers ?? []).flatMap((l) => Object.keys(l.overrides)))];
+    out.push({ component: comp, id: v.id, file: v.source.file, sha256: v.source.sha256, base: typeof base === 'string' ? base : '', flags: { ...v.flags }, functions });
+  }
+  return out;
+}
+
+/**
+ * One line per recorded variant file whose variant is loaded from a file with other content now (the trace
+ * replays, but not necessarily as it was found).
+ */
+export function changedVariantFiles(t: Trace): string[] {
+  return (t.variantFiles ?? []).flatMap((f) => {
+    const now = findVariant(f.component, f.id)?.source;
+    if (!now || now.sha256 === f.sha256) return [];
+    return [`variant file '${now.file}' (${f.component} variant '${f.id}') is not the one this trace was found with: sha256 ${now.sha256.slice(0, 12)} now, ${f.sha256.slice(0, 12)} then (${f.file})`];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -119,6 +160,7 @@ export function buildTrace(input: {
   maxSteps: number;
   invariants: readonly string[];
 }): Trace {
+  const files = variantFilesOf(input.config);
   return {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
@@ -132,6 +174,7 @@ export function buildTrace(input: {
       alsoViolated: [...input.alsoViolated],
     },
     provenance: { seed: input.seed, runs: input.runs, runsExecuted: input.runsExecuted, maxSteps: input.maxSteps, invariants: [...input.invariants] },
+    ...(files.length ? { variantFiles: files } : {}),
   };
 }
 
@@ -154,10 +197,15 @@ const int = () => z.number().int().min(-0x80000000).max(0xffffffff);
 const nat = () => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 let cachedSchema: ReturnType<typeof buildSchema> | null = null;
+let cachedFor = -1;
 
-/** The schema, built on first use (the model's lists are fixed once its modules are loaded). */
+/** The schema, built on first use and again once variant files add variants. */
 function traceSchema(): ReturnType<typeof buildSchema> {
-  return (cachedSchema ??= buildSchema());
+  if (cachedSchema === null || cachedFor !== VARIANTS.length) {
+    cachedSchema = buildSchema();
+    cachedFor = VARIANTS.length;
+  }
+  return cachedSchema;
 }
 
 function buildSchema() {
@@ -212,6 +260,20 @@ function buildSchema() {
         maxSteps: nat(),
         invariants: z.array(invariantName).max(INVARIANTS.length * 4),
       }),
+      variantFiles: z
+        .array(
+          z.strictObject({
+            component: z.enum(CONFIG_COMPONENTS as unknown as [VariantComponent, ...VariantComponent[]]),
+            id: str(),
+            file: str(),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/),
+            base: str(),
+            flags: z.record(z.string().max(64), z.union([z.boolean(), z.string().max(64), z.number()])),
+            functions: z.array(z.string().max(80)).max(200),
+          }),
+        )
+        .max(CONFIG_COMPONENTS.length)
+        .optional(),
     })
     .superRefine((t, ctx) => {
       if (t.steps.length > t.actions.length) ctx.addIssue({ code: 'custom', path: ['steps'], message: `more recorded steps (${t.steps.length}) than actions (${t.actions.length})` });
@@ -272,9 +334,25 @@ function issueText(issue: z.core.$ZodIssue): string {
   return `${path}: ${issue.message}`;
 }
 
+/** A trace found with a variant file replays only with that file loaded: say which, in one line. */
+function checkVariantFiles(value: unknown): void {
+  const files = (value as { variantFiles?: unknown }).variantFiles;
+  if (!Array.isArray(files)) return;
+  for (const f of files as unknown[]) {
+    if (typeof f !== 'object' || f === null) continue;
+    const { component, id, file } = f as Record<string, unknown>;
+    if (typeof component !== 'string' || typeof id !== 'string' || typeof file !== 'string') continue;
+    if (!(CONFIG_COMPONENTS as readonly string[]).includes(component)) continue;
+    if (!findVariant(component as VariantComponent, id)) {
+      throw new TraceError(oneLine(`found with the ${component} variant '${id}' of variant file '${file}': replay it with --variant-file ${file}`));
+    }
+  }
+}
+
 /** Validate an already-parsed value as a trace. */
 export function parseTraceValue(value: unknown): Trace {
   checkKeys(value);
+  checkVariantFiles(value);
   const res = traceSchema().safeParse(value);
   if (!res.success) {
     const first = res.error.issues[0];

@@ -94,6 +94,16 @@ export interface Variant {
    * first, then its own. Absent for the built-in variants, which change behaviour through flags only.
    */
   readonly layers?: readonly FunctionLayer[];
+  /** For a variant loaded from a user's file (api/load.ts): the file, its content's hash and the functions it overrides. */
+  readonly source?: VariantSource;
+}
+
+export interface VariantSource {
+  /** The file as the user named it (relative to the directory pirqcheck ran in, or absolute). */
+  readonly file: string;
+  /** sha256 of its content, hex. */
+  readonly sha256: string;
+  readonly functions: readonly string[];
 }
 
 export const VARIANTS: readonly Variant[] = [

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { CONFIG_COMPONENTS, configLabel } from '../../model/config.ts';
-import { loadTraceFile, TraceError, canonicalConfig } from '../../checker/trace.ts';
+import { changedVariantFiles, loadTraceFile, TraceError, canonicalConfig } from '../../checker/trace.ts';
 import { actionText, replay, replayConfigOrThrow, replayExitCode, REPLAY_INCOMPLETE, type ReplayResult } from '../../checker/replay.ts';
 import { jsonStep } from '../../checker/report-json.ts';
 import { formatSteps } from '../../checker/format.ts';
@@ -42,6 +42,7 @@ export function register(program: Command): void {
     let total: number;
     try {
       const t = loadTraceFile(file);
+      for (const line of changedVariantFiles(t)) process.stderr.write(`pirqcheck: warning: ${line}\n`);
       const overrides: Record<string, string | undefined> = {};
       for (const k of ['scenario', ...CONFIG_COMPONENTS]) if (typeof o[k] === 'string') overrides[k] = o[k] as string;
       const r = replayConfigOrThrow(t, overrides);
