@@ -17,7 +17,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { CONFIG_COMPONENTS } from '../model/config.ts';
 import { DEFAULT_VARIANT, findVariant, registerVariant, variantsOf, type Variant, type VariantComponent } from '../model/variants.ts';
-import { TABLES, type ModelFn } from '../model/functions.ts';
+import { parametersOf, TABLES, type ModelFn } from '../model/functions.ts';
+export { parametersOf } from '../model/functions.ts';
 import { announceLayer, type AnyOverride, type FunctionLayer } from '../model/overrides.ts';
 import { flagInfo, flagInfos, flagsSchema } from './flags.ts';
 
@@ -76,13 +77,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
   return `${where}${issue.message}`;
-}
-
-/** The parameter names of a modelled function, read from its source (`s, domid, dev`). */
-export function parametersOf(f: ModelFn): string[] {
-  const m = /^(?:function\s*[\w$]*\s*)?\(([^)]*)\)/.exec(f.toString());
-  if (!m) return Array.from({ length: f.length }, (_, i) => `arg${i}`);
-  return m[1]!.split(',').map((p) => p.trim().replace(/\s*=.*$/, '')).filter((p) => p.length > 0);
 }
 
 /** Validate a value exported by a variant file. `file` names it in errors, `sha256` is its content's hash. */

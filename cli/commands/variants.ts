@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { CONFIG_COMPONENTS } from '../../model/config.ts';
 import { DEFAULT_VARIANT, VARIANTS, type VariantComponent } from '../../model/variants.ts';
 import { flagInfos } from '../../api/flags.ts';
+import { functionInfos } from '../../model/functions.ts';
 import { UsageError, addVariantFileOption, applyVariantFileOption } from '../options.ts';
 
 export function register(program: Command): void {
@@ -11,11 +12,18 @@ export function register(program: Command): void {
     .description('list every variant (historical commit or proposed fix) with its flags, upstream commit or message, and versions')
     .option('--component <c>', `only this component (${CONFIG_COMPONENTS.join(', ')})`)
     .option('--flags', 'list the flags (decision points) a variant file may set instead')
+    .option('--functions', 'list the modelled functions a variant file may replace or wrap instead (by upstream name, with the upstream file each models)')
     .option('--json', 'print JSON');
-  addVariantFileOption(cmd).action(async (o: { component?: string; json?: boolean; flags?: boolean; variantFile?: string[] }) => {
+  addVariantFileOption(cmd).action(async (o: { component?: string; json?: boolean; flags?: boolean; functions?: boolean; variantFile?: string[] }) => {
     await applyVariantFileOption(o as Record<string, unknown>);
     if (o.component !== undefined && !(CONFIG_COMPONENTS as readonly string[]).includes(o.component)) {
       throw new UsageError(`unknown component '${o.component}' (valid: ${CONFIG_COMPONENTS.join(', ')})`);
+    }
+    if (o.functions) {
+      if (o.flags) throw new UsageError('--functions and --flags are two lists: give one');
+      const fns = functionInfos(o.component as VariantComponent | undefined);
+      if (o.json) return void process.stdout.write(JSON.stringify(fns, null, 2) + '\n');
+      return void process.stdout.write(functionsText(fns));
     }
     if (o.flags) {
       const flags = flagInfos().filter((f) => o.component === undefined || f.component === o.component);
@@ -50,4 +58,23 @@ export function register(program: Command): void {
     }
     process.stdout.write(out.join('\n'));
   });
+}
+
+/**
+ * The function list as text, component by component: `name(builtin, s, args...)`, the upstream file, what it
+ * does. An override of `name` receives exactly these parameters (model/overrides.ts).
+ */
+export function functionsText(fns: ReturnType<typeof functionInfos>): string {
+  const out: string[] = [];
+  for (const c of CONFIG_COMPONENTS) {
+    const of = fns.filter((f) => f.component === c);
+    if (of.length === 0) continue;
+    out.push(pc.bold(c));
+    for (const f of of) {
+      out.push(`  ${pc.cyan(f.name)}(builtin, s${f.params.map((p) => `, ${p}`).join('')})`);
+      out.push(`      ${f.file}: ${f.doc}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
 }
