@@ -125,7 +125,8 @@ export function runFixReport(o: FixReportOptions): number {
     }
     out.push(`${pc.bold(`fix ${v.id}`)} (${v.component}, from ${v.file}): ${v.title}`);
     out.push(`  upstream: ${v.upstream}; versions: ${v.versions}`);
-    out.push(`  baseline: ${v.component} ${v.base}; changes ${flagChanges(v).join(', ') || 'no flag (same behaviour as the baseline)'}`);
+    const changes = [...flagChanges(v), ...(v.overridden.length ? [`function${v.overridden.length > 1 ? 's' : ''} ${v.overridden.join(', ')}`] : [])];
+    out.push(`  baseline: ${v.component} ${v.base}; changes ${changes.join(', ') || 'no flag and no function (same behaviour as the baseline)'}`);
     out.push(`  ${INVARIANTS.length} invariants in ${cmp.configs} configurations, baseline and fix, seed ${o.seed}, ${o.runs} runs of up to ${o.maxSteps} steps each`);
     if (skipped.length) out.push(`  not compared: ${skipped.join(', ')} (scenario does not use the ${v.component} component)`);
     const byScenario = new Map<string, CompareRow[]>();
