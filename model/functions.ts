@@ -106,7 +106,7 @@ export const GUEST_TABLE = {
   acpiphp_disable_and_eject_slot: m('drivers/pci/hotplug/acpiphp_glue.c', "hot-unplug: the driver's remove (free_irq, pci_disable_msix/msi), the device gone", guest.acpiphp_eject),
   igbvf_probe: m('arch/x86/pci/xen.c:xen_setup_msi_irqs @L-cur (PV, pcifront)', 'pci_enable_device and pci_enable_msix through pcifront, then startup_pirq per vector', life.igbvf_probe),
   igbvf_remove: m('arch/x86/pci/xen.c:xen_pv_teardown_msi_irqs @L-cur (PV)', 'pci_frontend_disable_msix, then EVTCHNOP_close per vector', life.igbvf_remove),
-  igbvf_shutdown: m('drivers/net/ethernet/intel/igbvf (seed 002)', 'PCI_COMMAND IO|MEMORY cleared through pcifront, MSI-X left enabled; the guest stops', life.igbvf_shutdown),
+  igbvf_shutdown: m('drivers/net/ethernet/intel/igbvf (seed 002)', 'PCI_COMMAND IO|MEMORY cleared through pcifront, MSI-X left enabled (the action then powers the guest off)', life.igbvf_shutdown),
 } satisfies Record<string, Modelled>;
 
 export const DOM0_TABLE = {

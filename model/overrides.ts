@@ -208,6 +208,32 @@ export function resolveFunctions(layers: readonly FunctionLayer[]): Functions {
   return out as unknown as Functions;
 }
 
+/**
+ * Every built-in function run as if it were an override of its own component: the write check applied to
+ * the model itself. model/overrides.test.ts runs the scenarios with it, which shows that SLICES is what the
+ * built-in code writes.
+ */
+export function checkedBuiltins(): Functions {
+  const out: Record<string, Record<string, ModelFn>> = {};
+  for (const component of Object.keys(TABLES) as VariantComponent[]) {
+    const fns: Record<string, ModelFn> = {};
+    for (const [name, entry] of Object.entries(TABLES[component] as Record<string, { impl: ModelFn }>)) {
+      const me: Running = { component, fn: name, slices: SLICES[component], where: `built-in ${component}` };
+      fns[name] = (s: Sys, ...args: unknown[]) => {
+        const saved = guard.running;
+        guard.running = me;
+        try {
+          return entry.impl(s, ...args);
+        } finally {
+          guard.running = saved;
+        }
+      };
+    }
+    out[component] = fns;
+  }
+  return out as unknown as Functions;
+}
+
 /** How many steps that ran an override are run twice to check the override is deterministic. */
 export const VERIFY_STEPS = 64;
 

@@ -136,7 +136,12 @@ export function run(s: Sys, a: Action, r: Resolved): void {
       log.call('guest', 'igbvf_probe', `nvec=${x.nvec}`, () => s.fn.guest.igbvf_probe(s, x.domid, x.dev, x.nvec), show),
     )
     .with({ kind: 'guest.igbvf_remove' }, (x) => log.call('guest', 'igbvf_remove', '', () => s.fn.guest.igbvf_remove(s, x.domid, x.dev), show))
-    .with({ kind: 'guest.igbvf_shutdown' }, (x) => log.call('guest', 'igbvf_shutdown', '', () => s.fn.guest.igbvf_shutdown(s, x.domid, x.dev), show))
+    .with({ kind: 'guest.igbvf_shutdown' }, (x) =>
+      log.call('guest', 'igbvf_shutdown', '', () => {
+        const rc = s.fn.guest.igbvf_shutdown(s, x.domid, x.dev);
+        return rc < 0 ? rc : life.guest_power_off(s, x.domid);
+      }, show),
+    )
     .with({ kind: 'guest.kernel_power_off' }, (x) =>
       log.call('guest', 'kernel_power_off', 'driver leaves MSI-X enabled', () => life.guest_power_off(s, x.domid), show),
     )
