@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
-import { loadsVariantFile, runWatched } from './watchdog.ts';
+import { loadsVariantFile } from './watchdog.ts';
 import { UsageError } from './options.ts';
 import { register as registerMatrix } from './commands/matrix.ts';
 import { register as registerCheck } from './commands/check.ts';
@@ -57,7 +57,7 @@ Docs: README.md, docs/writing-a-fix.md, docs/reading-a-report.md, docs/variants.
 
 export async function main(argv: readonly string[]): Promise<number> {
   // A variant file runs code of the user's: under a watchdog that can stop it (cli/watchdog.ts).
-  if (isMainThread && loadsVariantFile(argv) && process.env['PIRQCHECK_WATCHDOG'] !== '0') return runWatched(argv);
+  if (isMainThread && loadsVariantFile(argv) && process.env['PIRQCHECK_WATCHDOG'] !== '0') return (await import('./watchdog.ts')).runWatched(argv);
   const program = buildProgram();
   const debug = argv.includes('--debug');
   // `pirqcheck ... | head`: a closed pipe ends the output quietly.

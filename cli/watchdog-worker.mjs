@@ -6,8 +6,9 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { watchOverrides, onLayer } = await import('../model/overrides.ts');
+const { TABLES } = await import('../model/functions.ts');
 watchOverrides(workerData.slot);
-onLayer((l) => parentPort.postMessage({ layer: { index: l.index, file: l.file, component: l.component, variant: l.variant } }));
+onLayer((l) => parentPort.postMessage({ layer: { index: l.index, file: l.file, component: l.component, variant: l.variant, fns: Object.keys(TABLES[l.component]) } }));
 (await import('../api/load.ts')).typecheckInThisThread();
 const { main } = await import('./main.ts');
 const code = await main(workerData.argv);

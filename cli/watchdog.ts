@@ -5,10 +5,11 @@
  * and a counter of override calls (model/overrides.ts). An override still running with no other override
  * call for FUNCTION_TIMEOUT_S seconds stops the run: the worker is terminated and the command exits 2 naming
  * the function and its variant file. PIRQCHECK_FUNCTION_TIMEOUT sets the limit in seconds (default 10).
+ * This thread loads nothing of the model (bin/pirqcheck.js comes here before importing the command line):
+ * the worker reports each variant file's layer with the names of its component's functions.
  */
 import { Worker } from 'node:worker_threads';
-import { watchedFunction, watchedLayer } from '../model/overrides.ts';
-import type { VariantComponent } from '../model/variants.ts';
+import { decodeWatchCode } from '../model/watch-code.ts';
 
 export const FUNCTION_TIMEOUT_S = 10;
 
@@ -29,7 +30,7 @@ function timeoutSeconds(): number {
 export function runWatched(argv: readonly string[]): Promise<number> {
   const slot = new SharedArrayBuffer(4 * (2 + 2 * THREADS));
   const view = new Int32Array(slot);
-  const layers = new Map<number, { file: string; component: VariantComponent; variant: string }>();
+  const layers = new Map<number, { file: string; component: string; variant: string; fns: string[] }>();
   const limitMs = timeoutSeconds() * 1000;
   const w = new Worker(new URL('./watchdog-worker.mjs', import.meta.url), { workerData: { argv: [...argv], slot } });
   return new Promise<number>((resolve) => {
@@ -47,8 +48,9 @@ export function runWatched(argv: readonly string[]): Promise<number> {
           continue;
         }
         if (code === 0 || now - s.since < limitMs) continue;
-        const l = layers.get(watchedLayer(code));
-        const fn = l ? watchedFunction(code, l.component) : 'a function';
+        const { layer, fnIndex } = decodeWatchCode(code);
+        const l = layers.get(layer);
+        const fn = l?.fns[fnIndex] ?? 'a function';
         const where = l ? `variant file '${l.file}' (${l.component} variant '${l.variant}')` : 'a variant file';
         process.stderr.write(`pirqcheck: ${where}: ${fn} did not return within ${limitMs / 1000} s; the run is stopped\n`);
         status = 2;
@@ -57,7 +59,7 @@ export function runWatched(argv: readonly string[]): Promise<number> {
         return;
       }
     }, Math.min(100, limitMs / 4));
-    w.on('message', (m: { layer?: { index: number; file: string; component: VariantComponent; variant: string }; exit?: number }) => {
+    w.on('message', (m: { layer?: { index: number; file: string; component: string; variant: string; fns: string[] }; exit?: number }) => {
       if (m.layer) layers.set(m.layer.index, m.layer);
       if (m.exit !== undefined && status === null) status = m.exit;
     });

@@ -23,6 +23,7 @@ import { TABLES, type ComponentFunctions, type FunctionName, type Functions, typ
 import type { VariantComponent } from './variants.ts';
 import type { World } from './world.ts';
 import { guard, type Running } from './guard.ts';
+import { watchCode } from './watch-code.ts';
 
 /** A replacement for the modelled function F: the implementation it replaces first, then F's own arguments. */
 export type Override<F extends ModelFn> = (builtin: F, ...args: Parameters<F>) => ReturnType<F>;
@@ -90,19 +91,6 @@ export function watchSlot(): SharedArrayBuffer | null {
   return watchBuffer;
 }
 
-/** The code of (layer, function) in the watchdog slot: the same in every thread. */
-export function watchCode(layer: number, component: VariantComponent, fn: string): number {
-  return layer * 1000 + Object.keys(TABLES[component]).indexOf(fn) + 1;
-}
-
-/** The layer number a watch code names, and the function given the layer's component. */
-export function watchedLayer(code: number): number {
-  return Math.floor((code - 1) / 1000);
-}
-export function watchedFunction(code: number, component: VariantComponent): string {
-  return Object.keys(TABLES[component])[(code - 1) % 1000] ?? '?';
-}
-
 let announce: ((l: FunctionLayer) => void) | null = null;
 
 /** Called with every layer a variant file declares (the watchdog thread reports them to the watching thread). */
@@ -143,7 +131,7 @@ function trusted(impl: ModelFn): ModelFn {
 }
 
 function userWrap(component: VariantComponent, fn: string, layer: FunctionLayer, o: AnyOverride, prev: ModelFn): ModelFn {
-  const n = watchCode(layer.index, component, fn);
+  const n = watchCode(layer.index, Object.keys(TABLES[component]).indexOf(fn));
   const builtin = trusted(prev);
   const me: Running = { component, fn, slices: SLICES[component], where: where(layer) };
   const foreign = WORLD_KEYS.filter((k) => !(SLICES[component] as readonly string[]).includes(k));
