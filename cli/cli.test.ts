@@ -99,6 +99,7 @@ describe('malformed input: one line, exit 2', () => {
     ['a truncated trace to export', ['export-itf', join(DATA, 'truncated-trace.json')], /not JSON/],
     ['replay without a file', ['replay'], /missing required argument 'file'/],
     ['fractional seed', ['matrix', '--seed', '1.5'], /--seed must be a whole number, got '1\.5'/],
+    ['bad --fail-on', ['check', '--fail-on', 'bogus'], /--fail-on must be 'failure' or 'hazard', got 'bogus'/],
     ['zero max-steps', ['check', '--max-steps', '0'], /--max-steps must be a whole number >= 1/],
     ['bad base seed', ['fuzz', '--minutes', '1', '--base-seed', 'abc'], /--base-seed must be a whole number/],
     ['--corpus without a variant file', ['check', '--corpus', DATA], /--corpus only applies with --variant-file/],
