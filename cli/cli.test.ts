@@ -258,6 +258,18 @@ describe('variant files', () => {
     const withFix = rows.filter((c) => c['guest'] === 'always-allocate');
     expect(ofBase.length).toBeGreaterThan(0);
     expect(withFix).toEqual(ofBase.map((c) => ({ ...c, guest: 'always-allocate' })));
+    // Every row has its verdict in the seeds' words beside the old fields.
+    const full = (JSON.parse(r.stdout) as { rows: { label: string; verdict: string; outcome: string; proved: boolean; failures: { invariant: string }[] }[] }).rows;
+    for (const x of full) {
+      expect(['fails', 'hazard', 'holds']).toContain(x.outcome);
+      expect(x.verdict).toBe(x.outcome === 'holds' ? 'holds' : 'violated');
+    }
+    // The newest stack reboots with hazards only, over the complete graph; handing the device on while the old
+    // domain runs fails (exploration reaches the masked vector within the budget, whatever the search's runs).
+    expect(full.find((x) => x.label === 'Xen 4.13 + pciback 7681f31e (Linux 5.1)')).toMatchObject({ outcome: 'hazard', proved: true });
+    const handover = full.find((x) => x.label === 'Xen 4.13 + 7681f31e: new owner after pci-detach')!;
+    expect(handover.outcome).toBe('fails');
+    expect(handover.failures.map((f) => f.invariant)).toContain('enabled-vector-delivers');
   });
   it('explore --variant-file explores a configuration that selects the fix by id', () => {
     const r = run('explore', '--variant-file', join(EXAMPLES, 'xen-reset-msix-on-assign.ts'), '--scenario', 'reboot-hvm', '--dom0', 'pvops', '--xen', 'reset-msix-on-assign', '--invariant', 'maskall-clear-after-assign', '--depth', '60', '--json');
