@@ -214,7 +214,12 @@ export async function runFixReport(o: FixReportOptions): Promise<number> {
       g.set(r.config.scenario, [...(g.get(r.config.scenario) ?? []), configName(r.config, '')]);
       bugGroups.set(r.invariant, g);
     }
-    const bugNames = [...bugGroups].map(([inv, g]) => `${inv} in ${[...g].map(([s, names]) => `${s} (${names.length === 1 ? names[0] : `${names.length} configurations`})`).join(', ')}`);
+    const bugText = (k: string) =>
+      [...bugGroups]
+        .filter(([inv]) => INVARIANTS.find((i) => i.name === inv)?.kind === k)
+        .map(([inv, g]) => `${inv} in ${[...g].map(([s, names]) => `${s} (${names.length === 1 ? names[0] : `${names.length} configurations`})`).join(', ')}`)
+        .join('; ');
+    const bugNames = [bugText('failure') ? `failures: ${bugText('failure')}` : '', bugText('hazard') ? `hazards: ${bugText('hazard')}` : ''].filter(Boolean);
     out.push('', pc.bold(`summary for ${v.id}:`));
     out.push(
       `  failures removed: ${removed.length ? whereText(removed, v.component, true) : 'none'}; known bugs fixed: ${fixedBugs.length} of ${corpus.rows.length}${bugNames.length ? ` (${bugNames.join('; ')})` : ''}`,
