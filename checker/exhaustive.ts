@@ -14,7 +14,7 @@
  * `depth` levels, or the first `maxStates` states).
  */
 import type { Config } from '../model/config.ts';
-import { resolveConfig } from '../model/config.ts';
+import { resolveConfig, type Resolved } from '../model/config.ts';
 import type { Invariant } from '../model/invariants.ts';
 import type { Action } from '../model/actions.ts';
 import { explore } from './explore.ts';
@@ -43,8 +43,9 @@ export interface ExhaustiveSet {
   readonly holds: readonly string[];
 }
 
-export async function exhaustiveSet(config: Config, invs: readonly Invariant[], budget: { depth: number; maxStates: number } = EXHAUSTIVE_BUDGET): Promise<ExhaustiveSet> {
-  const r = resolveConfig(config);
+export async function exhaustiveSet(config: Config | Resolved, invs: readonly Invariant[], budget: { depth: number; maxStates: number } = EXHAUSTIVE_BUDGET): Promise<ExhaustiveSet> {
+  // A Resolved is taken as is (the fix report passes one whose flags record what is read).
+  const r = 'flags' in config ? config : resolveConfig(config);
   const violated: ExhaustiveViolation[] = [];
   let left = [...invs];
   for (;;) {

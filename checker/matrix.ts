@@ -29,6 +29,7 @@ import { INVARIANTS, type Invariant } from '../model/invariants.ts';
 import type { World } from '../model/world.ts';
 import { search, DEFAULT_MAX_STEPS, type SearchResult } from './search.ts';
 import { checkJson, type CheckJson } from './report-json.ts';
+import { rowVerdict, type RowVerdict } from './outcome.ts';
 
 /** A matrix configuration and what it stands for (a seed's cell or a proposal). */
 export interface MatrixEntry {
@@ -57,6 +58,10 @@ const LIFECYCLE: readonly (readonly [string, string, string, string, string])[] 
   ['reboot-hvm', 'pvops', 'chao-v6', 'libxl', "seed 004's proposal: chao-v6"],
   ['reboot-hvm', 'pvops', 'chao-v6-esrch', 'libxl', "seed 004's proposal: chao-v6 + ESRCH"],
   ['reboot-hvm', 'pvops', '4.12', 'unbind-before-reset', 'seed 004: toolstack unbind-before-reset'],
+  ['reboot-hvm', 'pvops-7681f31e', '4.13', 'libxl', 'Xen 4.13 + pciback 7681f31e (Linux 5.1)'],
+  ['handover-hvm', 'pvops-7681f31e', '4.13', 'libxl', 'Xen 4.13 + 7681f31e: new owner after pci-detach'],
+  ['handover-hvm', 'pvops-7681f31e', 'chao-v6', 'libxl', "seed 004's chao-v6: new owner after pci-detach"],
+  ['handover-hvm', 'pvops-7681f31e', '4.13', 'unbind-before-reset', 'unbind-before-reset: new owner after detach'],
 ];
 
 /**
@@ -155,8 +160,8 @@ export interface ViolatedSet {
 }
 
 /** The exclusion loop over `invs`: every violated invariant with its own counterexample, and the rest. */
-export function violatedSet(config: Config, invs: readonly Invariant[], p: SearchParams): ViolatedSet {
-  const r = resolveConfig(config);
+export function violatedSet(config: Config | Resolved, invs: readonly Invariant[], p: SearchParams): ViolatedSet {
+  const r = 'flags' in config ? config : resolveConfig(config);
   const violated = new Map<string, SearchResult>();
   let left = [...invs];
   let searches = 0;
@@ -284,4 +289,12 @@ export function matrixRowJson(r: MatrixRow): MatrixRowJson {
 
 export function matrixJson(rows: readonly MatrixRow[]): { rows: MatrixRowJson[] } {
   return { rows: rows.map(matrixRowJson) };
+}
+
+/** A row's verdict in the seeds' words (checker/outcome.ts): its search and its exploration together. */
+export function matrixVerdict(r: MatrixRow, x: { readonly complete: boolean; readonly violated: readonly { readonly invariant: string; readonly steps: number }[] }): RowVerdict {
+  const search = new Map([...r.violated].map(([n, res]) => [n, res.steps?.length ?? 0] as const));
+  const explored = new Map<string, number>();
+  for (const v of x.violated) if (!explored.has(v.invariant)) explored.set(v.invariant, v.steps);
+  return rowVerdict(search, explored, x.complete);
 }

@@ -33,6 +33,8 @@ export interface ReplayResult {
   readonly firstViolation: { readonly n: number; readonly violations: readonly Violation[] } | null;
   /** The first step after which the trace's recorded invariant failed, or null. */
   readonly recordedViolatedAt: number | null;
+  /** Every invariant that failed after some step, with the first such step, in the order first seen. */
+  readonly everViolated: readonly { readonly invariant: string; readonly n: number }[];
   /** The first step whose calls differ from the recorded ones (own configuration only), or null. */
   readonly divergedAt: number | null;
   /** The world before and after the step of interest: the first violation, or else the last step that ran. */
@@ -77,6 +79,7 @@ export function replay(t: Trace, r: Resolved, invs: readonly Invariant[] = INVAR
   const refused: Refusal[] = [];
   let firstViolation: ReplayResult['firstViolation'] = null;
   let recordedViolatedAt: number | null = null;
+  const everViolated: { invariant: string; n: number }[] = [];
   let divergedAt: number | null = null;
   const recorded = new Map(t.steps.map((s) => [s.n, s]));
   for (let i = 0; i < t.actions.length; i++) {
@@ -96,6 +99,7 @@ export function replay(t: Trace, r: Resolved, invs: readonly Invariant[] = INVAR
       if (rec && JSON.stringify(rec) !== JSON.stringify(traceStepOf(s))) divergedAt = n;
     }
     const v = violations(w, invs);
+    for (const x of v) if (!everViolated.some((e) => e.invariant === x.invariant)) everViolated.push({ invariant: x.invariant, n });
     if (v.some((x) => x.invariant === t.violation.invariant) && recordedViolatedAt === null) recordedViolatedAt = n;
     if (v.length && firstViolation === null) firstViolation = { n, violations: v };
     if (focusStep !== undefined) {
@@ -110,7 +114,7 @@ export function replay(t: Trace, r: Resolved, invs: readonly Invariant[] = INVAR
       focus = n;
     }
   }
-  return { config: r.config, swapped, steps, refused, firstViolation, recordedViolatedAt, divergedAt, before, after, focus };
+  return { config: r.config, swapped, steps, refused, firstViolation, recordedViolatedAt, everViolated, divergedAt, before, after, focus };
 }
 
 /** Key order carries no meaning in a trace file: use the enabled action with the same fields, if any. */

@@ -112,6 +112,11 @@ export const INVARIANT_IMPACT: Readonly<Record<string, { readonly headline: stri
     impact:
       'Nothing left in the system will release the pirq short of destroying the domain: it cannot be handed out again, and every hot-unplug or driver reload that leaves one behind takes another of the domain\'s pirqs until allocation fails with -ENOSPC.',
   },
+  'pciback-msix-calls-succeed': {
+    headline: 'pciback\'s PHYSDEVOP_prepare_msix or release_msix fails',
+    impact:
+      'dom0\'s dmesg shows "MSI-X release failed (-16)" (or "MSI-X preparation failed"): Xen still counts MSI-X descriptors of a domain for the device, so the unbind does not release its MSI-X state, the next bind to pciback cannot prepare it, and with seed 003\'s reset on export the next guest does not get the device at all.',
+  },
   'no-leaked-irq': {
     headline: 'Xen leaks an irq created for an MSI mapping',
     impact: 'Every enable/disable cycle leaks a host irq (and its vector) in Xen: after enough driver reloads or resets, mapping new interrupts fails with -ENOSPC and devices cannot enable MSI at all.',
@@ -301,6 +306,15 @@ function fixHint(t: Trace, swaps: { clean: string[] }): string | null {
   return null;
 }
 
+/** The invariant's kind and why, for the top of a report (model/invariants.ts). */
+function kindLines(invariant: string): string[] {
+  const inv = findInvariant(invariant);
+  if (!inv) return [];
+  return inv.kind === 'failure'
+    ? [`Kind: **failure**, a user or operator sees it. ${inv.why}`, '']
+    : [`Kind: **hazard**, the components disagree and nothing observes it yet. ${inv.why}${inv.leadsTo ? ` What it can lead to: ${inv.leadsTo}` : ''}`, ''];
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Markdown
 
@@ -312,7 +326,7 @@ export function markdownReport(t: Trace, o: ReportOptions): string {
   const steps = t.steps;
   const L: string[] = [];
   L.push(`# ${capitalise(headline)} (${configTitle(t)})`, '');
-  L.push('[Impact]', '', impact, '');
+  L.push('[Impact]', '', ...kindLines(t.violation.invariant), impact, '');
   L.push(
     `Invariant broken: \`${t.violation.invariant}\` — ${inv?.doc ?? '(unknown invariant)'}${inv ? ` (reference ${inv.ref})` : ''}`,
     '',
@@ -366,6 +380,8 @@ export function terminalReport(t: Trace, o: { tracePath?: string; maxDiff?: numb
   const L: string[] = [];
   L.push(pc.bold(pc.red(capitalise(headline))) + pc.dim(`  [${t.violation.invariant}]`));
   L.push(pc.dim(configTitle(t)));
+  const inv = findInvariant(t.violation.invariant);
+  if (inv) L.push(`${pc.bold('kind')} ${inv.kind === 'failure' ? pc.red('failure') : pc.yellow('hazard')}: ${inv.kind === 'failure' ? 'a user or operator sees it' : 'the components disagree and nothing observes it yet'}`);
   L.push(`${pc.bold('impact')} ${impact}`);
   const w = String(t.steps.length).length;
   for (const s of t.steps) {

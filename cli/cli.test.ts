@@ -27,13 +27,15 @@ interface CorpusBug {
   trace: string;
   config: Record<string, string>;
   invariant: string;
-  outcome: 'fixed' | 'still violated' | 'other violation' | 'cannot run';
+  outcome: 'fixed' | 'still violated' | 'cannot run';
+  kind: 'failure' | 'hazard';
+  remains: { invariant: string; kind: string; n: number }[];
   refused: unknown[];
 }
 interface FixJson {
   rows: { config: Record<string, string>; invariant: string; change: string }[];
   summary: { fixes: number; breaks: number };
-  corpus: { dir: string; traces: number; otherBase: number; componentUnused: number; summary: { fixed: number; stillViolated: number; otherViolation: number; cannotRun: number }; bugs: CorpusBug[] };
+  corpus: { dir: string; traces: number; otherBase: number; componentUnused: number; flagsUnread: number; summary: { fixed: number; stillViolated: number; cannotRun: number }; bugs: CorpusBug[] };
 }
 
 /** The same as run, without blocking: the one-line-error cases run concurrently (each is one short process). */
@@ -97,6 +99,7 @@ describe('malformed input: one line, exit 2', () => {
     ['a truncated trace to export', ['export-itf', join(DATA, 'truncated-trace.json')], /not JSON/],
     ['replay without a file', ['replay'], /missing required argument 'file'/],
     ['fractional seed', ['matrix', '--seed', '1.5'], /--seed must be a whole number, got '1\.5'/],
+    ['bad --fail-on', ['check', '--fail-on', 'bogus'], /--fail-on must be 'failure' or 'hazard', got 'bogus'/],
     ['zero max-steps', ['check', '--max-steps', '0'], /--max-steps must be a whole number >= 1/],
     ['bad base seed', ['fuzz', '--minutes', '1', '--base-seed', 'abc'], /--base-seed must be a whole number/],
     ['--corpus without a variant file', ['check', '--corpus', DATA], /--corpus only applies with --variant-file/],
@@ -174,8 +177,10 @@ describe('variant files', () => {
     const ofBase = exp.configurations
       .filter((c) => c.config['guest'] === 'reuse-pirq-live' && findScenario(c.config['scenario']!)!.components.includes('guest'))
       .flatMap((c) => Object.values(c.traces));
-    expect(out.corpus.bugs.map((b) => b.trace).sort()).toEqual(ofBase.sort());
-    expect(out.corpus.bugs.length + out.corpus.otherBase + out.corpus.componentUnused).toBe(out.corpus.traces);
+    // Those whose replay never reads guestReuse are left out (the fix cannot change them).
+    for (const b of out.corpus.bugs) expect(ofBase).toContain(b.trace);
+    expect(out.corpus.bugs.length + out.corpus.flagsUnread).toBe(ofBase.length);
+    expect(out.corpus.bugs.length + out.corpus.otherBase + out.corpus.componentUnused + out.corpus.flagsUnread).toBe(out.corpus.traces);
     const bug = (qemu: string, inv: string) => out.corpus.bugs.find((b) => b.config['scenario'] === 'nvme-hvm' && b.config['qemu'] === qemu && b.invariant === inv);
     // Seed 000's duplicate pirq replays clean with the fix; seed 001's lost interrupt under keep-pirqs does not.
     expect(bug('unmap-on-disable', 'pirq-single-owner')?.outcome).toBe('fixed');
@@ -185,7 +190,9 @@ describe('variant files', () => {
   it('the lifecycle example 575e18d54d fixes the carried-over MASKALL of seed 003/004, also in a corpus of its own', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pirqcheck-corpus-'));
     const bugArgs = ['--scenario', 'reboot-hvm', '--dom0', 'pvops', '--xen', '4.12', '--invariant', 'maskall-clear-after-assign'];
-    expect(run('check', ...bugArgs, '--report', dir).status).toBe(1);
+    // A hazard: exit 0 unless --fail-on hazard.
+    expect(run('check', ...bugArgs, '--report', dir).status).toBe(0);
+    expect(run('check', ...bugArgs, '--fail-on', 'hazard').status).toBe(1);
     const pin = ['--scenario', 'reboot-hvm', '--dom0', 'pvops', '--guest', 'fresh-pirq', '--qemu', 'unmap-on-disable', '--toolstack', 'libxl'];
     const r = run('check', '--variant-file', join(EXAMPLES, 'xen-reset-msix-on-assign.ts'), ...pin, '--corpus', dir, '--json');
     expect(r.status, r.stderr).toBe(0);
@@ -193,9 +200,11 @@ describe('variant files', () => {
     for (const inv of ['maskall-clear-after-assign', 'no-carried-over-mask']) expect(out.rows.find((x) => x.invariant === inv)?.change).toBe('FIXES');
     expect(out.summary.breaks).toBe(0);
     expect(out.corpus.bugs).toHaveLength(1);
-    // The recorded MASKALL bug is gone; on the same steps other invariants (masking without decoding, the
-    // reset while Xen still maps the old owner's pirq) still fail: 575e18d54d does not address them.
-    expect(out.corpus.bugs[0]!).toMatchObject({ invariant: 'maskall-clear-after-assign', outcome: 'other violation' });
+    // The recorded MASKALL bug is gone, so it counts as fixed; on the same steps other invariants (masking
+    // without decoding, the reset while Xen still maps the old owner's pirq) still fail, listed as hazards
+    // that remain: 575e18d54d does not address them.
+    expect(out.corpus.bugs[0]!).toMatchObject({ invariant: 'maskall-clear-after-assign', outcome: 'fixed' });
+    expect(out.corpus.bugs[0]!.remains.map((x) => `${x.invariant}:${x.kind}`)).toEqual(['no-mask-without-decoding:hazard', 'clean-handover:hazard']);
     // The same trace with the fix selected in replay.
     const trace = readdirSync(dir).find((f) => f.endsWith('.json'))!;
     const rep = run('replay', join(dir, trace), '--variant-file', join(EXAMPLES, 'xen-reset-msix-on-assign.ts'), '--xen', 'reset-msix-on-assign');
@@ -203,12 +212,43 @@ describe('variant files', () => {
     expect(rep.stdout).toMatch(/recorded invariant maskall-clear-after-assign: held at every step/);
     expect(rep.status).toBe(1);
   });
+  it('the fix report opens with three summary lines: 575e18d54d removes the MASKALL failure of seeds 003/004 and fixes that recorded bug', () => {
+    const r = run('check', '--variant-file', join(EXAMPLES, 'xen-reset-msix-on-assign.ts'), '--scenario', 'reboot-hvm');
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    const at = lines.indexOf('summary for reset-msix-on-assign:');
+    expect(at).toBeGreaterThan(0);
+    const [removed, introduced, hazards] = lines.slice(at + 1, at + 4);
+    expect(removed).toMatch(/^  failures removed: enabled-vector-delivers in reboot-hvm \(seeds 003\/004: pvops dom0, Xen 4\.12\): ".*MSI-X MASKALL is set in hardware/);
+    expect(removed).toMatch(/known bugs fixed: [1-9]\d* of \d+ \(.*hazards: maskall-clear-after-assign in [^;]*reboot-hvm \(seeds 003\/004: pvops dom0, Xen 4\.12\)/);
+    expect(introduced).toBe('  failures introduced: none');
+    expect(hazards).toMatch(/^  hazards: removed maskall-clear-after-assign in reboot-hvm/);
+    // The configurations the fix cannot affect (its flag is never read there) are not listed.
+    expect(r.stdout).not.toMatch(/^scenario nvme-hvm/m);
+  });
+  it('every BREAKS row comes with a command, and that command prints that counterexample', () => {
+    const pin = ['--scenario', 'reboot-hvm', '--dom0', 'pvops', '--xen', '4.12', '--guest', 'fresh-pirq', '--qemu', 'unmap-on-disable'];
+    const r = run('check', '--variant-file', join(DATA, 'unbind-fix.ts'), ...pin, '--json');
+    expect(r.status, r.stderr).toBe(0); // it breaks a hazard only
+    const rows = (JSON.parse(r.stdout) as { rows: { invariant: string; change: string; kind: string; command?: string; steps?: number }[] }).rows.filter((x) => x.change === 'BREAKS');
+    expect(rows.map((x) => `${x.invariant}:${x.kind}`)).toEqual(['free-pirq-has-no-evtchn:hazard']);
+    for (const row of rows) {
+      const args = row.command!.split(' ').slice(1).map((a) => (a === 'cli/testdata/unbind-fix.ts' || a.endsWith('unbind-fix.ts') ? join(DATA, 'unbind-fix.ts') : a));
+      const c = run(...args, '--json');
+      const j = JSON.parse(c.stdout) as { outcome: string; violation: { invariant: string }; counterexample: { steps: unknown[] } };
+      expect(j.violation.invariant).toBe(row.invariant);
+      expect(j.counterexample.steps).toHaveLength(row.steps!);
+      expect(j.outcome).toBe('hazard');
+    }
+    expect(run('check', '--variant-file', join(DATA, 'unbind-fix.ts'), ...pin, '--fail-on', 'hazard').status).toBe(1);
+  });
   it('a dom0 fix (seed 002 prune) reports what it fixes and what it breaks, exit 1', () => {
     const r = run('check', '--variant-file', join(EXAMPLES, 'pciback-prune-on-reset.ts'), '--scenario', 'igbvf-pv', '--xen', '4.12', '--toolstack', 'libxl');
     expect(r.stdout).toMatch(/baseline: dom0 xen-2\.6\.18; changes pcibackPruneOnReset: \(default\) -> true/);
-    expect(r.stdout).toMatch(/dom0-no-stale-msix-entries\s+violated\s+holds\s+FIXES/);
+    expect(r.stdout).toMatch(/dom0-no-stale-msix-entries\s+hazard\s+violated\s+holds\s+FIXES/);
     expect(r.stdout).toMatch(/known bugs: /);
-    expect(r.status).toBe(/BREAKS [1-9]/.test(r.stdout) ? 1 : 0);
+    // Exit 1 exactly when the fix introduces a failure.
+    expect(r.status).toBe(/failures introduced: none/.test(r.stdout) ? 0 : 1);
   });
   it('matrix --variant-file adds a row with the fix for every matrix configuration of its base', () => {
     const r = run('matrix', '--runs', '5', '--json', '--variant-file', join(EXAMPLES, 'fresh-pirq-fix.ts'));
@@ -218,6 +258,18 @@ describe('variant files', () => {
     const withFix = rows.filter((c) => c['guest'] === 'always-allocate');
     expect(ofBase.length).toBeGreaterThan(0);
     expect(withFix).toEqual(ofBase.map((c) => ({ ...c, guest: 'always-allocate' })));
+    // Every row has its verdict in the seeds' words beside the old fields.
+    const full = (JSON.parse(r.stdout) as { rows: { label: string; verdict: string; outcome: string; proved: boolean; failures: { invariant: string }[] }[] }).rows;
+    for (const x of full) {
+      expect(['fails', 'hazard', 'holds']).toContain(x.outcome);
+      expect(x.verdict).toBe(x.outcome === 'holds' ? 'holds' : 'violated');
+    }
+    // The newest stack reboots with hazards only, over the complete graph; handing the device on while the old
+    // domain runs fails (exploration reaches the masked vector within the budget, whatever the search's runs).
+    expect(full.find((x) => x.label === 'Xen 4.13 + pciback 7681f31e (Linux 5.1)')).toMatchObject({ outcome: 'hazard', proved: true });
+    const handover = full.find((x) => x.label === 'Xen 4.13 + 7681f31e: new owner after pci-detach')!;
+    expect(handover.outcome).toBe('fails');
+    expect(handover.failures.map((f) => f.invariant)).toContain('enabled-vector-delivers');
   });
   it('explore --variant-file explores a configuration that selects the fix by id', () => {
     const r = run('explore', '--variant-file', join(EXAMPLES, 'xen-reset-msix-on-assign.ts'), '--scenario', 'reboot-hvm', '--dom0', 'pvops', '--xen', 'reset-msix-on-assign', '--invariant', 'maskall-clear-after-assign', '--depth', '60', '--json');
@@ -227,12 +279,15 @@ describe('variant files', () => {
     expect(j.complete).toBe(true);
     // Without the fix (Xen 4.12) the same exploration finds the carried-over MASKALL.
     const base = run('explore', '--scenario', 'reboot-hvm', '--dom0', 'pvops', '--xen', '4.12', '--invariant', 'maskall-clear-after-assign', '--depth', '60', '--json');
-    expect(base.status).toBe(1);
+    expect(base.status).toBe(0); // a hazard
+    expect((JSON.parse(base.stdout) as { outcome: string }).outcome).toBe('hazard');
+    const strict = run('explore', '--scenario', 'reboot-hvm', '--dom0', 'pvops', '--xen', '4.12', '--invariant', 'maskall-clear-after-assign', '--depth', '60', '--fail-on', 'hazard');
+    expect(strict.status).toBe(1);
   });
   it('check --variant-file with the fix selected by id searches that one configuration', () => {
     const r = run('check', '--variant-file', join(import.meta.dirname, '..', 'examples', 'fresh-pirq-fix.ts'), '--guest', 'always-allocate', '--qemu', 'keep-pirqs', '--runs', '100');
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/violated\s+scenario=nvme-hvm guest=always-allocate qemu=keep-pirqs/);
+    expect(r.stdout).toMatch(/fails\s+scenario=nvme-hvm guest=always-allocate qemu=keep-pirqs/);
   });
 });
 

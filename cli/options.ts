@@ -92,3 +92,9 @@ export function parseShard(name: string) {
     return { index, count };
   };
 }
+
+/** `--fail-on failure|hazard`: which outcome makes check and explore exit 1 (default: a failure only). */
+export function parseFailOn(v: string): 'failure' | 'hazard' {
+  if (v !== 'failure' && v !== 'hazard') throw new InvalidArgumentError(`--fail-on must be 'failure' or 'hazard', got '${v}'`);
+  return v;
+}

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../model/config.ts';
 import type { ExpectationRow, Expectations } from './corpus.ts';
+import { kindOf, outcomeOf, outcomeText } from '../checker/outcome.ts';
 
 export interface Region {
   readonly name: string;
@@ -17,6 +18,7 @@ export const BUGS_DOC_REGIONS: readonly Region[] = [
   { name: 'seed001', scenarios: ['nvme-hvm', 'nvme-msi-hvm'], layout: 'list' },
   { name: 'seed002', scenarios: ['igbvf-pv'], layout: 'grid' },
   { name: 'proposals', scenarios: ['reboot-hvm'], layout: 'grid' },
+  { name: 'handover', scenarios: ['handover-hvm'], layout: 'grid' },
 ];
 
 /** Steps of a committed trace, by file name (relative to counterexamples/). */
@@ -51,30 +53,38 @@ export function generateRegion(region: Region, exp: Expectations, steps: StepCou
     '',
   ];
   if (region.layout === 'list') {
-    out.push('| configuration | scenario | guest | QEMU | invariants violated (shrunk steps), each linked to its report | explored |', '|---|---|---|---|---|---|');
+    out.push('| configuration | scenario | guest | QEMU | verdict | invariants violated (shrunk steps), each linked to its report | explored |', '|---|---|---|---|---|---|---|');
     for (const r of rows) {
       const v = exp.invariants.filter((i) => r.verdicts[i] === 'violated');
       const searched = v.map((i) => `[${i} (${steps(r.traces[i]!)})](${reportLink(r.traces[i]!)})`);
       const explored = exp.invariants.filter((i) => r.verdicts[i] !== 'violated' && r.explore?.violated[i] !== undefined).map((i) => `${i} (explore: ${r.explore!.violated[i]})`);
       const cells = [...searched, ...explored].join(', ');
       const scope = r.explore ? (r.explore.complete ? `complete graph, ${r.explore.states} states` : `${r.explore.states} states, depth ${r.explore.depth}`) : '-';
-      out.push(`| ${r.label} | \`${r.config.scenario}\` | \`${r.config.guest}\` | \`${r.config.qemu}\` | ${cells || `all ${exp.invariants.length} hold`} | ${scope} |`);
+      out.push(`| ${r.label} | \`${r.config.scenario}\` | \`${r.config.guest}\` | \`${r.config.qemu}\` | ${rowText(r, exp)} | ${cells || `all ${exp.invariants.length} hold`} | ${scope} |`);
     }
   } else {
     out.push(`| invariant | ${rows.map((r) => `${r.label}<br>\`${lifecycleColumn(r.config)}\``).join(' | ')} |`);
     out.push(`|---|${rows.map(() => '---').join('|')}|`);
     for (const inv of exp.invariants) {
-      out.push(`| \`${inv}\` | ${rows.map((r) => (r.verdicts[inv] === 'violated' ? violatedCell(r, inv, steps) : holdsCell(r, inv))).join(' | ')} |`);
+      out.push(`| \`${inv}\` (${kindOf(inv)}) | ${rows.map((r) => (r.verdicts[inv] === 'violated' ? violatedCell(r, inv, steps) : holdsCell(r, inv))).join(' | ')} |`);
     }
     out.push(`| *states explored* | ${rows.map((r) => (r.explore ? `${r.explore.states}${r.explore.complete ? ' (complete)' : ''}` : '-')).join(' | ')} |`);
+    out.push(`| *row verdict* | ${rows.map((r) => rowText(r, exp)).join(' | ')} |`);
   }
   out.push('');
   out.push('VIOLATED (n): the random search found a counterexample, shrunk to n steps; the link opens its report.');
   out.push('VIOLATED (explore: n): the search missed it, breadth-first exploration found a shortest counterexample of n steps');
   out.push('(`pirqcheck explore` with the configuration and `--invariant` prints it). holds (all states): no state of the');
   out.push('complete reachable graph violates it, a proof within the model; holds: no run and no explored state violates');
-  out.push('it within the bounds (evidence, not proof).');
+  out.push('it within the bounds (evidence, not proof). Row verdict: fails (a failure is reachable), hazard (only hazards),');
+  out.push('holds; proved when the complete graph was explored, bounded otherwise (docs/invariants.md has each kind).');
   return out.join('\n');
+}
+
+/** fails / hazard / holds and proved / bounded, as the matrix says it (checker/outcome.ts). */
+function rowText(r: ExpectationRow, exp: Expectations): string {
+  const violated = exp.invariants.filter((i) => r.verdicts[i] === 'violated' || r.explore?.violated[i] !== undefined);
+  return `**${outcomeText({ outcome: outcomeOf(violated), proved: r.explore?.complete === true })}**`;
 }
 
 export function beginMarker(name: string): string {

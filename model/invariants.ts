@@ -14,9 +14,24 @@ export interface Evidence {
   readonly facts: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * What a violation means for a user. A `failure` is seen: an interrupt lost or misrouted, a probe, bind or
+ * hypercall that fails, a crash, an error a log shows. A `hazard` is a disagreement between components'
+ * bookkeeping that nothing observes yet; `leadsTo` names the failures it can turn into.
+ */
+export type InvariantKind = 'failure' | 'hazard';
+
 export interface Invariant {
   readonly name: string;
   readonly doc: string;
+  readonly kind: InvariantKind;
+  /** One sentence from the real code (path:function @tag) saying why this is the kind it is. */
+  readonly why: string;
+  /**
+   * For a hazard: the failure(s) it can lead to and the counterexample that shows it (a corpus trace or the
+   * matrix row and command), or why none exists in the model.
+   */
+  readonly leadsTo?: string;
   /** Reference section D item(s). */
   readonly ref: string;
   readonly check: (w: World) => Evidence | undefined;
@@ -120,6 +135,9 @@ const pirqSingleOwner: Invariant = {
   name: 'pirq-single-owner',
   doc: 'No pirq of a domain is held for two different vectors, counting guest irqs, QEMU entries and Xen msi_descs together.',
   ref: 'D.3, D.6',
+  kind: 'hazard',
+  why: "xen/arch/x86/irq.c:map_domain_pirq @RELEASE-4.12.0 and QEMU's hw/xen/xen_pt_msi.c:msi_msix_setup @qemu-xen-4.12.0 keep their own records without checking the other holder, so two vectors on one pirq fail nothing until one of them unmaps or rebinds it, which the other's driver then sees as a lost interrupt.",
+  leadsTo: "enabled-vector-delivers and guest-xen-agree: in seed 001 case 3 (nvme-hvm, guest reuse-pirq, QEMU unmap-on-disable) the shared pirq (6 steps) becomes a lost interrupt two steps later, counterexamples/nvme-hvm--reuse-pirq--unmap-on-disable--4.12--pvops-7681f31e--libxl--enabled-vector-delivers.json (8 steps).",
   check(w) {
     for (const domid of Object.keys(w.xen.domains).map(Number)) {
       if (!mayHaveSharedPirq(w, domid)) continue;
@@ -141,6 +159,9 @@ const mapSuccessMeansMapped: Invariant = {
   name: 'map-success-means-mapped',
   doc: 'A PHYSDEVOP_map_pirq that returns success with pirq p leaves p mapped to the requested device vector.',
   ref: 'D.2',
+  kind: 'hazard',
+  why: "xen/arch/x86/irq.c:map_domain_pirq @RELEASE-4.12.0 reports the conflict with a dprintk that release builds drop and returns 0, so neither QEMU nor the guest sees anything until the pirq they bind is wired to another vector.",
+  leadsTo: "enabled-vector-delivers: in MSI mode QEMU binds the pirq Xen silently did not map, counterexamples/nvme-msi-hvm--reuse-pirq--unmap-on-disable--4.12--pvops-7681f31e--libxl--enabled-vector-delivers.json (7 steps; the silent success is at step 6).",
   check(w) {
     for (const a of w.audit) {
       if (a.kind !== 'map_pirq' || a.rc !== 0) continue;
@@ -174,6 +195,9 @@ const qemuXenAgree: Invariant = {
   name: 'qemu-xen-agree',
   doc: 'Every pirq QEMU records for a vector is mapped by Xen to that vector, and every MSI pirq Xen maps for a device QEMU manages is the one QEMU records for it.',
   ref: 'D.4',
+  kind: 'hazard',
+  why: "hw/xen/xen_pt_msi.c:msi_msix_update @qemu-xen-4.12.0 trusts XenPTMSIXEntry.pirq without asking Xen, so a record Xen contradicts fails nothing until QEMU binds or unmaps by it and hits another vector.",
+  leadsTo: "enabled-vector-delivers: the same row as map-success-means-mapped, counterexamples/nvme-msi-hvm--reuse-pirq--unmap-on-disable--4.12--pvops-7681f31e--libxl--enabled-vector-delivers.json (7 steps).",
   check(w) {
     for (const qS in w.qemu) {
       const q = w.qemu[qS]!;
@@ -235,6 +259,8 @@ const guestXenAgree: Invariant = {
   name: 'guest-xen-agree',
   doc: 'For every vector the guest enabled and requested, Xen maps the guest irq\'s pirq to that vector with a MAPPED dpci binding and the guest\'s event channel.',
   ref: 'D.5',
+  kind: 'failure',
+  why: "The guest requested an irq whose pirq Xen does not route from that vector (xen/drivers/passthrough/io.c:hvm_dirq_assist @RELEASE-4.12.0 sends to the pirq's own event channel), so the driver's interrupts are lost or arrive on another irq, and a failed bind is logged by drivers/xen/events/events_base.c:startup_pirq @v4.19 as \"Failed to obtain physical IRQ %d\".",
   check(w) {
     for (const a of activeGuestIrqs(w)) {
       const d = w.xen.domains[a.domid];
@@ -263,6 +289,8 @@ const enabledVectorDelivers: Invariant = {
   name: 'enabled-vector-delivers',
   doc: 'Every vector the guest enabled, unmasked and requested can deliver an interrupt to that guest irq\'s event channel.',
   ref: 'D.8',
+  kind: 'failure',
+  why: "The interrupt the device raises never reaches the driver's handler (xen/drivers/passthrough/io.c:hvm_dirq_assist @RELEASE-4.12.0 is never reached, or sends to another port), so the driver times out: NVMe logs \"I/O timeout\" and disables the controller.",
   check(w) {
     for (const a of activeGuestIrqs(w)) {
       const r = deliver(w.xen, w.hw[a.dev], a.dev, a.entry, a.msix);
@@ -286,6 +314,9 @@ const freePirqHasNoEvtchn: Invariant = {
   name: 'free-pirq-has-no-evtchn',
   doc: 'A pirq Xen considers free (is_free_pirq) has no event channel bound to it.',
   ref: 'D.19',
+  kind: 'hazard',
+  why: "xen/arch/x86/irq.c:get_free_pirq @RELEASE-4.12.0 does not look at pirq->evtchn, so a free pirq with a bound port fails nothing until it is handed out again and the next EVTCHNOP_bind_pirq on it gets -EEXIST.",
+  leadsTo: "guest-xen-agree (EVTCHNOP_bind_pirq -EEXIST, \"Failed to obtain physical IRQ\") once get_free_pirq hands the pirq to another vector of the same domain; no counterexample in the model: where it occurs after a forced hot-unplug (chao-v6, chao-v6-esrch, unbind-before-reset in reboot-hvm and handover-hvm) the domain has one device and it is never added back to it, and in nvme-msi-hvm case 3 the row's failures come first (enabled-vector-delivers, 7 steps).",
   check(w) {
     for (const domS in w.xen.domains) {
       const d = w.xen.domains[domS]!;
@@ -309,6 +340,9 @@ const noDuplicateGuestPirq: Invariant = {
   name: 'no-duplicate-guest-pirq',
   doc: 'No two live irqs of a guest are bound to the same pirq.',
   ref: 'D.6',
+  kind: 'hazard',
+  why: "drivers/xen/events/events_base.c:xen_bind_pirq_msi_to_irq @v4.10 reuses the live irq with only a dev_dbg (\"xen: msi already bound to pirq=%d\"), so nothing fails at that point; the two vectors then share one event channel and one of them loses its interrupts.",
+  leadsTo: "enabled-vector-delivers: the same row as pirq-single-owner, counterexamples/nvme-hvm--reuse-pirq--unmap-on-disable--4.12--pvops-7681f31e--libxl--enabled-vector-delivers.json (8 steps; the duplicate is at step 6).",
   check(w) {
     for (const g of Object.values(w.guests)) {
       const seen = new Map<number, number>();
@@ -332,6 +366,9 @@ const cachedPirqIsHint: Invariant = {
   name: 'cached-pirq-is-hint',
   doc: 'The guest reuses a pirq cached in a vector\'s message only if Xen still maps that pirq to the same vector.',
   ref: 'D.7',
+  kind: 'hazard',
+  why: "arch/x86/pci/xen.c:xen_hvm_setup_msi_irqs @v4.10 reuses the pirq read back from the MSI message without asking Xen and prints nothing, so the stale reuse is only bookkeeping until the vector turns out to be wired to another device's pirq.",
+  leadsTo: "enabled-vector-delivers: counterexamples/nvme-hvm--reuse-pirq-live--unmap-on-disable--4.12--pvops-7681f31e--libxl--enabled-vector-delivers.json (9 steps; the stale reuse is at step 7, seed 000's NVMe story).",
   check(w) {
     for (const a of w.audit) {
       if (a.kind !== 'guest_reuse') continue;
@@ -356,6 +393,9 @@ const noLeakedIrq: Invariant = {
   name: 'no-leaked-irq',
   doc: 'Every irq Xen created for an MSI map is either set up for a vector or destroyed again.',
   ref: 'D.2 (the leaked irq of allocate_and_map_msi_pirq)',
+  kind: 'hazard',
+  why: "An irq created by xen/arch/x86/irq.c:create_irq @RELEASE-4.12.0 and never set up or destroyed costs one dynamic irq and prints nothing; only when they run out does a map fail with \"can't create irq for msi!\".",
+  leadsTo: "a map failing with \"can't create irq for msi!\" once the dynamic irqs run out; none in the model: the scenarios have nr_irqs - nr_irqs_gsi = 64 dynamic irqs and every leak takes a driver enable/disable cycle, far beyond the 40-step runs and the explored depth.",
   check(w) {
     for (const [irqS, desc] of Object.entries(w.xen.irqs)) {
       if (!desc.msi_desc) {
@@ -376,6 +416,8 @@ const pvVectorsBound: Invariant = {
   name: 'pv-vectors-bound',
   doc: 'Every MSI-X vector a running PV guest enabled through pcifront has an event channel bound to a pirq Xen maps to that vector.',
   ref: 'D.5 (PV), E.2 step 8',
+  kind: 'failure',
+  why: "When EVTCHNOP_bind_pirq fails, the PV guest's startup_pirq (drivers/xen/core/evtchn.c @2.6.18-xen, drivers/xen/events/events_base.c @v4.19) logs \"Failed to obtain physical IRQ %d\" and the vector never interrupts: seed 002's igbvf never gets its link up.",
   check(w) {
     for (const g of Object.values(w.pv)) {
       const d = w.xen.domains[g.domid];
@@ -402,6 +444,9 @@ const dom0NoStaleMsixEntries: Invariant = {
   name: 'dom0-no-stale-msix-entries',
   doc: 'Every (pirq, entry) dom0 holds for a device is mapped by Xen, for the device\'s current owner, to that device entry.',
   ref: 'D.9 (I9)',
+  kind: 'hazard',
+  why: "drivers/pci/msi-xen.c:msix_capability_init @RHEL5 consults dom0's msi_dev list only at the next enable, so a stale (pirq, entry) pair fails nothing until then; the next guest's enable reuses it without a hypercall and its bind fails.",
+  leadsTo: "pv-vectors-bound: seed 002's next boot reuses the stale entries without a hypercall and \"Failed to obtain physical IRQ\", counterexamples/igbvf-pv--fresh-pirq--unmap-on-disable--4.12--xen-2.6.18--libxl--pv-vectors-bound.json (7 steps).",
   check(w) {
     for (const [devS, d] of Object.entries(w.dom0.devices)) {
       const dev = Number(devS);
@@ -426,6 +471,9 @@ const dom0FlagMatchesHoldings: Invariant = {
   name: 'dom0-flag-matches-holdings',
   doc: 'dom0\'s dev->msix_enabled is set exactly when dom0 holds MSI-X pirqs for the device.',
   ref: 'D.10 (I10)',
+  kind: 'hazard',
+  why: "dev->msix_enabled is read only by dom0's next pci_disable_msix or enable (drivers/pci/msi-xen.c @RHEL5), so a flag that disagrees with the list fails nothing until the list is never unmapped and the next owner's enable reuses it.",
+  leadsTo: "pv-vectors-bound: counterexamples/igbvf-pv--fresh-pirq--unmap-on-disable--4.12--xen-2.6.18--libxl--pv-vectors-bound.json (7 steps; the flag is cleared at step 4 by igbvf_shutdown's command_write). With the prune proposal (xen-2.6.18-prune) no failure follows: its row is a hazard, proved over the complete graph.",
   check(w) {
     for (const [devS, d] of Object.entries(w.dom0.devices)) {
       if (d.msix_enabled !== d.msi_dev.length > 0) {
@@ -443,6 +491,9 @@ const noStalePirqAfterDestroy: Invariant = {
   name: 'no-stale-pirq-after-destroy',
   doc: 'Once a domain is destroyed, no Xen irq is bound to it and dom0 holds no pirq mapped for it.',
   ref: 'D.17 (I17)',
+  kind: 'hazard',
+  why: "A destroyed domain's pirq that Xen or dom0 still records belongs to nobody who could use it, so nothing fails at destruction; it matters when the next owner's enable meets dom0's stale list (drivers/pci/msi-xen.c:msix_capability_init @RHEL5).",
+  leadsTo: "pv-vectors-bound: counterexamples/igbvf-pv--fresh-pirq--unmap-on-disable--4.12--xen-2.6.18--libxl--pv-vectors-bound.json (7 steps; dom0 still lists dom1's pirqs after step 5, the destroy).",
   check(w) {
     for (const [irqS, desc] of Object.entries(w.xen.irqs)) {
       for (const g of desc.guests) {
@@ -467,6 +518,9 @@ const maskallClearAfterAssign: Invariant = {
   name: 'maskall-clear-after-assign',
   doc: 'After libxl resets a device and assigns it successfully to a new domain, MSI-X MASKALL in hardware and Xen\'s host_maskall are clear.',
   ref: 'D.13 (I13)',
+  kind: 'hazard',
+  why: "xc_assign_device succeeded and the new guest has enabled nothing yet; the carried-over host_maskall is seen only when that guest enables MSI-X and xen/arch/x86/msi.c:pci_msi_conf_write_intercept @RELEASE-4.12.0 forces MASKALL on, so its vector never delivers.",
+  leadsTo: "enabled-vector-delivers: the rebooted guest's vector stays masked (seeds 003/004), in reboot-hvm with dom0 pvops and Xen 4.12, 9 steps, found by exploration only (`pirqcheck explore --scenario reboot-hvm --dom0 pvops --xen 4.12 --invariant enabled-vector-delivers --depth 60`; pinned in properties/lifecycle.property.test.ts). For a PV guest (igbvf-pv) none: dom0's map is the first user of the table and msix_capability_init clears host_maskall.",
   check(w) {
     for (const a of w.audit) {
       if (a.kind !== 'device_added' || a.rc !== 0) continue;
@@ -485,6 +539,9 @@ const noCarriedOverMask: Invariant = {
   name: 'no-carried-over-mask',
   doc: 'A device owned by a live domain that has no vector of it set up carries no host_maskall from an earlier owner (guest_maskall is the current owner\'s own last write and is not judged).',
   ref: 'D.14 (I14)',
+  kind: 'hazard',
+  why: "host_maskall is applied only when the owner writes the MSI-X control word (xen/arch/x86/msi.c:pci_msi_conf_write_intercept @RELEASE-4.12.0), so a mask left by an earlier owner fails nothing until the new owner enables MSI-X and its vector stays masked.",
+  leadsTo: "enabled-vector-delivers: the same 9-step path as maskall-clear-after-assign (reboot-hvm, pvops, Xen 4.12; `pirqcheck explore --scenario reboot-hvm --dom0 pvops --xen 4.12 --invariant enabled-vector-delivers --depth 60`).",
   check(w) {
     for (const [devS, pdev] of Object.entries(w.xen.pdevs)) {
       const dev = Number(devS);
@@ -507,6 +564,9 @@ const noMaskWithoutDecoding: Invariant = {
   name: 'no-mask-without-decoding',
   doc: 'Xen never has to mask an MSI-X vector while the device\'s memory decoding is off (which it does by setting MASKALL and host_maskall).',
   ref: 'D.11 (I11)',
+  kind: 'hazard',
+  why: "xen/arch/x86/msi.c:msi_set_mask_bit @RELEASE-4.12.0 still masks the vector, through MASKALL, and only prints a guest-level warning (\"cannot mask IRQ %d: masking MSI-X on ...\"); the harm is the host_maskall it leaves for the next owner.",
+  leadsTo: "enabled-vector-delivers through the host_maskall it leaves (reboot-hvm, pvops, Xen 4.12, 9 steps by exploration, as maskall-clear-after-assign). With Xen 4.13 (575e18d54d clears the flags at assign) none follows: the reboot-hvm pvops/4.13 row is a hazard, proved over the complete graph.",
   check(w) {
     const a = w.audit.find((x) => x.kind === 'mask_without_decoding');
     if (a && a.kind === 'mask_without_decoding') {
@@ -523,6 +583,9 @@ const cleanHandover: Invariant = {
   name: 'clean-handover',
   doc: 'When a device is reset or deassigned, Xen maps no MSI pirq of its old owner to it.',
   ref: 'D.12 (I12), B.5',
+  kind: 'hazard',
+  why: "drivers/pci/pci.c:pci_reset_function @v5.1 clears MSI-X ENABLE, so the old owner's still-mapped pirq cannot signal anyone after the reset; it matters only if the old owner's later teardown masks an entry someone else uses, or masks with decoding off.",
+  leadsTo: "enabled-vector-delivers when the device gets a new owner before the old domain is destroyed: the old domain's pci_clean_dpci_irqs / free_domain_pirqs mask the entry the new owner now uses, in handover-hvm with Xen 4.13 and pciback 7681f31e, 11 steps, found by exploration (`pirqcheck explore --scenario handover-hvm --dom0 pvops-7681f31e --xen 4.13 --invariant enabled-vector-delivers --depth 60`; pinned in properties/lifecycle.property.test.ts); and in reboot-hvm with pvops on Xen 4.12 through the mask without decoding. With 7681f31e in reboot-hvm (the domain is destroyed before the device moves on) none follows: proved over the complete graph, on Xen 4.12 and 4.13.",
   check(w) {
     for (const a of w.audit) {
       if (a.kind !== 'handover' || a.mapped.length === 0) continue;
@@ -539,6 +602,9 @@ const hostMaskallNotGuestClearable: Invariant = {
   name: 'host-maskall-not-guest-clearable',
   doc: 'A host_maskall Xen set is never cleared by a guest setting up an MSI-X vector (only by prepare_msix or the reset on assign).',
   ref: 'C (575e18d54d rationale)',
+  kind: 'hazard',
+  why: "xen/arch/x86/msi.c:msix_capability_init @RELEASE-4.12.0 clears host_maskall when used_entries is 0, which makes the guest's own vector work; what is lost is Xen's protective mask, which no user or log sees.",
+  leadsTo: "none: clearing host_maskall makes the guest's own vector deliver, so no user sees a failure; what is lost is Xen's mask of a device it could not mask otherwise (igbvf-pv rows; a hazard for Xen's protection, not for the guest).",
   check(w) {
     for (const a of w.audit) {
       if (a.kind === 'host_maskall_cleared' && a.entry !== null) {
@@ -556,6 +622,9 @@ const usedEntriesAccounting: Invariant = {
   name: 'used-entries-accounting',
   doc: 'arch_msix used_entries equals the live MSI-X descriptors of the device plus one exactly while pciback holds the prepare_msix pseudo-entry (bound, its prepare succeeded, no release asked since).',
   ref: 'D.16 (I16), A.5',
+  kind: 'hazard',
+  why: "arch_msix used_entries is read only by the next PHYSDEVOP_prepare_msix / release_msix (xen/arch/x86/msi.c:pci_prepare_msix @RELEASE-4.12.0), so a wrong count fails nothing until pciback's next call gets -EBUSY.",
+  leadsTo: "pciback-msix-calls-succeed: after a forced detach from a guest whose QEMU died, pciback's unbind gets -EBUSY from PHYSDEVOP_release_msix, \"MSI-X release failed (-16)\", counterexamples/handover-hvm--fresh-pirq--unmap-on-disable--4.13--pvops-7681f31e--libxl--pciback-msix-calls-succeed.json (7 steps).",
   check(w) {
     // Live MSI-X descriptors per device, in one pass over the irqs.
     const liveOf = new Map<number, number>();
@@ -624,6 +693,9 @@ const noStuckPirq: Invariant = {
   name: 'no-stuck-pirq',
   doc: 'Every pirq of a running domain that is not free (mapped, PIRQ_ALLOCATED, force-unbound, or an HVM emuirq still set) still has a component that will release it short of destroying the domain: a live QEMU or dom0 that records it, ownership of the device it is mapped to, a pending QEMU map, or a PV guest event channel whose close frees it.',
   ref: 'D.18 (I18)',
+  kind: 'hazard',
+  why: "A pirq nobody will release costs nothing while its domain runs and xen/arch/x86/irq.c:free_domain_pirqs @RELEASE-4.12.0 frees it at destruction; it shows only when the device moves on while the domain still runs.",
+  leadsTo: "(i) pciback-msix-calls-succeed, \"MSI-X release failed (-16)\" at a later pciback unbind, counterexamples/handover-hvm--fresh-pirq--unmap-on-disable--4.13--pvops-7681f31e--libxl--pciback-msix-calls-succeed.json (7 steps); (ii) enabled-vector-delivers in the domain the device is given to next, whose entry the old domain's teardown masks (handover-hvm, Xen 4.13, pciback 7681f31e, 11 steps by exploration: `pirqcheck explore --scenario handover-hvm --dom0 pvops-7681f31e --xen 4.13 --invariant enabled-vector-delivers --depth 60`). In reboot-hvm none follows (proved over the complete graph): the stuck pirq's domain is destroyed before the device moves on.",
   check(w) {
     for (const domS in w.xen.domains) {
       const d = w.xen.domains[domS]!;
@@ -650,6 +722,29 @@ const noStuckPirq: Invariant = {
   },
 };
 
+const pcibackMsixCallsSucceed: Invariant = {
+  name: 'pciback-msix-calls-succeed',
+  doc: 'Every PHYSDEVOP_prepare_msix and PHYSDEVOP_release_msix pciback issues (binding, unbinding, or seed 003\'s reset on export) succeeds.',
+  ref: 'A.5, B.4 (pciback and pci_prepare_msix)',
+  kind: 'failure',
+  why: "drivers/xen/xen-pciback/pci_stub.c:pcistub_device_release @v5.1 logs \"MSI-X release failed (%d)\" in dom0's dmesg and pcistub_init_device \"MSI-X preparation failed (%d)\"; in seed 003's pcistub_msix_reset the failure also fails xen_pcibk_export_device, so the guest does not get its device.",
+  check(w) {
+    for (const a of w.audit) {
+      if (a.kind !== 'pciback_msix_failed') continue;
+      const why = a.rc === -16
+        ? `used_entries of ${devName(w, a.dev)} is ${w.xen.pdevs[a.dev]?.msix.used_entries ?? '?'} (pci_prepare_msix wants ${a.op === 'PHYSDEVOP_release_msix' ? 1 : 0}): MSI-X descriptors of some domain are still live`
+        : a.rc === -6
+          ? 'memory decoding is off, so msix_capability_init cannot reach the table'
+          : `the hypercall returned ${a.rc}`;
+      return {
+        text: `${a.fn}: "${a.line}": ${why}.`,
+        facts: { ...a, used_entries: w.xen.pdevs[a.dev]?.msix.used_entries ?? null },
+      };
+    }
+    return undefined;
+  },
+};
+
 export const INVARIANTS: readonly Invariant[] = [
   enabledVectorDelivers,
   guestXenAgree,
@@ -671,6 +766,7 @@ export const INVARIANTS: readonly Invariant[] = [
   hostMaskallNotGuestClearable,
   usedEntriesAccounting,
   noStuckPirq,
+  pcibackMsixCallsSucceed,
 ];
 
 export function findInvariant(name: string): Invariant | undefined {

@@ -50,6 +50,14 @@ export interface Scenario {
    * or crashed but is not destroyed yet (pcistub_remove's "while still in-use" path).
    */
   readonly adminUnbindInUse?: boolean;
+  /**
+   * Once no domain has the device attached (after `xl pci-detach`, forced or not), libxl may give it to a new
+   * domain and the administrator may unbind it from pciback, while the domain that had it still runs:
+   * tools/libxl/libxl_pci.c:libxl__device_pci_add @RELEASE-4.13.0 checks only xc_test_assign_device
+   * (pdev->domain), libxl_pcidev_assignable (bound to pciback, in no domain's xenstore backend) and "PCI
+   * device already attached to a domain", none of which looks at the old domain's pirqs.
+   */
+  readonly reassignWhileLive?: boolean;
 }
 
 const NVME_A: ScenarioDevice = { bdf: '0000:01:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' };
@@ -133,6 +141,15 @@ export const SCENARIOS: readonly Scenario[] = [
   REBOOT_HVM,
   {
     ...REBOOT_HVM,
+    id: 'handover-hvm',
+    title: 'reboot-hvm, plus the device given to a new domain (or unbound from pciback) after xl pci-detach while the old domain still runs',
+    doc: 'The reboot-hvm workload; in addition, once no domain has the device attached (xl pci-detach, or xl pci-detach -f after QEMU died), libxl may add it to a newly created domain and the administrator may unbind it from pciback (xl pci-assignable-remove) while the domain that had it still runs and is destroyed later. libxl__device_pci_add checks nothing about the old domain\'s pirqs, so its teardown (pci_clean_dpci_irqs, free_domain_pirqs) runs after the device has a new owner.',
+    reassignWhileLive: true,
+    // Two domains are enough for a handover between live domains; a third only multiplies the graph.
+    lifecycle: { ...REBOOT_HVM.lifecycle!, maxBoots: 2 },
+  },
+  {
+    ...REBOOT_HVM,
     id: 'admin-unbind-hvm',
     title: 'reboot-hvm, plus the administrator unbinding the device from pciback before the toolstack destroyed the guest that had it',
     doc: 'The reboot-hvm workload; in addition, once the guest has shut down or crashed and before libxl destroys it, the administrator may try seed 003\'s workaround (unbind from pciback, bind again): pcistub_remove warns "while still in-use by domain", puts the device (FLR, reset) and asks Xen to release the prepare_msix pseudo-entry while the dead guest\'s pirqs are still mapped.',
@@ -202,9 +219,11 @@ function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
   // down or crashed but is not destroyed yet (pcistub_remove warns "while still in-use" and goes on).
   // Before any guest ran, an unbind/rebind changes nothing the invariants speak about, and offering it only
   // makes random runs loop.
-  const allDown = sc.adminUnbindInUse ? Object.values(ts.domains).every((td) => td.state === 'shutdown') : !live;
+  // handover-hvm: what counts is that no domain has the device attached, not that no domain runs.
+  const detached = sc.reassignWhileLive === true && Object.values(ts.domains).every((td) => !td.attached);
+  const allDown = sc.adminUnbindInUse ? Object.values(ts.domains).every((td) => td.state === 'shutdown') : !live || detached;
   if (d0?.bound && allDown && ts.next_domid > 1) out.push({ kind: 'dom0.pcistub_remove', dev });
-  if (d0?.bound && !live && w.xen.pdevs[dev]?.domain === 0) {
+  if (d0?.bound && (!live || detached) && w.xen.pdevs[dev]?.domain === 0) {
     if (ts.next_domid <= ts.max_domid) out.push({ kind: 'toolstack.libxl__device_pci_add', dev });
   }
   for (const [domidS, td] of Object.entries(ts.domains)) {

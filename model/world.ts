@@ -69,6 +69,20 @@ export type AuditRecord =
       readonly hw_maskall: boolean;
       /** The domid that owned the device before, -1 if none. */
       readonly previous: number;
+    }
+  | {
+      /**
+       * A PHYSDEVOP_prepare_msix / release_msix pciback issued failed, and pciback logged it with dev_warn /
+       * dev_err ("MSI-X release failed (%d)", "MSI-X preparation failed (%d)").
+       */
+      readonly kind: 'pciback_msix_failed';
+      readonly dev: number;
+      readonly op: 'PHYSDEVOP_prepare_msix' | 'PHYSDEVOP_release_msix';
+      /** The pciback function that issued it. */
+      readonly fn: 'pcistub_init_device' | 'pcistub_device_release' | 'pcistub_msix_reset';
+      readonly rc: number;
+      /** The message, as dom0's dmesg shows it. */
+      readonly line: string;
     };
 
 export interface World {

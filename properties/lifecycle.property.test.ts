@@ -277,3 +277,50 @@ describe('libxl 4.12: device_del returns before the guest ejects (libxl-4.12-asy
     expect(race.violation?.evidence.text).toContain('MSI-X ENABLE is clear in hardware');
   });
 });
+
+describe('handover-hvm: the failures behind no-stuck-pirq (forced detach after QEMU died, then the device moves on)', () => {
+  const detach: Action[] = [
+    { kind: 'dom0.pcistub_probe', dev: 0 },
+    { kind: 'toolstack.libxl__device_pci_add', dev: 0 },
+    { kind: 'guest.pci_enable_msix', domid: 1, dev: 0, nvec: 1 },
+    { kind: 'guest.pci_msix_clear_and_set_ctrl', domid: 1, dev: 0 },
+    { kind: 'qemu.sigkill', domid: 1 },
+    { kind: 'toolstack.libxl__device_pci_remove', domid: 1, dev: 0 },
+  ];
+  const newest = { scenario: 'handover-hvm', dom0: 'pvops-7681f31e', xen: '4.13' };
+  const exec = (c: Partial<Config>, acts: Action[], names: string[]) => execute(resolveConfig(cfg({ ...newest, ...c })), acts, names.map(inv));
+  it('(i) a pciback unbind after the forced detach logs "MSI-X release failed (-16)"', () => {
+    const ex = exec({}, [...detach, { kind: 'dom0.pcistub_remove', dev: 0 }], ['pciback-msix-calls-succeed']);
+    expect(ex.failedAt).toBe(7);
+    expect(ex.steps.flatMap((s) => s.log)).toContain('pciback 0000:03:00.0: MSI-X release failed (-16)');
+    // The stuck pirq is what is behind it: the same steps without the unbind violate no-stuck-pirq only.
+    expect(exec({}, detach, ['no-stuck-pirq']).failedAt).toBe(6);
+  });
+  const handover: Action[] = [
+    ...detach,
+    { kind: 'toolstack.libxl__device_pci_add', dev: 0 },
+    { kind: 'guest.pci_enable_msix', domid: 2, dev: 0, nvec: 1 },
+    { kind: 'guest.pci_msix_clear_and_set_ctrl', domid: 2, dev: 0 },
+    { kind: 'guest.request_irq', domid: 2, dev: 0, entry: 0 },
+    { kind: 'toolstack.libxl__destroy_domid', domid: 1, dev: 0 },
+  ];
+  it('(ii) the old domain\'s teardown masks the entry the new owner uses: its vector never delivers', () => {
+    // Before the old domain is destroyed the new owner's vector delivers.
+    expect(exec({}, handover.slice(0, -1), ['enabled-vector-delivers']).failedAt).toBeNull();
+    const ex = exec({}, handover, ['enabled-vector-delivers']);
+    expect(ex.failedAt).toBe(11);
+    expect(ex.violations[0]!.evidence.text).toMatch(/never reaches guest irq \d+ of dom2 .*MSI-X entry 0 is masked in hardware/);
+    expect(ex.steps[10]!.calls.map((c) => c.fn)).toEqual(expect.arrayContaining(['pci_clean_dpci_irqs', 'free_domain_pirqs']));
+  });
+  it('(ii) is the shortest path to a lost interrupt there, found by exploration', async () => {
+    const x = await explore(resolveConfig(cfg(newest)), { depth: 12, maxStates: 20_000, invariants: [inv('enabled-vector-delivers')] });
+    expect(x.verdict).toBe('violated');
+    expect(x.actions?.length).toBe(11);
+  });
+  it('libxl unbinding before the reset (unbind-before-reset) or Xen unmapping on deassign (chao-v6) avoids both', () => {
+    for (const c of [{ toolstack: 'unbind-before-reset' }, { xen: 'chao-v6' }]) {
+      expect(exec(c, [...detach, { kind: 'dom0.pcistub_remove', dev: 0 }], ['pciback-msix-calls-succeed']).failedAt).toBeNull();
+      expect(exec(c, handover, ['enabled-vector-delivers']).failedAt).toBeNull();
+    }
+  });
+});

@@ -35,6 +35,8 @@ const witnesses: Record<string, Config> = {
   // The administrator unbinds the device from pciback while a guest uses it: release_msix gets -EBUSY and
   // the pseudo-entry stays counted with nobody holding it.
   'used-entries-accounting': lifecycle('admin-unbind-hvm', 'pvops'),
+  // Seed 003's pcistub_msix_reset on a dom0 that zeroes PCI_COMMAND: the export's prepare_msix gets -ENXIO.
+  'pciback-msix-calls-succeed': lifecycle('reboot-hvm', 'pvops-msix-reset'),
   // Guest user space clears MSI-X ENABLE between the guest's get_free_pirq and QEMU's map: QEMU drops the
   // entry's update and the PIRQ_ALLOCATED pirq is never mapped nor freed.
   'no-stuck-pirq': { scenario: 'hostile-hvm', guest: 'fresh-pirq', qemu: 'unmap-on-disable', xen: '4.12', dom0: DEFAULT_CONFIG.dom0, toolstack: DEFAULT_CONFIG.toolstack },

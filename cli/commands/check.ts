@@ -10,12 +10,14 @@ import { terminalReport } from '../../checker/report.ts';
 import { ReportFileError, reportPaths, writeReport, type WrittenReport } from '../../checker/report-files.ts';
 import { runFixReport } from './fix-report.ts';
 import { CONFIG_COMPONENTS } from '../../model/config.ts';
-import { addConfigOptions, addVariantFileOption, applyVariantFileOption, collect, configFromOptions, invariantsFromOptions, parseNat, UsageError, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
+import { addConfigOptions, addVariantFileOption, applyVariantFileOption, collect, configFromOptions, invariantsFromOptions, parseFailOn, parseNat, UsageError, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
+import { exitFor, kindOf, outcomeOf, type Outcome } from '../../checker/outcome.ts';
+import type { Invariant } from '../../model/invariants.ts';
 
 export function register(program: Command): void {
   const cmd = program
     .command('check')
-    .description('search one configuration for a violation of every invariant (or the named ones); exit 0 holds, 1 violated, 2 bad usage');
+    .description('search one configuration for a failure, then a hazard, among every invariant (or the named ones); exit 0 holds or only hazards, 1 a failure (--fail-on hazard: or a hazard), 2 bad usage');
   addConfigOptions(cmd)
     .option('--invariant <name>', 'check only this invariant (repeatable)', collect)
     .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseNat('--seed'))
@@ -24,17 +26,23 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .option('--report <dir>', 'write the counterexample as <dir>/<name>.json (trace) and <dir>/<name>.md (report)')
     .option('--force', 'with --report: overwrite existing files')
+    .option('--fail-on <kind>', "exit 1 on a 'failure' (default) or also on a 'hazard'", parseFailOn)
+    .option('--all-variants', 'with --variant-file: compare in every built-in variant of the other components, not only the matrix configurations')
+    .option('--workers <n>', 'with --variant-file: worker threads (default: the number of CPUs)', parseNat('--workers', 1))
     .option('--corpus <dir>', 'with --variant-file: the counterexample corpus to replay the fix against (default: the counterexamples/ shipped with pirqcheck)');
   addVariantFileOption(cmd)
     .addHelpText(
       'after',
       `
 With --variant-file F and no --<component> option for F's component, check compares the fix in F with its
-base variant in every scenario and every variant of the other components (or those given), prints what it
-FIXES and what it BREAKS, then replays every counterexample of the corpus whose configuration uses the base
-with the fix swapped in and lists each known bug as fixed, still violated or cannot run. It exits 1 when the
-fix BREAKS anything. Select it by id (e.g. --guest my-fix) to
-search that one configuration instead.
+base variant in every matrix configuration that uses the base (every variant of the other components with
+--all-variants or when one is given), searching and exploring each, and leaves out the configurations whose
+runs never read a flag the fix changes. It prints a three-line summary (failures removed, failures
+introduced with the command that prints each counterexample, hazards changed), what it FIXES and BREAKS,
+then replays every counterexample of the corpus whose configuration uses the base with the fix swapped in:
+a known bug is fixed when its recorded invariant holds on its steps (what else fails there is listed by
+kind). It exits 1 when the fix introduces a failure (--fail-on hazard: a hazard too). Select it by id
+(e.g. --guest my-fix) to search that one configuration instead.
 
 Examples:
   pirqcheck check --guest fresh-pirq --qemu keep-pirqs
@@ -54,12 +62,15 @@ Examples:
         for (const c of CONFIG_COMPONENTS) if (typeof o[c] === 'string') pinned[c] = o[c];
         if (typeof o['scenario'] === 'string') pinned['scenario'] = o['scenario'];
         for (const v of loaded) configFromOptions({ ...o, [v.component]: v.id });
-        process.exitCode = runFixReport({
+        process.exitCode = await runFixReport({
           seed: (o['seed'] as number | undefined) ?? DEFAULT_SEED,
           runs: (o['runs'] as number | undefined) ?? DEFAULT_RUNS,
           maxSteps: (o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS,
           pinned,
           json: o['json'] === true,
+          allVariants: o['allVariants'] === true,
+          failOn: (o['failOn'] as 'failure' | 'hazard' | undefined) ?? 'failure',
+          ...(typeof o['workers'] === 'number' ? { workers: o['workers'] } : {}),
           ...(corpusDir === undefined ? {} : { corpusDir }),
         });
         return;
@@ -71,8 +82,20 @@ Examples:
       const maxSteps = (o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS;
       const reportDir = o['report'] as string | undefined;
       if (o['force'] && reportDir === undefined) throw new UsageError('--force only applies with --report DIR');
-      const res = search(r, { seed, runs, maxSteps, invariants: invs });
-      const trace = traceFromSearch(r.config, res, { maxSteps, invariants: invs.map((i) => i.name) });
+      // Failures first: a hazard is printed only when no failure of the selected invariants is found.
+      const failures = invs.filter((i) => i.kind === 'failure');
+      const hazards = invs.filter((i) => i.kind === 'hazard');
+      let searched: readonly Invariant[] = failures.length ? failures : hazards;
+      let res = search(r, { seed, runs, maxSteps, invariants: searched });
+      if (res.verdict === 'holds' && failures.length && hazards.length) {
+        const h = search(r, { seed, runs, maxSteps, invariants: hazards });
+        if (h.verdict === 'violated') {
+          res = h;
+          searched = hazards;
+        }
+      }
+      const outcome: Outcome = res.verdict === 'holds' ? 'holds' : outcomeOf([res.violation!.invariant]);
+      const trace = traceFromSearch(r.config, res, { maxSteps, invariants: searched.map((i) => i.name) });
       let written: WrittenReport | null = null;
       if (trace && reportDir !== undefined) {
         try {
@@ -84,14 +107,22 @@ Examples:
       }
       const never = neverRan(res.coverage);
       if (o['json']) {
-        const out = { ...checkJson(r.config, res), report: written ? { json: written.json, md: written.md } : null };
+        const out = {
+          ...checkJson(r.config, res),
+          outcome,
+          proved: false,
+          kind: res.violation ? kindOf(res.violation.invariant) : null,
+          report: written ? { json: written.json, md: written.md } : null,
+        };
         process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       } else if (res.verdict === 'holds') {
-        process.stdout.write(`${pc.green('holds')}  ${configLabel(r.config)}\n  ${invs.length} invariant(s) held in ${res.runsExecuted} runs of up to ${maxSteps} steps (seed ${seed})\n  never ran: ${never.length ? never.join(', ') : '(none)'}\n`);
+        process.stdout.write(`${pc.green('holds, bounded')}  ${configLabel(r.config)}\n  ${invs.length} invariant(s) held in ${res.runsExecuted} runs of up to ${maxSteps} steps (seed ${seed})\n  never ran: ${never.length ? never.join(', ') : '(none)'}\n`);
       } else {
+        const head = outcome === 'fails' ? pc.red('fails') : pc.yellow('hazard');
         const lines = [
-          `${pc.red('violated')}  ${configLabel(r.config)}  (seed ${seed}, found in run ${res.runsExecuted}, shrunk to ${res.steps?.length ?? 0} steps)`,
+          `${head}  ${configLabel(r.config)}  (seed ${seed}, found in run ${res.runsExecuted}, shrunk to ${res.steps?.length ?? 0} steps)`,
         ];
+        if (outcome === 'hazard') lines.push(pc.dim(`no failure found among ${failures.length ? failures.map((i) => i.name).join(', ') : 'the selected invariants (none is a failure)'}; this is a hazard: components disagree, nothing observes it yet`));
         if (trace) {
           const shown = written ?? (reportDir === undefined ? null : reportPaths(reportDir, trace));
           lines.push(terminalReport(trace, shown ? { tracePath: shown.tracePath } : {}));
@@ -104,6 +135,6 @@ Examples:
         else lines.push(pc.dim('keep it: add --report DIR to write the trace and a Markdown report'));
         process.stdout.write(lines.join('\n') + '\n');
       }
-      process.exitCode = res.verdict === 'holds' ? 0 : 1;
+      process.exitCode = exitFor(outcome, (o['failOn'] as 'failure' | 'hazard' | undefined) ?? 'failure');
     });
 }

@@ -1,7 +1,8 @@
 /**
- * `pirqcheck explore`: exhaustive breadth-first search of one configuration up to a depth. Exit 0 when no
- * state within the bound violates an invariant (a bounded certificate, or a max-states stop without a
- * violation), 1 on a violation (the shortest counterexample is printed), 2 on bad usage.
+ * `pirqcheck explore`: exhaustive breadth-first search of one configuration up to a depth, for a failure first
+ * and, when none is reachable, for a hazard (model/invariants.ts kinds). Exit 0 when no state within the bound
+ * violates a failure invariant (a hazard is printed but exits 0 unless --fail-on hazard), 1 on a failure (the
+ * shortest counterexample is printed), 2 on bad usage.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -11,7 +12,8 @@ import { INVARIANTS, findInvariant, type Invariant } from '../../model/invariant
 import { explore, type ExploreResult } from '../../checker/explore.ts';
 import { hasDeviceSymmetry } from '../../checker/explore-symmetry.ts';
 import { formatSteps, formatViolation } from '../../checker/format.ts';
-import { addVariantFileOption, applyVariantFileOption } from '../options.ts';
+import { addVariantFileOption, applyVariantFileOption, parseFailOn } from '../options.ts';
+import { exitFor, kindOf, outcomeOf, type Outcome } from '../../checker/outcome.ts';
 
 export const DEFAULT_DEPTH = 12;
 export const DEFAULT_MAX_STATES = 500_000;
@@ -68,10 +70,12 @@ function mib(n: number): string {
   return `${(n / 1048576).toFixed(0)} MiB`;
 }
 
-export function formatExplore(r: Resolved, res: ExploreResult): string[] {
+export function formatExplore(r: Resolved, res: ExploreResult, outcome?: Outcome): string[] {
   const s = res.stats;
   const head =
-    res.verdict === 'violated' ? pc.red('violated') : res.verdict === 'holds' ? pc.green('holds') : pc.yellow('stopped');
+    res.verdict === 'violated'
+      ? outcome === 'hazard' ? pc.yellow('hazard') : outcome === 'fails' ? pc.red('fails') : pc.red('violated')
+      : res.verdict === 'holds' ? pc.green(res.complete ? 'holds, proved' : 'holds, bounded') : pc.yellow('stopped');
   const lines = [`${head}  ${configLabel(r.config)}`, `  ${res.summary}`];
   if (res.verdict === 'violated' && res.steps && res.violation) {
     lines.push(...formatSteps(res.steps), ...formatViolation(res.violation));
@@ -88,7 +92,7 @@ export function formatExplore(r: Resolved, res: ExploreResult): string[] {
 export function register(program: Command): void {
   const cmd = program
     .command('explore')
-    .description('breadth-first search of every state within --depth steps; exit 0 no violation, 1 violated (shortest counterexample), 2 bad usage');
+    .description('breadth-first search of every state within --depth steps for a failure, then a hazard; exit 0 none or only hazards, 1 a failure (shortest counterexample; --fail-on hazard: a hazard too), 2 bad usage');
   cmd.option('--scenario <id>', `workload (default: ${DEFAULT_CONFIG.scenario})`);
   for (const c of CONFIG_COMPONENTS) cmd.option(`--${c} <id>`, `${c} variant (default: ${DEFAULT_CONFIG[c]})`);
   cmd
@@ -97,6 +101,7 @@ export function register(program: Command): void {
     .option('--workers <n>', 'threads sharing each level once a level has 1,024 states: this one and n - 1 worker threads (default: 1)', nat('--workers', 1))
     .option('--invariant <name>', 'check only this invariant (repeatable)', collect)
     .option('--symmetry', 'store one state per pair that differs only by swapping the two devices (two-device scenarios; docs/performance.md)')
+    .option('--fail-on <kind>', "exit 1 on a 'failure' (default) or also on a 'hazard'", parseFailOn)
     .option('--json', 'print one JSON object');
   addVariantFileOption(cmd).action(async (o: Record<string, unknown>) => {
       await applyVariantFileOption(o);
@@ -121,18 +126,41 @@ export function register(program: Command): void {
           )
         : null;
       bar?.start(depth, 0, { states: 1, transitions: 0, frontier: 1 });
-      const res = await explore(r, {
-        depth,
-        maxStates: (o['maxStates'] as number | undefined) ?? DEFAULT_MAX_STATES,
-        workers: (o['workers'] as number | undefined) ?? 1,
-        symmetry: o['symmetry'] === true,
-        variantFiles: (o['variantFile'] as string[] | undefined) ?? [],
-        invariants: invs,
-        ...(bar ? { onProgress: (p) => bar.update(p.depth, { states: p.distinctStates, transitions: p.transitions, frontier: p.frontier }) } : {}),
-      });
+      const run = (only: readonly Invariant[]) =>
+        explore(r, {
+          depth,
+          maxStates: (o['maxStates'] as number | undefined) ?? DEFAULT_MAX_STATES,
+          workers: (o['workers'] as number | undefined) ?? 1,
+          symmetry: o['symmetry'] === true,
+          variantFiles: (o['variantFile'] as string[] | undefined) ?? [],
+          invariants: only,
+          ...(bar ? { onProgress: (p) => bar.update(p.depth, { states: p.distinctStates, transitions: p.transitions, frontier: p.frontier }) } : {}),
+        });
+      // Failures first (the shortest path to one); the hazards only when no failure is reachable within the bound.
+      const failures = invs.filter((i) => i.kind === 'failure');
+      const hazards = invs.filter((i) => i.kind === 'hazard');
+      const first = await run(failures.length ? failures : hazards);
+      let res = first;
+      // proved: every reachable state was checked. For a hazard that is about the failures (none reachable);
+      // for holds, about both explorations.
+      let proved = first.verdict === 'holds' && first.complete;
+      if (first.verdict !== 'violated' && failures.length && hazards.length) {
+        bar?.start(depth, 0, { states: 1, transitions: 0, frontier: 1 });
+        const h = await run(hazards);
+        if (h.verdict === 'violated') res = h;
+        else proved &&= h.verdict === 'holds' && h.complete;
+      }
       bar?.stop();
-      if (o['json']) process.stdout.write(JSON.stringify(exploreJson(r, res), null, 2) + '\n');
-      else process.stdout.write(formatExplore(r, res).join('\n') + '\n');
-      process.exitCode = res.verdict === 'violated' ? 1 : 0;
+      const outcome: Outcome = res.verdict === 'violated' && res.violation ? outcomeOf([res.violation.invariant]) : 'holds';
+      if (outcome === 'fails' || (outcome === 'hazard' && failures.length === 0)) proved = false;
+      if (o['json']) process.stdout.write(JSON.stringify({ ...(exploreJson(r, res) as object), outcome, proved, kind: res.violation ? kindOf(res.violation.invariant) : null }, null, 2) + '\n');
+      else {
+        const lines = formatExplore(r, res, outcome);
+        if (outcome === 'hazard') {
+          lines.splice(1, 0, `  no failure is reachable${proved ? ` in any state (complete graph of ${first.stats.distinctStates} states: proved)` : ` within ${first.stats.depthReached} steps (bounded)`}; the shortest hazard:`);
+        }
+        process.stdout.write(lines.join('\n') + '\n');
+      }
+      process.exitCode = exitFor(outcome, (o['failOn'] as 'failure' | 'hazard' | undefined) ?? 'failure');
     });
 }

@@ -40,12 +40,18 @@ function freshStem(dir: string, stem: string): string {
   return join(dir, s);
 }
 
-/** Invariants the committed corpus records as violated, per configuration: those are not news. */
-function knownViolations(): Map<string, Set<string>> {
+/**
+ * Invariants the committed corpus records as violated, per configuration, by either engine: the pinned-seed
+ * search (`verdicts`) or the matrix's breadth-first exploration (`explore.violated`, what `npm start` shows
+ * as "explore: n"). Those are not news.
+ */
+export function knownViolations(dir: string = PACKAGE_CORPUS_DIR): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  if (!existsSync(join(PACKAGE_CORPUS_DIR, EXPECTATIONS_FILE))) return out;
-  for (const row of readExpectations(PACKAGE_CORPUS_DIR).configurations) {
-    out.set(configKey(row.config), new Set(Object.entries(row.verdicts).filter(([, v]) => v === 'violated').map(([k]) => k)));
+  if (!existsSync(join(dir, EXPECTATIONS_FILE))) return out;
+  for (const row of readExpectations(dir).configurations) {
+    const known = new Set(Object.entries(row.verdicts).filter(([, v]) => v === 'violated').map(([k]) => k));
+    for (const k of Object.keys(row.explore?.violated ?? {})) known.add(k);
+    out.set(configKey(row.config), known);
   }
   return out;
 }
@@ -77,7 +83,7 @@ export function register(program: Command): void {
       const configs = matrixConfigs();
       process.stdout.write(`fuzz: base seed ${base}, shard ${shard.index}/${shard.count}, ${o.minutes} minute(s), ${configs.length} configurations, ${runs} runs per search; findings in ${out}/\n`);
       process.stdout.write(`  rerun this shard: pirqcheck fuzz --minutes ${o.minutes} --shard ${shard.index}/${shard.count} --base-seed ${base} --runs ${runs}\n`);
-      // What the committed corpus records (pinned-seed searches) is expected; only other invariants are searched.
+      // What the committed corpus records (pinned-seed search or exploration) is expected; only other invariants are searched.
       const known = o.includeKnown ? new Map<string, Set<string>>() : knownViolations();
       const expected = configs.map((c) => known.get(configKey(c)) ?? new Set<string>());
       const deadline = Date.now() + o.minutes * 60_000;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { runMatrixParallel, matrixJson, matrixEntries, matrixRow, type MatrixRow } from '../../checker/matrix.ts';
+import { runMatrixParallel, matrixJson, matrixEntries, matrixRow, matrixVerdict, type MatrixRow } from '../../checker/matrix.ts';
+import { foundText, outcomeText } from '../../checker/outcome.ts';
 import { availableParallelism } from 'node:os';
 import { findScenario } from '../../model/scenarios.ts';
 import type { Config } from '../../model/config.ts';
@@ -33,14 +34,19 @@ export function register(program: Command): void {
       // The exhaustive side of every row: breadth-first exploration with the same exclusion loop.
       const explored: ExhaustiveSet[] = [];
       for (const r of rows) explored.push(await exhaustiveSet(r.config, INVARIANTS));
-      const verdictOf = (r: MatrixRow, x: ExhaustiveSet) => (r.verdict === 'violated' || x.violated.length ? 'violated' : 'holds');
+      const verdicts = rows.map((r, i) => matrixVerdict(r, explored[i]!));
       if (o.json) {
         const json = matrixJson(rows);
         const out = json.rows.map((j, i) => {
           const x = explored[i]!;
+          const v = verdicts[i]!;
           return {
             ...j,
-            verdict: verdictOf(rows[i]!, x),
+            verdict: v.outcome === 'holds' ? 'holds' : 'violated',
+            outcome: v.outcome,
+            proved: v.proved,
+            failures: v.failures.map((f) => ({ invariant: f.invariant, steps: f.steps, by: f.by })),
+            hazards: v.hazards.map((f) => ({ invariant: f.invariant, steps: f.steps, by: f.by })),
             explore: { budget: EXHAUSTIVE_BUDGET, complete: x.complete, states: x.states, depth: x.depth, violated: x.violated.map((v) => ({ invariant: v.invariant, steps: v.steps })), holds: x.holds },
           };
         });
@@ -51,24 +57,30 @@ export function register(program: Command): void {
       const lifecycle = (c: Config) => findScenario(c.scenario)?.lifecycle !== undefined;
       const configText = (c: Config) =>
         lifecycle(c) ? `dom0 ${c.dom0}, xen ${c.xen}, toolstack ${c.toolstack}` : `guest ${c.guest}, qemu ${c.qemu}, xen ${c.xen}`;
-      const body = rows.map((r, i) => [r.label, r.config.scenario, configText(r.config), verdictOf(r, explored[i]!)]);
+      const body = rows.map((r, i) => [r.label, r.config.scenario, configText(r.config), outcomeText(verdicts[i]!)]);
       const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
       const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+      const paint = (o: string, t: string) => (o === 'fails' ? pc.red(t) : o === 'hazard' ? pc.yellow(t) : pc.green(t));
       const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  ')];
       rows.forEach((r, i) => {
         const b = body[i]!;
-        const l = line(b);
-        out.push(b[3] === 'violated' ? l.replace(/violated$/, pc.red('violated')) : l.replace(/holds$/, pc.green('holds')));
-        const found = [...r.violated].map(([inv, res]) => `${inv} (${res.steps?.length ?? 0})`).join(', ');
-        if (found) out.push(`    search:  ${found}`);
+        const v = verdicts[i]!;
+        const l = line(b.slice(0, 3).concat(['']));
+        out.push(l + paint(v.outcome, b[3]!));
+        if (v.failures.length) out.push(`    fails:   ${foundText(v.failures)}`);
+        if (v.hazards.length) out.push(`    hazards: ${foundText(v.hazards)}`);
         out.push(`    explore: ${exhaustiveSummary(explored[i]!, [...r.violated.keys()])}`);
       });
-      out.push('', `search:  every invariant a random search violates (seed ${seed}, ${runs} runs; all ${INVARIANTS.length} invariants, then again without each`);
-      out.push('         one found, until the rest holds), with the steps of its shrunk counterexample.');
+      const n = (k: string) => verdicts.filter((v) => v.outcome === k).length;
+      out.push('', `${rows.length} rows: ${n('fails')} fail, ${n('hazard')} only hazards, ${n('holds')} hold; ${verdicts.filter((v) => v.proved).length} proved over the complete graph.`);
+      out.push(`fails:   failures (a user or operator sees them: a lost interrupt, a failed bind or hypercall, an error in a log), each with the`);
+      out.push(`         steps of its shortest counterexample; hazards: components disagree and nothing observes it yet (pirqcheck invariants).`);
+      out.push(`         (n): the random search's shrunk counterexample (seed ${seed}, ${runs} runs, all ${INVARIANTS.length} invariants, then again without each one found);`);
+      out.push('         (explore: n): only breadth-first exploration reached it, n steps (pirqcheck explore ... --invariant NAME).');
       out.push(`explore: breadth-first exploration of the same row with the same loop (up to ${EXHAUSTIVE_BUDGET.maxStates} states, depth ${EXHAUSTIVE_BUDGET.depth}).`);
-      out.push('         "complete graph": every reachable state was checked, so what holds is proved within the model;');
-      out.push('         "also violated": shortest counterexamples the search did not reach (pirqcheck explore ... --invariant NAME).');
-      out.push('A violation in a historical configuration is a result, not a failure.');
+      out.push('proved:  exploration covered the complete reachable graph, so the row\'s failures and hazards are exact within the model;');
+      out.push('bounded: within the search and exploration bounds (a listed failure or hazard has its counterexample either way).');
+      out.push('A failure in a historical configuration is a result, not an error of pirqcheck.');
       out.push(`details: pirqcheck check --scenario S --guest G --qemu Q --xen X --dom0 D --toolstack T --invariant NAME --seed ${seed}`);
       process.stdout.write(out.join('\n') + '\n');
     });

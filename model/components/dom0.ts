@@ -20,7 +20,7 @@
 import { ERRNO, rc } from '../types.ts';
 import type { Sys } from '../context.ts';
 import { edit, type Writable } from '../cow.ts';
-import { functionLevelReset } from './device.ts';
+import { functionLevelReset, pushAudit } from './device.ts';
 
 export interface Dom0PirqEntry {
   readonly pirq: number;
@@ -242,11 +242,23 @@ export function pci_reset_function(s: Sys, dev: number): number {
   });
 }
 
+/**
+ * pciback's message for a failed PHYSDEVOP_release_msix / prepare_msix: pci_stub.c:pcistub_device_release
+ * @v5.1 `dev_warn(&dev->dev, "MSI-X release failed (%d)\n", err)`, pcistub_init_device `dev_err(...,
+ * "MSI-X preparation failed (%d)\n", err)`, and the same two in seed 003's pcistub_msix_reset; recorded in
+ * the step's audit for pciback-msix-calls-succeed.
+ */
+function msixFailed(s: Sys, dev: number, off: boolean, fn: 'pcistub_init_device' | 'pcistub_device_release' | 'pcistub_msix_reset', r: number): void {
+  const line = `pciback ${bdfOf(s, dev)}: MSI-X ${off ? 'release' : 'preparation'} failed (${r})`;
+  s.log.log(line);
+  pushAudit(s, { kind: 'pciback_msix_failed', dev, op: off ? 'PHYSDEVOP_release_msix' : 'PHYSDEVOP_prepare_msix', fn, rc: r, line });
+}
+
 /** PHYSDEVOP_prepare_msix / release_msix from pciback: only in pvops (`pcibackMsixHypercalls`). */
 function pciback_physdev_msix(s: Sys, dev: number, off: boolean): void {
   if (!s.flags.pcibackMsixHypercalls) return;
   const r = s.fn.xen.PHYSDEVOP_prepare_msix(s, dev, off);
-  if (r) s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X ${off ? 'release' : 'preparation'} failed (${r})`);
+  if (r) msixFailed(s, dev, off, off ? 'pcistub_device_release' : 'pcistub_init_device', r);
   const d = d0(s, dev);
   if (d) d.prepared = !off && r === 0;
 }
@@ -325,12 +337,12 @@ export function pcistub_msix_reset(s: Sys, dev: number): number {
     let r = s.fn.xen.PHYSDEVOP_prepare_msix(s, dev, true);
     const d = d0(s, dev);
     if (r) {
-      s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X release failed (${r})`);
+      msixFailed(s, dev, true, 'pcistub_msix_reset', r);
       return r;
     }
     if (d) d.prepared = false;
     r = s.fn.xen.PHYSDEVOP_prepare_msix(s, dev, false);
-    if (r) s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X preparation failed (${r})`);
+    if (r) msixFailed(s, dev, false, 'pcistub_msix_reset', r);
     else if (d) d.prepared = true;
     return r;
   });
