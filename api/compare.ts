@@ -41,17 +41,29 @@ export interface SideVerdict {
   readonly evidence: Readonly<Record<string, string>>;
 }
 
-/** A resolved configuration whose flags object records every read of the `watch` flags into `read`. */
+/**
+ * A resolved configuration that records into `read` every read of the `watch` flags (a Proxy over its flags
+ * object) and every call of the `watch` functions (names `component.function`, wrapped in its table of
+ * modelled functions, model/functions.ts): what a fix changes, by flag or by code.
+ */
 export function recordingFlags(r: Resolved, watch: readonly string[], read: Set<string>): Resolved {
   if (watch.length === 0) return r;
-  const w = new Set(watch);
+  const w = new Set(watch.filter((k) => !k.includes('.')));
   const flags = new Proxy(r.flags, {
     get(t, k, recv) {
       if (typeof k === 'string' && w.has(k)) read.add(k);
       return Reflect.get(t, k, recv);
     },
   }) as Flags;
-  return { ...r, flags };
+  const fns = { ...r.fns } as Record<string, Record<string, (...a: unknown[]) => unknown>>;
+  for (const k of watch.filter((x) => x.includes('.'))) {
+    const [c, name] = k.split('.') as [string, string];
+    const table = fns[c];
+    const orig = table?.[name];
+    if (!table || !orig) continue;
+    fns[c] = { ...table, [name]: (...a: unknown[]) => (read.add(k), orig(...a)) };
+  }
+  return { ...r, flags, fns: fns as unknown as Resolved['fns'] };
 }
 
 /** Check one configuration as a matrix row does, recording reads of `watch`. */
@@ -101,6 +113,11 @@ export interface Comparison {
   readonly unaffected: readonly Config[];
   /** Whether every configuration listed was explored completely, with baseline and fix. */
   readonly proved: number;
+}
+
+/** What a fix changes relative to its base: the flags it changes and the functions it overrides (`component.name`). */
+export function changedBehaviour(v: LoadedVariant): string[] {
+  return [...changedFlags(v), ...v.overridden.map((n) => `${v.component}.${n}`)];
 }
 
 /** The flags a variant changes relative to its base (their names). */
@@ -221,7 +238,7 @@ export interface CompareOptions {
 }
 
 export async function compareVariant(v: LoadedVariant, configs: readonly Config[], b: SearchBudget, o: CompareOptions = {}): Promise<Comparison> {
-  const watch = changedFlags(v);
+  const watch = changedBehaviour(v);
   const base: (SideVerdict | undefined)[] = new Array(configs.length);
   const fix: (SideVerdict | undefined)[] = new Array(configs.length);
   const queue: Job[] = configs.map((c, i) => ({ id: i, config: { ...c, [v.component]: v.base } as Config, watch }));

@@ -17,6 +17,14 @@ describe('compareVariant: configurations the fix cannot affect', () => {
     execute(r, [{ kind: 'dom0.pcistub_probe', dev: 0 }, { kind: 'toolstack.libxl__device_pci_add', dev: 0 }], [findInvariant('clean-handover')!]);
     expect([...read]).toEqual(['xenResetMsixOnAssign']);
   });
+  it('records calls of the functions a code fix overrides, wrapped in the table of modelled functions', () => {
+    const read = new Set<string>();
+    const r = recordingFlags(resolveConfig({ ...DEFAULT_CONFIG, scenario: 'reboot-hvm' }), ['xen.assign_device'], read);
+    execute(r, [{ kind: 'dom0.pcistub_probe', dev: 0 }], [findInvariant('clean-handover')!]);
+    expect(read.size).toBe(0); // pciback's bind never reaches assign_device
+    execute(r, [{ kind: 'dom0.pcistub_probe', dev: 0 }, { kind: 'toolstack.libxl__device_pci_add', dev: 0 }], [findInvariant('clean-handover')!]);
+    expect([...read]).toEqual(['xen.assign_device']);
+  });
   it('575e18d54d cannot change nvme-hvm (no assign there) and is compared in reboot-hvm', async () => {
     const v = await loadVariantFile(join(EXAMPLES, 'xen-reset-msix-on-assign.ts'));
     expect(changedFlags(v)).toEqual(['xenResetMsixOnAssign']);

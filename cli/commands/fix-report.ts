@@ -12,7 +12,7 @@ import { findScenario } from '../../model/scenarios.ts';
 import { findVariant, type Flags } from '../../model/variants.ts';
 import { loadedVariants, type LoadedVariant } from '../../api/load.ts';
 import { CORPUS_OUTCOMES, PACKAGE_CORPUS_DIR, replayCorpus, type CorpusOutcome, type CorpusReplay, type CorpusReplayRow } from '../../api/corpus-replay.ts';
-import { changedFlags, compareVariant, comparisonConfigs, scenariosWithout, type CompareRow, type SearchBudget } from '../../api/compare.ts';
+import { changedBehaviour, changedFlags, compareVariant, comparisonConfigs, scenariosWithout, type CompareRow, type SearchBudget } from '../../api/compare.ts';
 import { matrixEntries } from '../../checker/matrix.ts';
 import { EXHAUSTIVE_BUDGET } from '../../checker/exhaustive.ts';
 import { DEFAULT_MAX_STEPS } from '../../checker/search.ts';
@@ -145,7 +145,7 @@ export async function runFixReport(o: FixReportOptions): Promise<number> {
     const cmp = await compareVariant(v, configs, o, { ...(o.workers ? { workers: o.workers } : {}), onProgress: (d, n) => progress.update(d, n) });
     progress.end();
     const corpusDir = o.corpusDir ?? PACKAGE_CORPUS_DIR;
-    const corpus = replayCorpus(v, corpusDir, changedFlags(v));
+    const corpus = replayCorpus(v, corpusDir, changedBehaviour(v));
     const rel = relative(process.cwd(), corpusDir) || '.';
     const shownDir = rel.startsWith('..') || isAbsolute(rel) ? corpusDir.replace(/\/$/, '') : rel;
     const skipped = scenariosWithout(v.component, o.pinned);
@@ -237,7 +237,7 @@ export async function runFixReport(o: FixReportOptions): Promise<number> {
     out.push(
       `  checked: ${INVARIANTS.length} invariants in ${cmp.configs} configurations, baseline and fix (seed ${o.seed}, ${o.runs} runs of up to ${o.maxSteps} steps, and exploration up to ${EXHAUSTIVE_BUDGET.maxStates} states); ${cmp.configs - cmp.unaffected.length} listed, ${cmp.proved} of them proved over the complete graph with both`,
     );
-    if (cmp.unaffected.length) out.push(`  not listed: ${cmp.unaffected.length} configurations whose search and exploration never read ${changedFlags(v).join(', ')} (${notListed}): the fix cannot change them`);
+    if (cmp.unaffected.length) out.push(`  not listed: ${cmp.unaffected.length} configurations whose search and exploration never read or called ${changedBehaviour(v).join(', ')} (${notListed}): the fix cannot change them`);
     if (skipped.length) out.push(`  not compared: ${skipped.join(', ')} (scenario does not use the ${v.component} component)`);
     const breaks = pick('BREAKS');
     if (breaks.length) {
