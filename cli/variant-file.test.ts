@@ -4,7 +4,8 @@
  * file and the problem, exit status 2, no stack trace.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -132,4 +133,35 @@ describe('refused, one line, exit 2', () => {
   for (const [name, args, re, env] of cases) {
     it.concurrent(name, async () => oneLine(await runAsync(CWD, args, env), re));
   }
+});
+
+describe('a trace found with a variant file replays as written', () => {
+  it('records the file (path, sha256, flags, functions), names it in the report and its commands, and needs it to replay', async () => {
+    const dir = join(ELSEWHERE, 'trace');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(ROOT, 'examples', 'code', 'fresh-pirq.ts'), join(dir, 'fix.ts'));
+    const out = join(dir, 'found');
+    const r = await runAsync(dir, ['check', '--guest', 'code-c74fd80f', '--qemu', 'keep-pirqs', '--invariant', 'no-stuck-pirq', '--variant-file', 'fix.ts', '--report', out]);
+    expect(r.status, r.stderr).toBe(1);
+    const name = 'nvme-hvm--code-c74fd80f--keep-pirqs--4.12--pvops-7681f31e--libxl--no-stuck-pirq';
+    const trace = JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8')) as { variantFiles: unknown };
+    const sha = createHash('sha256').update(readFileSync(join(dir, 'fix.ts'))).digest('hex');
+    expect(trace.variantFiles).toEqual([{ component: 'guest', id: 'code-c74fd80f', file: 'fix.ts', sha256: sha, base: 'reuse-pirq-live', flags: { guestReuse: 'live-irq' }, functions: ['xen_hvm_setup_msi_irqs'] }]);
+    const md = readFileSync(join(out, `${name}.md`), 'utf8');
+    expect(md).toContain(`pirqcheck replay found/${name}.json --variant-file fix.ts`);
+    expect(md).toMatch(/Found by `pirqcheck check --scenario nvme-hvm --guest code-c74fd80f .* --variant-file fix\.ts`/);
+
+    const without = await runAsync(dir, ['replay', join(out, `${name}.json`)]);
+    oneLine(without, /found with the guest variant 'code-c74fd80f' of variant file 'fix\.ts': replay it with --variant-file fix\.ts/);
+    const withIt = await runAsync(dir, ['replay', join(out, `${name}.json`), '--variant-file', 'fix.ts']);
+    expect(withIt.status).toBe(1);
+    expect(withIt.stderr).toBe('');
+    expect(withIt.stdout).toContain('recorded invariant no-stuck-pirq: violated at step');
+    writeFileSync(join(dir, 'fix.ts'), readFileSync(join(dir, 'fix.ts'), 'utf8') + '// edited\n');
+    const changed = await runAsync(dir, ['replay', join(out, `${name}.json`), '--variant-file', 'fix.ts']);
+    expect(changed.status).toBe(1);
+    const lines = changed.stderr.split('\n').filter((l) => l);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^pirqcheck: warning: variant file 'fix\.ts' \(guest variant 'code-c74fd80f'\) is not the one this trace was found with: sha256 [0-9a-f]{12} now, [0-9a-f]{12} then/);
+  });
 });

@@ -74,8 +74,8 @@ function rng(seed: number): () => number {
   };
 }
 
-const WALKS = 24;
-const LENGTH = 50;
+const WALKS = 12;
+const LENGTH = 40;
 
 describe.each(CASES)('$file re-writes $component variant $builtin as code', (c) => {
   const v = () => loaded.get(c.file)!;
@@ -122,7 +122,7 @@ describe.each(CASES)('$file re-writes $component variant $builtin as code', (c) 
   });
 
   it('gives the same verdict on every invariant with the same shrunk counterexamples (seeded search)', () => {
-    const p = { seed: 1, runs: 60, maxSteps: 40 };
+    const p = { seed: 1, runs: 40, maxSteps: 40 };
     for (const cfg of configsOf(c)) {
       const b = violatedSet(cfg, INVARIANTS, p);
       const x = violatedSet(swap(cfg, v().id), INVARIANTS, p);

@@ -153,7 +153,7 @@ describe('libxl__device_pci_remove (hot-unplug from a running guest)', () => {
 });
 
 describe('PV guest and faults', () => {
-  it('igbvf_shutdown clears MEMORY through pcifront and stops the guest; a second power-off is -ESRCH', () => {
+  it('igbvf_shutdown clears MEMORY through pcifront; the guest then stops (the action runs guest_power_off after it); a second power-off is -ESRCH', () => {
     const s = sysFor('igbvf-pv', flags(['dom0', 'xen-2.6.18']));
     dom0.pcistub_init_device(s, DEV);
     life.libxl__device_pci_add(s, DEV, spec('igbvf-pv'));
@@ -161,6 +161,8 @@ describe('PV guest and faults', () => {
     expect(life.igbvf_shutdown(s, 1, DEV)).toBe(0);
     expect(s.w.hw[DEV]!.command.memory).toBe(false);
     expect(s.w.dom0.devices[DEV]!.msix_enabled).toBe(false);
+    expect(s.w.pv[1]!.devices[DEV]!.stage).toBe('running');
+    expect(life.guest_power_off(s, 1)).toBe(0);
     expect(s.w.pv[1]!.devices[DEV]!.stage).toBe('down');
     expect(life.guest_power_off(s, 1)).toBe(-ERRNO.ESRCH);
   });
