@@ -18,6 +18,7 @@ import { resolveConfig } from '../model/config.ts';
 import type { Invariant } from '../model/invariants.ts';
 import type { Action } from '../model/actions.ts';
 import { explore } from './explore.ts';
+import type { IdentityOptions } from './identity.ts';
 
 /** The budget of a matrix row's exploration: enough for every lifecycle graph to be complete. */
 export const EXHAUSTIVE_BUDGET = { depth: 60, maxStates: 3000 } as const;
@@ -43,13 +44,18 @@ export interface ExhaustiveSet {
   readonly holds: readonly string[];
 }
 
-export async function exhaustiveSet(config: Config, invs: readonly Invariant[], budget: { depth: number; maxStates: number } = EXHAUSTIVE_BUDGET): Promise<ExhaustiveSet> {
+export async function exhaustiveSet(
+  config: Config,
+  invs: readonly Invariant[],
+  budget: { readonly depth: number; readonly maxStates: number } = EXHAUSTIVE_BUDGET,
+  identity?: IdentityOptions,
+): Promise<ExhaustiveSet> {
   const r = resolveConfig(config);
   const violated: ExhaustiveViolation[] = [];
   let left = [...invs];
   for (;;) {
     if (left.length === 0) return { complete: true, states: 0, depth: 0, violated, holds: [] };
-    const res = await explore(r, { depth: budget.depth, maxStates: budget.maxStates, invariants: left });
+    const res = await explore(r, { depth: budget.depth, maxStates: budget.maxStates, invariants: left, ...(identity ? { identity } : {}) });
     if (res.verdict === 'violated' && res.violation && res.actions) {
       const names = [...new Set([res.violation.invariant, ...res.alsoViolated])];
       for (const n of names) {
