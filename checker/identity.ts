@@ -82,11 +82,14 @@ const enum T {
   Absent = 0x19,
   Present = 0x1a,
   Float = 0x1b,
+  NegName = 0x1c,
 }
 
-/** A streaming MurmurHash3-mixed hash of a sequence of 32-bit tokens. */
+/* ---- A streaming hash of 32-bit tokens (MurmurHash3 x86_128 mixing, 4 tokens per block). ---- */
 const h: L = [0, 0, 0, 0];
-const buf = [0, 0, 0, 0];
+let b0 = 0;
+let b1 = 0;
+let b2 = 0;
 let nbuf = 0;
 let ntok = 0;
 function reset(): void {
@@ -98,11 +101,23 @@ function reset(): void {
   ntok = 0;
 }
 function tok(x: number): void {
-  buf[nbuf++] = x | 0;
   ntok++;
-  if (nbuf === 4) {
-    mix(h[0], h[1], h[2], h[3], buf[0]!, buf[1]!, buf[2]!, buf[3]!, h);
-    nbuf = 0;
+  switch (nbuf) {
+    case 0:
+      b0 = x | 0;
+      nbuf = 1;
+      return;
+    case 1:
+      b1 = x | 0;
+      nbuf = 2;
+      return;
+    case 2:
+      b2 = x | 0;
+      nbuf = 3;
+      return;
+    default:
+      mix(h[0], h[1], h[2], h[3], b0, b1, b2, x | 0, h);
+      nbuf = 0;
   }
 }
 function finish(): L {
@@ -127,24 +142,36 @@ function num(v: number): void {
 function str(s: string): void {
   const k = stringHash(s);
   tok(T.Str);
-  tok(k[0]!);
-  tok(k[1]!);
+  tok(k[0]);
+  tok(k[1]);
 }
 
-/** Device index permutation of the encoding being computed (identity or the swap). */
+/* ---- The device permutation of the encoding being computed (the identity or the swap). ---- */
 let swap = false;
+/** Under the symmetry the labels (BDF, guest slot: never written after the initial world) are left out. */
+let dropLabels = false;
 function devIdx(d: number): number {
   return swap && (d === 0 || d === 1) ? 1 - d : d;
 }
 /** Keys of a record keyed by device index, in the order of their permuted index (emit `devIdx(key)`, then rec[key]). */
 function devKeys(o: object): string[] {
   const ks = Object.keys(o);
-  if (!swap) return ks;
-  return ks.sort((a, b) => devIdx(Number(a)) - devIdx(Number(b)));
+  if (swap && ks.length > 1 && ks[0] === '0' && ks[1] === '1') {
+    ks[0] = '1';
+    ks[1] = '0';
+  }
+  return ks;
+}
+function isLabel(k: string): boolean {
+  return dropLabels && (k === 'bdf' || k === 'vslot');
 }
 
-/** Fields that label a device index (never written after the initial world): left out under the symmetry. */
-let labels: string | null = null;
+/** Number of keys JSON would write (value not undefined), labels left out where they are. */
+function count(o: Record<string, unknown>, ks: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < ks.length; i++) if (o[ks[i]!] !== undefined && !isLabel(ks[i]!)) n++;
+  return n;
+}
 
 /** Generic encoding of JSON data, `dev` fields permuted; objects: key count, then key and value per key. */
 function any(v: unknown): void {
@@ -175,55 +202,49 @@ function any(v: unknown): void {
   const o = v as Record<string, unknown>;
   const ks = Object.keys(o);
   tok(T.Obj);
-  let n = 0;
-  for (let i = 0; i < ks.length; i++) if (o[ks[i]!] !== undefined) n++;
-  tok(n);
+  tok(count(o, ks));
   for (let i = 0; i < ks.length; i++) {
     const k = ks[i]!;
     const x = o[k];
-    if (x === undefined) continue;
+    if (x === undefined || isLabel(k)) continue;
     str(k);
     if (k === 'dev' && typeof x === 'number') num(devIdx(x));
     else any(x);
   }
 }
 
-/**
- * An object encoded generically except for the fields in `special`, each encoded by its function (a field the
- * model adds later is encoded generically, never silently dropped).
- */
-function objWith(o: object, special: Readonly<Record<string, (v: unknown) => void>>, drop?: string, dropLabels = false): void {
-  const r = o as Record<string, unknown>;
-  const ks = Object.keys(r);
-  const skip = (k: string) => k === drop || (dropLabels && labels !== null && (k === 'bdf' || k === 'vslot'));
-  tok(T.Obj);
-  let n = 0;
-  for (let i = 0; i < ks.length; i++) if (r[ks[i]!] !== undefined && !skip(ks[i]!)) n++;
-  tok(n);
-  for (let i = 0; i < ks.length; i++) {
-    const k = ks[i]!;
-    const x = r[k];
-    if (x === undefined || skip(k)) continue;
-    str(k);
-    const f = special[k];
-    if (f) f(x);
-    else if (k === 'dev' && typeof x === 'number') num(devIdx(x));
-    else any(x);
-  }
-}
-
-/** A namespace's renaming for one encoding: number -> name (1, 2, ... in order of first appearance). */
+/* ---- Names: number -> 1, 2, ... in order of first appearance, one table per namespace instance. ---- */
+const TABLE = 1024;
 class Names {
-  readonly map = new Map<number, number>();
-  constructor(readonly on: boolean) {}
+  on = false;
+  n = 0;
+  private gen = 1;
+  private readonly stamp = new Int32Array(TABLE);
+  private readonly value = new Int32Array(TABLE);
+  private readonly big = new Map<number, number>();
+  start(on: boolean): void {
+    this.on = on;
+    this.n = 0;
+    this.gen++;
+    if (this.big.size) this.big.clear();
+  }
+  has(v: number): boolean {
+    if (v >= 0 && v < TABLE) return this.stamp[v] === this.gen;
+    return this.big.has(v);
+  }
+  get(v: number): number {
+    return v >= 0 && v < TABLE ? this.value[v]! : this.big.get(v)!;
+  }
   name(v: number): number {
     if (!this.on) return v;
-    let n = this.map.get(v);
-    if (n === undefined) {
-      n = this.map.size + 1;
-      this.map.set(v, n);
+    if (v >= 0 && v < TABLE) {
+      if (this.stamp[v] === this.gen) return this.value[v]!;
+      this.stamp[v] = this.gen;
+      return (this.value[v] = ++this.n);
     }
-    return n;
+    let x = this.big.get(v);
+    if (x === undefined) this.big.set(v, (x = ++this.n));
+    return x;
   }
   /** Encode a number of this namespace: its name, or itself when the namespace is concrete. */
   enc(v: number): void {
@@ -237,10 +258,14 @@ class Names {
   keys(o: object, order?: (a: string, b: string) => number): string[] {
     const ks = Object.keys(o);
     if (!this.on) return ks;
-    const un = ks.filter((k) => !this.map.has(Number(k)));
-    if (un.length > 1 && order) un.sort(order);
-    for (const k of un) this.name(Number(k));
-    return ks.sort((a, b) => this.map.get(Number(a))! - this.map.get(Number(b))!);
+    let un: string[] | null = null;
+    for (const k of ks) if (!this.has(Number(k))) (un ??= []).push(k);
+    if (un) {
+      if (un.length > 1 && order) un.sort(order);
+      for (const k of un) this.name(Number(k));
+    }
+    if (ks.length > 1) ks.sort((a, b) => this.get(Number(a)) - this.get(Number(b)));
+    return ks;
   }
 }
 
@@ -255,260 +280,308 @@ export interface Identity {
 type XenDomain = World['xen']['domains'][number];
 type Pirq = XenDomain['pirqs'][number];
 type GuestIrq = World['guests'][number]['irqs'][number];
+type HwDevice = World['hw'][number];
 
-export function makeIdentity(o: IdentityOptions): Identity {
-  const renX = o.rename.includes('xen-irq');
-  const renG = o.rename.includes('guest-irq');
-  const renP = o.rename.includes('port');
-  const id: Identity = {
-    options: o,
-    guard: null,
-    key(w: World): string {
-      const a = encode(w, false);
-      if (!o.symmetry) return toString(a);
-      const b = encode(w, true);
-      return toString(less(b, a) ? b : a);
-    },
-  };
-  const dangle = (namespace: Namespace, what: string): void => {
-    if (!id.guard) id.guard = { namespace, what };
-  };
+/* ---- The encoding's context (one encoding at a time; JavaScript runs one at a time per thread). ---- */
+const xn = new Names();
+const gn = new Names();
+const portNames = new Map<number, Names>();
+let renX = false;
+let renG = false;
+let renP = false;
+let project = false;
+let irqs: World['xen']['irqs'] = {};
+let current: Identity | null = null;
 
-  function encode(w: World, sw: boolean): L {
-    swap = sw;
-    labels = o.symmetry ? 'device' : null;
-    reset();
-    const xn = new Names(renX);
-    const ports = new Map<number, Names>();
-    const portsOf = (domid: number): Names => {
-      let p = ports.get(domid);
-      if (!p) ports.set(domid, (p = new Names(renP)));
-      return p;
-    };
-    const irqs = w.xen.irqs;
-    /** Projected xen_irq of a hardware vector: the irq if Xen has it with this vector's msi_desc, else 0. */
-    const programmed = (x: number, dev: number, entry: number, msix: boolean): number => {
-      if (!o.project) return x;
-      const md = irqs[x]?.msi_desc;
-      return md && md.dev === dev && md.entry_nr === entry && md.msix === msix ? x : 0;
-    };
-    const checkIrq = (x: number, where: string): void => {
-      if (renX && irqs[x] === undefined) dangle('xen-irq', `${where} names irq ${x}, which Xen does not have`);
-    };
+function portsOf(domid: number): Names {
+  let p = portNames.get(domid);
+  if (!p) portNames.set(domid, (p = new Names()));
+  return p;
+}
+function dangle(namespace: Namespace, what: string): void {
+  if (current && !current.guard) current.guard = { namespace, what };
+}
+/** A Xen irq referenced at `where` (`where` and `a`, `b` make the message, built only on a failure). */
+function checkIrq(x: number, where: string, a: number, b: number): void {
+  if (renX && irqs[x] === undefined) dangle('xen-irq', `${where.replace('%a', String(a)).replace('%b', String(b))} names irq ${x}, which Xen does not have`);
+}
+/** A hardware vector's programmed irq: the irq if Xen has it with this vector's msi_desc, else 0 (projected). */
+function programmed(x: number, dev: number, entry: number, msix: boolean): void {
+  if (project) {
+    const md = x === 0 ? null : irqs[x]?.msi_desc;
+    if (!md || md.dev !== dev || md.entry_nr !== entry || md.msix !== msix) x = 0;
+  }
+  if (x === 0) num(0);
+  else {
+    checkIrq(x, msix ? 'device %a MSI-X entry %b' : 'device %a MSI', dev, entry);
+    xn.enc(x);
+  }
+}
 
-    // --- hw (by device index): anchors the Xen irq names of programmed vectors.
-    tok(T.Obj);
-    for (const dk of devKeys(w.hw)) {
-      const dev = Number(dk);
-      const hw = w.hw[dev]!;
-      num(devIdx(dev));
-      objWith(hw, {
-        msi: (m) =>
-          objWith(m as object, {
-            xen_irq: (x) => {
-              const v = programmed(x as number, dev, 0, false);
-              if (v === 0) num(0);
-              else (checkIrq(v, `device ${dev} MSI`), xn.enc(v));
-            },
-          }),
-        msix: (m) =>
-          objWith(m as object, {
-            entries: (es) => {
-              const arr = es as readonly { xen_irq: number }[];
-              tok(T.Arr);
-              tok(arr.length);
-              for (let k = 0; k < arr.length; k++)
-                objWith(arr[k]!, {
-                  xen_irq: (x) => {
-                    const v = programmed(x as number, dev, k, true);
-                    if (v === 0) num(0);
-                    else (checkIrq(v, `device ${dev} MSI-X entry ${k}`), xn.enc(v));
-                  },
-                });
-            },
-          }),
-      }, undefined, true);
-    }
-
-    // --- xen
-    const x = w.xen;
-    const pirqIrq = (v: number, where: string): void => {
-      if (v > 0) (checkIrq(v, where), xn.enc(v));
-      else if (v < -1) (checkIrq(-v, where), tok(T.Name ^ 0x100), renX ? tok(xn.name(-v)) : num(v));
-      else num(v);
-    };
-    tok(T.Obj);
-    str('nr_irqs_gsi');
-    num(x.nr_irqs_gsi);
-    str('nr_irqs');
-    num(x.nr_irqs);
-    // Domains first (their pirqs, in pirq order, anchor irq and port names), then the irq table.
-    str('domains');
-    tok(T.Obj);
-    for (const domS of Object.keys(x.domains)) {
-      const domid = Number(domS);
-      const d = x.domains[domid]!;
-      const pn = portsOf(domid);
-      num(domid);
-      objWith(d, {
-        pirqs: (ps) => {
-          const rec = ps as Readonly<Record<number, Pirq>>;
+function encHw(hw: HwDevice, dev: number): void {
+  const o = hw as unknown as Record<string, unknown>;
+  const ks = Object.keys(o);
+  tok(T.Obj);
+  tok(count(o, ks));
+  for (const k of ks) {
+    const v = o[k];
+    if (v === undefined || isLabel(k)) continue;
+    str(k);
+    if (k === 'msi') {
+      const m = v as Record<string, unknown>;
+      const mk = Object.keys(m);
+      tok(T.Obj);
+      tok(count(m, mk));
+      for (const f of mk) {
+        if (m[f] === undefined) continue;
+        str(f);
+        if (f === 'xen_irq') programmed(m[f] as number, dev, 0, false);
+        else any(m[f]);
+      }
+    } else if (k === 'msix') {
+      const m = v as Record<string, unknown>;
+      const mk = Object.keys(m);
+      tok(T.Obj);
+      tok(count(m, mk));
+      for (const f of mk) {
+        if (m[f] === undefined) continue;
+        str(f);
+        if (f !== 'entries') {
+          any(m[f]);
+          continue;
+        }
+        const es = m[f] as readonly Record<string, unknown>[];
+        tok(T.Arr);
+        tok(es.length);
+        for (let e = 0; e < es.length; e++) {
+          const x = es[e]!;
+          const xk = Object.keys(x);
           tok(T.Obj);
-          for (const pS of Object.keys(rec)) {
-            const p = Number(pS);
-            num(p);
-            objWith(rec[p]!, {
-              irq: (v) => pirqIrq(v as number, `dom${domid} pirq ${p} arch.irq`),
-              evtchn: (v) => {
-                const e = v as number;
-                if (e === 0) num(0);
-                else {
-                  if (renP && d.ports[e] === undefined) dangle('port', `dom${domid} pirq ${p} names port ${e}, which is closed`);
-                  pn.enc(e);
-                }
-              },
-            });
+          tok(count(x, xk));
+          for (const g of xk) {
+            if (x[g] === undefined) continue;
+            str(g);
+            if (g === 'xen_irq') programmed(x[g] as number, dev, e, true);
+            else any(x[g]);
           }
-        },
-        irq_pirq: (ip) => {
-          const rec = ip as Readonly<Record<number, number>>;
-          tok(T.Obj);
-          // Unnamed keys in the order of the pirq they map to, then of their irq record's content.
-          for (const iS of xn.keys(rec, (a, b) => rec[Number(a)]! - rec[Number(b)]! || cmpContent(irqs[Number(a)], irqs[Number(b)]))) {
-            const i = Number(iS);
-            checkIrq(i, `dom${domid} irq_pirq`);
-            xn.enc(i);
-            num(rec[i]!);
-          }
-        },
-        ports: (pt) => {
-          const rec = pt as Readonly<Record<number, number>>;
-          tok(T.Obj);
-          for (const eS of pn.keys(rec, (a, b) => rec[Number(a)]! - rec[Number(b)]!)) {
-            pn.enc(Number(eS));
-            num(rec[Number(eS)]!);
-          }
-        },
-      });
-    }
-    str('irqs');
-    tok(T.Obj);
-    for (const iS of xn.keys(irqs, (a, b) => cmpContent(irqs[Number(a)], irqs[Number(b)]))) {
-      xn.enc(Number(iS));
-      any(irqs[Number(iS)]);
-    }
-    str('pdevs');
-    tok(T.Obj);
-    for (const dk of devKeys(x.pdevs)) {
-      num(devIdx(Number(dk)));
-      any(x.pdevs[Number(dk)]);
-    }
-    for (const k of Object.keys(x)) if (k !== 'nr_irqs_gsi' && k !== 'nr_irqs' && k !== 'domains' && k !== 'irqs' && k !== 'pdevs') (str(k), any((x as unknown as Record<string, unknown>)[k]));
-
-    // --- qemu
-    tok(T.Obj);
-    for (const qS of Object.keys(w.qemu)) {
-      const q = w.qemu[Number(qS)]!;
-      num(Number(qS));
-      objWith(q, {
-        devices: (ds) => {
-          const rec = ds as Record<number, object>;
-          tok(T.Obj);
-          for (const dk of devKeys(rec)) {
-            num(devIdx(Number(dk)));
-            const qd = rec[Number(dk)]!;
-            if (o.project) objWith(qd, { msix: (m) => objWith(m as object, {}, 'maskall') }, undefined, true);
-            else objWith(qd, {}, undefined, true);
-          }
-        },
-        pcihp_down: (v) => {
-          const a = v as readonly number[];
-          tok(T.Arr);
-          tok(a.length);
-          const m = a.map(devIdx).sort((p, q2) => p - q2);
-          for (const d of m) num(d);
-        },
-      });
-    }
-
-    // --- guests
-    tok(T.Obj);
-    for (const gS of Object.keys(w.guests)) {
-      const domid = Number(gS);
-      const k = w.guests[domid]!;
-      const gn = new Names(renG);
-      const pn = portsOf(domid);
-      const xd = x.domains[domid];
-      num(domid);
-      // msi_list anchors the Linux irq names (by device, entry).
-      for (const dk of devKeys(k.devices)) {
-        const ml = k.devices[Number(dk)]!.msi_list;
-        for (const eS of Object.keys(ml)) {
-          const irq = ml[Number(eS)]!;
-          if (renG && k.irqs[irq] === undefined) dangle('guest-irq', `dom${domid} msi_list names Linux irq ${irq}, which is freed`);
-          gn.name(irq);
         }
       }
-      objWith(k, {
-        irqs: (is) => {
-          const rec = is as Readonly<Record<number, GuestIrq>>;
-          tok(T.Obj);
-          for (const iS of gn.keys(rec, (a, b) => cmpContent(rec[Number(a)], rec[Number(b)]))) {
-            gn.enc(Number(iS));
-            objWith(rec[Number(iS)]!, {
-              irq: (v) => gn.enc(v as number),
-              evtchn: (v) => {
-                const e = v as number;
-                if (e === 0) num(0);
-                else {
-                  if (renP && xd?.ports[e] === undefined) dangle('port', `dom${domid} Linux irq ${iS} names port ${e}, which is closed`);
-                  pn.enc(e);
-                }
-              },
-            });
-          }
-        },
-        pirq_to_irq: (pi) => {
-          const rec = pi as Readonly<Record<number, number>>;
-          tok(T.Obj);
-          for (const pS of Object.keys(rec)) {
-            num(Number(pS));
-            if (o.project) tok(T.Present);
-            else num(rec[Number(pS)]!);
-          }
-        },
-        devices: (ds) => {
-          const rec = ds as World['guests'][number]['devices'];
-          tok(T.Obj);
-          for (const dk of devKeys(rec)) {
-            num(devIdx(Number(dk)));
-            objWith(rec[Number(dk)]!, {
-              msi_list: (ml) => {
-                const m = ml as Readonly<Record<number, number>>;
-                tok(T.Obj);
-                for (const eS of Object.keys(m)) {
-                  num(Number(eS));
-                  gn.enc(m[Number(eS)]!);
-                }
-              },
-            }, undefined, true);
-          }
-        },
-      });
-    }
-
-    // --- the rest (dom0, pv, toolstack, and any component added later), generically.
-    for (const key of Object.keys(w)) {
-      if (key === 'hw' || key === 'xen' || key === 'qemu' || key === 'guests' || key === 'audit') continue;
-      str(key);
-      const v = (w as unknown as Record<string, unknown>)[key];
-      if (key === 'dom0') objWith(v as object, { devices: (ds) => devRecord(ds as object) });
-      else any(v);
-    }
-    swap = false;
-    return finish();
+    } else any(v);
   }
-  return id;
+}
+
+/** A pirq's arch.irq: > 0 an irq, < -1 minus an irq (forced unbind), 0 and PIRQ_ALLOCATED (-1) sentinels. */
+function pirqIrq(v: number, domid: number, p: number): void {
+  if (v > 0) {
+    checkIrq(v, 'dom%a pirq %b arch.irq', domid, p);
+    xn.enc(v);
+  } else if (v < -1) {
+    checkIrq(-v, 'dom%a pirq %b arch.irq (-irq after a forced unbind)', domid, p);
+    if (renX) {
+      tok(T.NegName);
+      tok(xn.name(-v));
+    } else num(v);
+  } else num(v);
+}
+
+function encPirq(x: Pirq, d: XenDomain, p: number, pn: Names): void {
+  const o = x as unknown as Record<string, unknown>;
+  const ks = Object.keys(o);
+  tok(T.Obj);
+  tok(count(o, ks));
+  for (const k of ks) {
+    const v = o[k];
+    if (v === undefined) continue;
+    str(k);
+    if (k === 'irq') pirqIrq(v as number, d.domid, p);
+    else if (k === 'evtchn') {
+      const e = v as number;
+      if (e === 0) num(0);
+      else {
+        if (renP && d.ports[e] === undefined) dangle('port', `dom${d.domid} pirq ${p} names port ${e}, which is closed`);
+        pn.enc(e);
+      }
+    } else any(v);
+  }
+}
+
+let ipRec: Readonly<Record<number, number>> = {};
+const byPirqThenContent = (a: string, b: string): number => ipRec[Number(a)]! - ipRec[Number(b)]! || cmpContent(irqs[Number(a)], irqs[Number(b)]);
+let portRec: Readonly<Record<number, number>> = {};
+const byPortPirq = (a: string, b: string): number => portRec[Number(a)]! - portRec[Number(b)]!;
+const byIrqContent = (a: string, b: string): number => cmpContent(irqs[Number(a)], irqs[Number(b)]);
+let gRec: Readonly<Record<number, GuestIrq>> = {};
+const byGuestIrqContent = (a: string, b: string): number => cmpContent(gRec[Number(a)], gRec[Number(b)]);
+
+function encDomain(d: XenDomain): void {
+  const pn = portsOf(d.domid);
+  const o = d as unknown as Record<string, unknown>;
+  const ks = Object.keys(o);
+  tok(T.Obj);
+  tok(count(o, ks));
+  for (const k of ks) {
+    const v = o[k];
+    if (v === undefined) continue;
+    str(k);
+    if (k === 'pirqs') {
+      const rec = v as Readonly<Record<number, Pirq>>;
+      tok(T.Obj);
+      for (const pS of Object.keys(rec)) {
+        const p = Number(pS);
+        num(p);
+        encPirq(rec[p]!, d, p, pn);
+      }
+    } else if (k === 'irq_pirq') {
+      const rec = v as Readonly<Record<number, number>>;
+      ipRec = rec;
+      tok(T.Obj);
+      // Unnamed keys in the order of the pirq they map to, then of their irq record's content.
+      for (const iS of xn.keys(rec, byPirqThenContent)) {
+        const i = Number(iS);
+        checkIrq(i, 'dom%a irq_pirq', d.domid, 0);
+        xn.enc(i);
+        num(rec[i]!);
+      }
+    } else if (k === 'ports') {
+      const rec = v as Readonly<Record<number, number>>;
+      portRec = rec;
+      tok(T.Obj);
+      for (const eS of pn.keys(rec, byPortPirq)) {
+        pn.enc(Number(eS));
+        num(rec[Number(eS)]!);
+      }
+    } else any(v);
+  }
+}
+
+function encGuestIrq(x: GuestIrq, domid: number, xd: XenDomain | undefined, pn: Names, irq: number): void {
+  const o = x as unknown as Record<string, unknown>;
+  const ks = Object.keys(o);
+  tok(T.Obj);
+  tok(count(o, ks));
+  for (const k of ks) {
+    const v = o[k];
+    if (v === undefined) continue;
+    str(k);
+    if (k === 'irq') gn.enc(v as number);
+    else if (k === 'evtchn') {
+      const e = v as number;
+      if (e === 0) num(0);
+      else {
+        if (renP && xd?.ports[e] === undefined) dangle('port', `dom${domid} Linux irq ${irq} names port ${e}, which is closed`);
+        pn.enc(e);
+      }
+    } else if (k === 'dev' && typeof v === 'number') num(devIdx(v));
+    else any(v);
+  }
+}
+
+function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | undefined): void {
+  gn.start(renG);
+  const pn = portsOf(domid);
+  // msi_list anchors the Linux irq names (by device, entry).
+  for (const dk of devKeys(k.devices)) {
+    const ml = k.devices[Number(dk)]!.msi_list;
+    for (const eS of Object.keys(ml)) {
+      const irq = ml[Number(eS)]!;
+      if (renG && k.irqs[irq] === undefined) dangle('guest-irq', `dom${domid} msi_list names Linux irq ${irq}, which is freed`);
+      gn.name(irq);
+    }
+  }
+  const o = k as unknown as Record<string, unknown>;
+  const ks = Object.keys(o);
+  tok(T.Obj);
+  tok(count(o, ks));
+  for (const key of ks) {
+    const v = o[key];
+    if (v === undefined) continue;
+    str(key);
+    if (key === 'irqs') {
+      const rec = v as Readonly<Record<number, GuestIrq>>;
+      gRec = rec;
+      tok(T.Obj);
+      for (const iS of gn.keys(rec, byGuestIrqContent)) {
+        gn.enc(Number(iS));
+        encGuestIrq(rec[Number(iS)]!, domid, xd, pn, Number(iS));
+      }
+    } else if (key === 'pirq_to_irq') {
+      const rec = v as Readonly<Record<number, number>>;
+      tok(T.Obj);
+      for (const pS of Object.keys(rec)) {
+        num(Number(pS));
+        if (project) tok(T.Present);
+        else num(rec[Number(pS)]!);
+      }
+    } else if (key === 'devices') {
+      const rec = v as World['guests'][number]['devices'];
+      tok(T.Obj);
+      for (const dk of devKeys(rec)) {
+        num(devIdx(Number(dk)));
+        const gd = rec[Number(dk)]! as unknown as Record<string, unknown>;
+        const gk = Object.keys(gd);
+        tok(T.Obj);
+        tok(count(gd, gk));
+        for (const f of gk) {
+          const x = gd[f];
+          if (x === undefined || isLabel(f)) continue;
+          str(f);
+          if (f === 'msi_list') {
+            const m = x as Readonly<Record<number, number>>;
+            tok(T.Obj);
+            for (const eS of Object.keys(m)) {
+              num(Number(eS));
+              gn.enc(m[Number(eS)]!);
+            }
+          } else any(x);
+        }
+      }
+    } else any(v);
+  }
+}
+
+function encQemu(q: World['qemu'][number]): void {
+  const o = q as unknown as Record<string, unknown>;
+  const ks = Object.keys(o);
+  tok(T.Obj);
+  tok(count(o, ks));
+  for (const k of ks) {
+    const v = o[k];
+    if (v === undefined) continue;
+    str(k);
+    if (k === 'devices') {
+      const rec = v as Record<number, Record<string, unknown>>;
+      tok(T.Obj);
+      for (const dk of devKeys(rec)) {
+        num(devIdx(Number(dk)));
+        const qd = rec[Number(dk)]!;
+        const qk = Object.keys(qd);
+        tok(T.Obj);
+        tok(count(qd, qk));
+        for (const f of qk) {
+          const x = qd[f];
+          if (x === undefined || isLabel(f)) continue;
+          str(f);
+          if (f === 'msix' && project) {
+            // XenPTMSIX.maskall: written by xen_pt_msixctrl_reg_write, read by no handler and no invariant.
+            const m = x as Record<string, unknown>;
+            const mk = Object.keys(m);
+            tok(T.Obj);
+            tok(count(m, mk) - (m['maskall'] !== undefined ? 1 : 0));
+            for (const g of mk) {
+              if (g === 'maskall' || m[g] === undefined) continue;
+              str(g);
+              any(m[g]);
+            }
+          } else any(x);
+        }
+      }
+    } else if (k === 'pcihp_down') {
+      const a = (v as readonly number[]).map(devIdx).sort((x, y) => x - y);
+      tok(T.Arr);
+      tok(a.length);
+      for (const d of a) num(d);
+    } else any(v);
+  }
 }
 
 function devRecord(ds: object): void {
@@ -518,6 +591,134 @@ function devRecord(ds: object): void {
     num(devIdx(Number(dk)));
     any(rec[Number(dk)]);
   }
+}
+
+function encode(w: World, sw: boolean): L {
+  swap = sw;
+  reset();
+  xn.start(renX);
+  for (const p of portNames.values()) p.start(renP);
+  irqs = w.xen.irqs;
+
+  // hw (by device index): anchors the Xen irq names of programmed vectors.
+  tok(T.Obj);
+  for (const dk of devKeys(w.hw)) {
+    num(devIdx(Number(dk)));
+    encHw(w.hw[Number(dk)]!, Number(dk));
+  }
+  // xen: domains first (their pirqs, in pirq order, anchor irq and port names), then the irq table.
+  const x = w.xen;
+  tok(T.Obj);
+  str('domains');
+  tok(T.Obj);
+  for (const domS of Object.keys(x.domains)) {
+    const domid = Number(domS);
+    portsOf(domid).start(renP);
+    num(domid);
+    encDomain(x.domains[domid]!);
+  }
+  str('irqs');
+  tok(T.Obj);
+  for (const iS of xn.keys(irqs, byIrqContent)) {
+    xn.enc(Number(iS));
+    any(irqs[Number(iS)]);
+  }
+  str('pdevs');
+  devRecord(x.pdevs);
+  const xr = x as unknown as Record<string, unknown>;
+  for (const k of Object.keys(xr)) if (k !== 'domains' && k !== 'irqs' && k !== 'pdevs') (str(k), any(xr[k]));
+
+  tok(T.Obj);
+  for (const qS of Object.keys(w.qemu)) {
+    num(Number(qS));
+    encQemu(w.qemu[Number(qS)]!);
+  }
+  tok(T.Obj);
+  for (const gS of Object.keys(w.guests)) {
+    const domid = Number(gS);
+    num(domid);
+    encGuest(w.guests[domid]!, domid, x.domains[domid]);
+  }
+  // The rest (dom0, pv, toolstack, and any component added later), generically.
+  const wr = w as unknown as Record<string, unknown>;
+  for (const key of Object.keys(wr)) {
+    if (key === 'hw' || key === 'xen' || key === 'qemu' || key === 'guests' || key === 'audit') continue;
+    str(key);
+    const v = wr[key] as Record<string, unknown>;
+    if (key === 'dom0' && v && typeof v === 'object' && v['devices']) {
+      const ks = Object.keys(v);
+      tok(T.Obj);
+      tok(ks.length);
+      for (const k of ks) (str(k), k === 'devices' ? devRecord(v[k] as object) : any(v[k]));
+    } else any(v);
+  }
+  swap = false;
+  return finish();
+}
+
+/**
+ * A hash of what a device's records say, the same whichever index the device has and whatever numbers its
+ * vectors were given (it reads no renamed number): under the symmetry, the device with the smaller one is put
+ * first, so that most states are encoded once; when the two are equal, both orders are encoded and the smaller
+ * fingerprint kept.
+ */
+function deviceSignature(w: World, dev: number): number {
+  reset();
+  const hw = w.hw[dev];
+  if (hw) {
+    tok(+hw.command.memory | (+hw.command.master << 1) | (+hw.msi.enable << 2) | (+hw.msix.enable << 3) | (+hw.msix.maskall << 4));
+    for (const e of hw.msix.entries) tok(+e.masked);
+  }
+  const pd = w.xen.pdevs[dev];
+  if (pd) (tok(pd.domain), tok(pd.msix.used_entries), tok(+pd.msix.host_maskall | (+pd.msix.guest_maskall << 1)), tok(pd.msix.warned));
+  for (const q of Object.values(w.qemu)) {
+    const qd = q.devices[dev];
+    if (!qd) continue;
+    tok(+qd.msix.enabled | (+qd.msi.enabled << 1) | (+qd.msi.mapped << 2) | (+qd.msi.initialized << 3));
+    tok(qd.msi.pirq);
+    for (const e of qd.msix.msix_entry) (tok(e.pirq), tok(e.addr_lo), tok(e.addr_hi), tok(+e.updated));
+  }
+  for (const g of Object.values(w.guests)) {
+    const gd = g.devices[dev];
+    if (!gd) {
+      tok(-1);
+      continue;
+    }
+    const s = stringHash(gd.driver.stage);
+    tok(s[0]);
+    tok(gd.driver.nvec);
+    tok(gd.driver.next);
+    tok(+gd.msix_enabled | (+gd.msi_enabled << 1));
+    tok(Object.keys(gd.msi_list).length);
+  }
+  return finish()[0];
+}
+
+export function makeIdentity(o: IdentityOptions): Identity {
+  const id: Identity = {
+    options: o,
+    guard: null,
+    key(w: World): string {
+      current = id;
+      renX = o.rename.includes('xen-irq');
+      renG = o.rename.includes('guest-irq');
+      renP = o.rename.includes('port');
+      project = o.project;
+      dropLabels = o.symmetry;
+      try {
+        if (!o.symmetry) return toString(encode(w, false));
+        const s0 = deviceSignature(w, 0);
+        const s1 = deviceSignature(w, 1);
+        if (s0 !== s1) return toString(encode(w, s0 > s1));
+        const a = encode(w, false);
+        const b = encode(w, true);
+        return toString(less(b, a) ? b : a);
+      } finally {
+        current = null;
+      }
+    },
+  };
+  return id;
 }
 
 /** Order of two records by their JSON content (used only to name numbers no anchored field names). */
