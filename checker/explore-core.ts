@@ -113,7 +113,7 @@ export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: re
     const w = states[i]!;
     const en = enabledActions(w, r.scenario);
     for (let k = 0; k < en.length; k++) {
-      const next = apply(w, en[k]!, r).world;
+      const next = apply(w, en[k]!, r, true).world;
       parent.push(i);
       action.push(k);
       fp.push(nextFingerprint(w, next, ident));
@@ -177,7 +177,7 @@ export function expandShare(
     const en = enabledActions(w, r.scenario);
     if (en.length >= ACTION_RADIX) throw new Error(`more than ${ACTION_RADIX - 1} enabled actions in one state`);
     for (let k = 0; k < en.length; k++) {
-      const next = apply(w, en[k]!, r).world;
+      const next = apply(w, en[k]!, r, true).world;
       const v = violations(next, invs);
       if (v.length) {
         if (!out.violated || base + k < out.violated.key) out.violated = { key: base + k, invariants: v.map((x) => x.invariant) };
