@@ -158,9 +158,11 @@ describe('explore --symmetry', () => {
   const msi = resolveConfig({ ...DEFAULT_CONFIG, scenario: 'nvme-msi-hvm', guest: 'reuse-pirq', qemu: 'keep-pirqs', xen: '4.12' });
   it('swapping the two devices is a symmetry of the model on every state checked', async () => {
     const { checkDeviceSymmetry } = await import('./explore-symmetry.ts');
+    const hostile = resolveConfig({ ...DEFAULT_CONFIG, scenario: 'hostile-hvm', guest: 'reuse-pirq', qemu: 'unmap-on-disable', xen: '4.12' });
     for (const [r, depth] of [
       [keep, 9],
       [msi, 30],
+      [hostile, 8],
     ] as const) {
       const c = checkDeviceSymmetry(r, depth, INVARIANTS);
       expect(c.failures).toEqual({});
