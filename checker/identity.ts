@@ -145,6 +145,24 @@ function str(s: string): void {
   tok(k[0]);
   tok(k[1]);
 }
+/**
+ * A key (a field or record name): one 32-bit token, the first lane of its string hash, the same in every thread
+ * (workers' fingerprints meet the calling thread's). Two different keys with the same token would make their
+ * fields indistinguishable, so that is checked as keys are first met.
+ */
+const keyIds = new Map<string, number>();
+const keyOf = new Map<number, string>();
+function fieldKey(s: string): void {
+  let k = keyIds.get(s);
+  if (k === undefined) {
+    k = stringHash(s)[0];
+    const other = keyOf.get(k);
+    if (other !== undefined && other !== s) throw new Error(`identity: keys '${s}' and '${other}' hash alike`);
+    keyOf.set(k, s);
+    keyIds.set(s, k);
+  }
+  tok(k);
+}
 
 /* ---- The device permutation of the encoding being computed (the identity or the swap). ---- */
 let swap = false;
@@ -207,7 +225,7 @@ function any(v: unknown): void {
     const k = ks[i]!;
     const x = o[k];
     if (x === undefined || isLabel(k)) continue;
-    str(k);
+    fieldKey(k);
     if (k === 'dev' && typeof x === 'number') num(devIdx(x));
     else any(x);
   }
@@ -326,7 +344,7 @@ function encHw(hw: HwDevice, dev: number): void {
   for (const k of ks) {
     const v = o[k];
     if (v === undefined || isLabel(k)) continue;
-    str(k);
+    fieldKey(k);
     if (k === 'msi') {
       const m = v as Record<string, unknown>;
       const mk = Object.keys(m);
@@ -334,7 +352,7 @@ function encHw(hw: HwDevice, dev: number): void {
       tok(count(m, mk));
       for (const f of mk) {
         if (m[f] === undefined) continue;
-        str(f);
+        fieldKey(f);
         if (f === 'xen_irq') programmed(m[f] as number, dev, 0, false);
         else any(m[f]);
       }
@@ -345,7 +363,7 @@ function encHw(hw: HwDevice, dev: number): void {
       tok(count(m, mk));
       for (const f of mk) {
         if (m[f] === undefined) continue;
-        str(f);
+        fieldKey(f);
         if (f !== 'entries') {
           any(m[f]);
           continue;
@@ -360,7 +378,7 @@ function encHw(hw: HwDevice, dev: number): void {
           tok(count(x, xk));
           for (const g of xk) {
             if (x[g] === undefined) continue;
-            str(g);
+            fieldKey(g);
             if (g === 'xen_irq') programmed(x[g] as number, dev, e, true);
             else any(x[g]);
           }
@@ -392,7 +410,7 @@ function encPirq(x: Pirq, d: XenDomain, p: number, pn: Names): void {
   for (const k of ks) {
     const v = o[k];
     if (v === undefined) continue;
-    str(k);
+    fieldKey(k);
     if (k === 'irq') pirqIrq(v as number, d.domid, p);
     else if (k === 'evtchn') {
       const e = v as number;
@@ -422,7 +440,7 @@ function encDomain(d: XenDomain): void {
   for (const k of ks) {
     const v = o[k];
     if (v === undefined) continue;
-    str(k);
+    fieldKey(k);
     if (k === 'pirqs') {
       const rec = v as Readonly<Record<number, Pirq>>;
       tok(T.Obj);
@@ -462,7 +480,7 @@ function encGuestIrq(x: GuestIrq, domid: number, xd: XenDomain | undefined, pn: 
   for (const k of ks) {
     const v = o[k];
     if (v === undefined) continue;
-    str(k);
+    fieldKey(k);
     if (k === 'irq') gn.enc(v as number);
     else if (k === 'evtchn') {
       const e = v as number;
@@ -495,7 +513,7 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
   for (const key of ks) {
     const v = o[key];
     if (v === undefined) continue;
-    str(key);
+    fieldKey(key);
     if (key === 'irqs') {
       const rec = v as Readonly<Record<number, GuestIrq>>;
       gRec = rec;
@@ -524,7 +542,7 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
         for (const f of gk) {
           const x = gd[f];
           if (x === undefined || isLabel(f)) continue;
-          str(f);
+          fieldKey(f);
           if (f === 'msi_list') {
             const m = x as Readonly<Record<number, number>>;
             tok(T.Obj);
@@ -547,7 +565,7 @@ function encQemu(q: World['qemu'][number]): void {
   for (const k of ks) {
     const v = o[k];
     if (v === undefined) continue;
-    str(k);
+    fieldKey(k);
     if (k === 'devices') {
       const rec = v as Record<number, Record<string, unknown>>;
       tok(T.Obj);
@@ -560,7 +578,7 @@ function encQemu(q: World['qemu'][number]): void {
         for (const f of qk) {
           const x = qd[f];
           if (x === undefined || isLabel(f)) continue;
-          str(f);
+          fieldKey(f);
           if (f === 'msix' && project) {
             // XenPTMSIX.maskall: written by xen_pt_msixctrl_reg_write, read by no handler and no invariant.
             const m = x as Record<string, unknown>;
@@ -569,7 +587,7 @@ function encQemu(q: World['qemu'][number]): void {
             tok(count(m, mk) - (m['maskall'] !== undefined ? 1 : 0));
             for (const g of mk) {
               if (g === 'maskall' || m[g] === undefined) continue;
-              str(g);
+              fieldKey(g);
               any(m[g]);
             }
           } else any(x);
@@ -609,7 +627,7 @@ function encode(w: World, sw: boolean): L {
   // xen: domains first (their pirqs, in pirq order, anchor irq and port names), then the irq table.
   const x = w.xen;
   tok(T.Obj);
-  str('domains');
+  fieldKey('domains');
   tok(T.Obj);
   for (const domS of Object.keys(x.domains)) {
     const domid = Number(domS);
@@ -617,16 +635,16 @@ function encode(w: World, sw: boolean): L {
     num(domid);
     encDomain(x.domains[domid]!);
   }
-  str('irqs');
+  fieldKey('irqs');
   tok(T.Obj);
   for (const iS of xn.keys(irqs, byIrqContent)) {
     xn.enc(Number(iS));
     any(irqs[Number(iS)]);
   }
-  str('pdevs');
+  fieldKey('pdevs');
   devRecord(x.pdevs);
   const xr = x as unknown as Record<string, unknown>;
-  for (const k of Object.keys(xr)) if (k !== 'domains' && k !== 'irqs' && k !== 'pdevs') (str(k), any(xr[k]));
+  for (const k of Object.keys(xr)) if (k !== 'domains' && k !== 'irqs' && k !== 'pdevs') (fieldKey(k), any(xr[k]));
 
   tok(T.Obj);
   for (const qS of Object.keys(w.qemu)) {
@@ -643,13 +661,13 @@ function encode(w: World, sw: boolean): L {
   const wr = w as unknown as Record<string, unknown>;
   for (const key of Object.keys(wr)) {
     if (key === 'hw' || key === 'xen' || key === 'qemu' || key === 'guests' || key === 'audit') continue;
-    str(key);
+    fieldKey(key);
     const v = wr[key] as Record<string, unknown>;
     if (key === 'dom0' && v && typeof v === 'object' && v['devices']) {
       const ks = Object.keys(v);
       tok(T.Obj);
       tok(ks.length);
-      for (const k of ks) (str(k), k === 'devices' ? devRecord(v[k] as object) : any(v[k]));
+      for (const k of ks) (fieldKey(k), k === 'devices' ? devRecord(v[k] as object) : any(v[k]));
     } else any(v);
   }
   swap = false;
