@@ -266,7 +266,7 @@ const gc = runInNewContext('gc') as () => void;
  * stored state once the graph is done (heap after a full collection, minus the heap before the run); (3) 1 and 2
  * threads on the largest graph of more than 100,000 classes among them.
  */
-const IDENTITY_MAX = 600_000;
+const IDENTITY_MAX = 300_000;
 async function identityPart(): Promise<Record<string, unknown>> {
   const cpuMs = () => {
     const u = process.cpuUsage();

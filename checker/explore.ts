@@ -13,8 +13,11 @@
  * their numbering, the parent pointers, the counts, the verdict and the counterexample are decided by the keys
  * alone, so they are the same for any number of workers and any timing.
  *
- * `symmetry` stores one state per pair that differs by swapping the two devices (checker/explore-symmetry.ts);
- * docs/performance.md says why that reduction is sound and the others (pirq, domid renaming) are not.
+ * States are identified by a projection of the world (checker/identity.ts: Xen irqs, Linux irqs and ports
+ * renamed canonically, presence where only presence is read, unread fields left out, the two devices swapped),
+ * while the worlds expanded, replayed and reported stay concrete; docs/performance.md ("State identity") says why
+ * that is sound and why pirqs and domids are not renamed. A renamed namespace met with a dangling reference is
+ * made concrete and the exploration run again (`identityFallbacks`).
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
