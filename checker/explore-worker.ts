@@ -19,6 +19,7 @@
  * The worker holds no seen set and no parent pointers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { resolveConfig } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import type { World } from '../model/world.ts';
@@ -71,6 +72,6 @@ for (;;) {
   const buf = Buffer.from(fps);
   for (let i = 0; i < res.fps.length; i++) buf.write(res.fps[i]!, i * FP_BYTES, FP_BYTES, 'latin1');
   const dupKeys = Float64Array.from(res.dupKeys);
-  const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: process.memoryUsage().heapUsed, guard: ident?.guard ?? null };
+  const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: getHeapStatistics().used_heap_size, guard: ident?.guard ?? null };
   parentPort!.postMessage(reply, [keys.buffer, fps, dupKeys.buffer]);
 }

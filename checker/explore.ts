@@ -383,7 +383,7 @@ async function exploreOnce(
             guard = ident.guard;
             return false;
           }
-          if (process.memoryUsage().heapUsed > heapLimit) {
+          if (getHeapStatistics().used_heap_size > heapLimit) {
             stopReason = heapStop();
             return false;
           }
@@ -480,7 +480,7 @@ async function exploreOnce(
       transitions++;
       violatingState = { parent: frontierStart + Math.floor(vkey / ACTION_RADIX), action: vkey % ACTION_RADIX, invariants: vinv };
     }
-    if (!stopReason && !violatingState && Math.max(process.memoryUsage().heapUsed, ...replies.map((x) => x.heapUsed)) > heapLimit) stopReason = heapStop();
+    if (!stopReason && !violatingState && Math.max(getHeapStatistics().used_heap_size, ...replies.map((x) => x.heapUsed)) > heapLimit) stopReason = heapStop();
     plan = { kept: kept.map((x) => Int32Array.from(x)), positions: next.map((x) => Int32Array.from(x)), ...balance(kept.map((x) => x.length)) };
     return n;
   }

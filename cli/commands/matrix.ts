@@ -16,8 +16,9 @@ export function register(program: Command): void {
     .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseNat('--seed'))
     .option('--runs <n>', `random runs per configuration (default: ${DEFAULT_RUNS})`, parseNat('--runs', 1))
     .option('--json', 'print { rows: [...] } as JSON')
-    .option('--workers <n>', 'worker threads computing rows (default: the number of CPUs); the output is the same for any number', parseNat('--workers', 1));
-  addVariantFileOption(cmd).action(async (o: { seed?: number; runs?: number; json?: boolean; workers?: number }) => {
+    .option('--workers <n>', 'worker threads computing rows (default: the number of CPUs); the output is the same for any number', parseNat('--workers', 1))
+    .option('--explore-max-states <n>', `the explore side's budget per exploration (default: ${EXHAUSTIVE_BUDGET.maxStates})`, parseNat('--explore-max-states', 1));
+  addVariantFileOption(cmd).action(async (o: { seed?: number; runs?: number; json?: boolean; workers?: number; exploreMaxStates?: number }) => {
       const loaded = await applyVariantFileOption(o as Record<string, unknown>);
       const seed = o.seed ?? DEFAULT_SEED;
       const runs = o.runs ?? DEFAULT_RUNS;
@@ -32,10 +33,11 @@ export function register(program: Command): void {
       }
       // The exhaustive side of every row: breadth-first exploration with the same exclusion loop, each row's
       // reachable graph to the end (rows on --workers threads; the results do not depend on their number).
+      const budget = { ...EXHAUSTIVE_BUDGET, maxStates: o.exploreMaxStates ?? EXHAUSTIVE_BUDGET.maxStates };
       const explored: ExhaustiveSet[] = await exhaustiveSets(
         rows.map((r) => r.config),
         INVARIANTS,
-        { workers: o.workers ?? availableParallelism(), variantFiles: ((o as Record<string, unknown>)['variantFile'] as string[] | undefined) ?? [] },
+        { budget, workers: o.workers ?? availableParallelism(), variantFiles: ((o as Record<string, unknown>)['variantFile'] as string[] | undefined) ?? [] },
       );
       const verdictOf = (r: MatrixRow, x: ExhaustiveSet) => (r.verdict === 'violated' || x.violated.length ? 'violated' : 'holds');
       if (o.json) {
@@ -45,7 +47,7 @@ export function register(program: Command): void {
           return {
             ...j,
             verdict: verdictOf(rows[i]!, x),
-            explore: { budget: { depth: null, maxStates: EXHAUSTIVE_BUDGET.maxStates }, complete: x.complete, states: x.states, depth: x.depth, violated: x.violated.map((v) => ({ invariant: v.invariant, steps: v.steps })), holds: x.holds },
+            explore: { budget: { depth: null, maxStates: budget.maxStates }, complete: x.complete, states: x.states, depth: x.depth, violated: x.violated.map((v) => ({ invariant: v.invariant, steps: v.steps })), holds: x.holds },
           };
         });
         process.stdout.write(JSON.stringify({ rows: out }, null, 2) + '\n');
@@ -69,7 +71,7 @@ export function register(program: Command): void {
       });
       out.push('', `search:  every invariant a random search violates (seed ${seed}, ${runs} runs; all ${INVARIANTS.length} invariants, then again without each`);
       out.push('         one found, until the rest holds), with the steps of its shrunk counterexample.');
-      out.push(`explore: breadth-first exploration of the same row with the same loop, to the end of the graph (at most ${EXHAUSTIVE_BUDGET.maxStates} states;`);
+      out.push(`explore: breadth-first exploration of the same row with the same loop, to the end of the graph (at most ${budget.maxStates} states;`);
       out.push('         states counted up to renaming irqs and ports and swapping the two devices: docs/performance.md).');
       out.push('         "complete graph": every reachable state was checked, so what holds is proved within the model;');
       out.push('         "also violated": shortest counterexamples the search did not reach (pirqcheck explore ... --invariant NAME).');
