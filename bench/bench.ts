@@ -318,15 +318,12 @@ async function identityPart(): Promise<Record<string, unknown>> {
         const r = resolveConfig({ ...DEFAULT_CONFIG, scenario, guest, qemu, xen: '4.12' });
         // The matrix's exclusion loop (checker/exhaustive.ts): every invariant, then without those violated,
         // until the rest holds on the whole graph; the classes are those of its last exploration.
-        gc();
-        const h0 = process.memoryUsage().heapUsed;
         const c0 = cpuMs();
         const t0 = performance.now();
         const x = await exhaustiveSet(r.config, INVARIANTS, { depth: Infinity, maxStates: IDENTITY_MAX });
         const cpu = cpuMs() - c0;
         const ms = performance.now() - t0;
-        const heap = process.memoryUsage().heapUsed - h0;
-        const row = { scenario, guest, qemu, complete: x.complete, classes: x.states, depth: x.depth, violated: x.violated.map((v) => v.invariant), ms, cpuMs: cpu, statesPerSecond: (x.states / ms) * 1000, statesPerCpuSecond: (x.states / cpu) * 1000, heapAfterBytesPerState: heap / x.states };
+        const row = { scenario, guest, qemu, complete: x.complete, classes: x.states, depth: x.depth, violated: x.violated.map((v) => v.invariant), ms, cpuMs: cpu, statesPerSecond: (x.states / ms) * 1000, statesPerCpuSecond: (x.states / cpu) * 1000 };
         cells.push(row);
         console.log(`identity ${scenario} ${guest} ${qemu}: ${row.complete ? 'complete' : 'bounded'}, ${row.classes} classes, depth ${row.depth}, ${row.ms.toFixed(0)} ms, ${row.statesPerSecond.toFixed(0)} states/s, ${row.statesPerCpuSecond.toFixed(0)} per CPU-s`);
       }

@@ -184,10 +184,13 @@ function isLabel(k: string): boolean {
   return dropLabels && (k === 'bdf' || k === 'vslot');
 }
 
-/** Number of keys JSON would write (value not undefined), labels left out where they are. */
-function count(o: Record<string, unknown>, ks: readonly string[]): number {
+/**
+ * Number of keys JSON would write (value not undefined), labels left out where they are. (The walks use for-in,
+ * which enumerates a plain object's own keys in the order Object.keys gives, without allocating the key array.)
+ */
+function count(o: Record<string, unknown>): number {
   let n = 0;
-  for (let i = 0; i < ks.length; i++) if (o[ks[i]!] !== undefined && !isLabel(ks[i]!)) n++;
+  for (const k in o) if (o[k] !== undefined && !isLabel(k)) n++;
   return n;
 }
 
@@ -218,11 +221,9 @@ function any(v: unknown): void {
     return;
   }
   const o = v as Record<string, unknown>;
-  const ks = Object.keys(o);
   tok(T.Obj);
-  tok(count(o, ks));
-  for (let i = 0; i < ks.length; i++) {
-    const k = ks[i]!;
+  tok(count(o));
+  for (const k in o) {
     const x = o[k];
     if (x === undefined || isLabel(k)) continue;
     fieldKey(k);
@@ -338,19 +339,17 @@ function programmed(x: number, dev: number, entry: number, msix: boolean): void 
 
 function encHw(hw: HwDevice, dev: number): void {
   const o = hw as unknown as Record<string, unknown>;
-  const ks = Object.keys(o);
   tok(T.Obj);
-  tok(count(o, ks));
-  for (const k of ks) {
+  tok(count(o));
+  for (const k in o) {
     const v = o[k];
     if (v === undefined || isLabel(k)) continue;
     fieldKey(k);
     if (k === 'msi') {
       const m = v as Record<string, unknown>;
-      const mk = Object.keys(m);
       tok(T.Obj);
-      tok(count(m, mk));
-      for (const f of mk) {
+      tok(count(m));
+      for (const f in m) {
         if (m[f] === undefined) continue;
         fieldKey(f);
         if (f === 'xen_irq') programmed(m[f] as number, dev, 0, false);
@@ -358,10 +357,9 @@ function encHw(hw: HwDevice, dev: number): void {
       }
     } else if (k === 'msix') {
       const m = v as Record<string, unknown>;
-      const mk = Object.keys(m);
       tok(T.Obj);
-      tok(count(m, mk));
-      for (const f of mk) {
+      tok(count(m));
+      for (const f in m) {
         if (m[f] === undefined) continue;
         fieldKey(f);
         if (f !== 'entries') {
@@ -373,10 +371,9 @@ function encHw(hw: HwDevice, dev: number): void {
         tok(es.length);
         for (let e = 0; e < es.length; e++) {
           const x = es[e]!;
-          const xk = Object.keys(x);
           tok(T.Obj);
-          tok(count(x, xk));
-          for (const g of xk) {
+          tok(count(x));
+          for (const g in x) {
             if (x[g] === undefined) continue;
             fieldKey(g);
             if (g === 'xen_irq') programmed(x[g] as number, dev, e, true);
@@ -404,10 +401,9 @@ function pirqIrq(v: number, domid: number, p: number): void {
 
 function encPirq(x: Pirq, d: XenDomain, p: number, pn: Names): void {
   const o = x as unknown as Record<string, unknown>;
-  const ks = Object.keys(o);
   tok(T.Obj);
-  tok(count(o, ks));
-  for (const k of ks) {
+  tok(count(o));
+  for (const k in o) {
     const v = o[k];
     if (v === undefined) continue;
     fieldKey(k);
@@ -434,17 +430,16 @@ const byGuestIrqContent = (a: string, b: string): number => cmpContent(gRec[Numb
 function encDomain(d: XenDomain): void {
   const pn = portsOf(d.domid);
   const o = d as unknown as Record<string, unknown>;
-  const ks = Object.keys(o);
   tok(T.Obj);
-  tok(count(o, ks));
-  for (const k of ks) {
+  tok(count(o));
+  for (const k in o) {
     const v = o[k];
     if (v === undefined) continue;
     fieldKey(k);
     if (k === 'pirqs') {
       const rec = v as Readonly<Record<number, Pirq>>;
       tok(T.Obj);
-      for (const pS of Object.keys(rec)) {
+      for (const pS in rec) {
         const p = Number(pS);
         num(p);
         encPirq(rec[p]!, d, p, pn);
@@ -474,10 +469,9 @@ function encDomain(d: XenDomain): void {
 
 function encGuestIrq(x: GuestIrq, domid: number, xd: XenDomain | undefined, pn: Names, irq: number): void {
   const o = x as unknown as Record<string, unknown>;
-  const ks = Object.keys(o);
   tok(T.Obj);
-  tok(count(o, ks));
-  for (const k of ks) {
+  tok(count(o));
+  for (const k in o) {
     const v = o[k];
     if (v === undefined) continue;
     fieldKey(k);
@@ -500,17 +494,16 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
   // msi_list anchors the Linux irq names (by device, entry).
   for (const dk of devKeys(k.devices)) {
     const ml = k.devices[Number(dk)]!.msi_list;
-    for (const eS of Object.keys(ml)) {
+    for (const eS in ml) {
       const irq = ml[Number(eS)]!;
       if (renG && k.irqs[irq] === undefined) dangle('guest-irq', `dom${domid} msi_list names Linux irq ${irq}, which is freed`);
       gn.name(irq);
     }
   }
   const o = k as unknown as Record<string, unknown>;
-  const ks = Object.keys(o);
   tok(T.Obj);
-  tok(count(o, ks));
-  for (const key of ks) {
+  tok(count(o));
+  for (const key in o) {
     const v = o[key];
     if (v === undefined) continue;
     fieldKey(key);
@@ -525,7 +518,7 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
     } else if (key === 'pirq_to_irq') {
       const rec = v as Readonly<Record<number, number>>;
       tok(T.Obj);
-      for (const pS of Object.keys(rec)) {
+      for (const pS in rec) {
         num(Number(pS));
         if (project) tok(T.Present);
         else num(rec[Number(pS)]!);
@@ -536,17 +529,16 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
       for (const dk of devKeys(rec)) {
         num(devIdx(Number(dk)));
         const gd = rec[Number(dk)]! as unknown as Record<string, unknown>;
-        const gk = Object.keys(gd);
         tok(T.Obj);
-        tok(count(gd, gk));
-        for (const f of gk) {
+        tok(count(gd));
+        for (const f in gd) {
           const x = gd[f];
           if (x === undefined || isLabel(f)) continue;
           fieldKey(f);
           if (f === 'msi_list') {
             const m = x as Readonly<Record<number, number>>;
             tok(T.Obj);
-            for (const eS of Object.keys(m)) {
+            for (const eS in m) {
               num(Number(eS));
               gn.enc(m[Number(eS)]!);
             }
@@ -559,10 +551,9 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
 
 function encQemu(q: World['qemu'][number]): void {
   const o = q as unknown as Record<string, unknown>;
-  const ks = Object.keys(o);
   tok(T.Obj);
-  tok(count(o, ks));
-  for (const k of ks) {
+  tok(count(o));
+  for (const k in o) {
     const v = o[k];
     if (v === undefined) continue;
     fieldKey(k);
@@ -572,20 +563,18 @@ function encQemu(q: World['qemu'][number]): void {
       for (const dk of devKeys(rec)) {
         num(devIdx(Number(dk)));
         const qd = rec[Number(dk)]!;
-        const qk = Object.keys(qd);
         tok(T.Obj);
-        tok(count(qd, qk));
-        for (const f of qk) {
+        tok(count(qd));
+        for (const f in qd) {
           const x = qd[f];
           if (x === undefined || isLabel(f)) continue;
           fieldKey(f);
           if (f === 'msix' && project) {
             // XenPTMSIX.maskall: written by xen_pt_msixctrl_reg_write, read by no handler and no invariant.
             const m = x as Record<string, unknown>;
-            const mk = Object.keys(m);
             tok(T.Obj);
-            tok(count(m, mk) - (m['maskall'] !== undefined ? 1 : 0));
-            for (const g of mk) {
+            tok(count(m) - (m['maskall'] !== undefined ? 1 : 0));
+            for (const g in m) {
               if (g === 'maskall' || m[g] === undefined) continue;
               fieldKey(g);
               any(m[g]);
