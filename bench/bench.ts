@@ -16,8 +16,15 @@ import type { World } from '../model/world.ts';
 import { explore } from '../checker/explore.ts';
 import { search } from '../checker/search.ts';
 import { successorFingerprint, worldFingerprint } from '../checker/fingerprint.ts';
+import { CONCRETE } from '../checker/identity.ts';
+import { exhaustiveSet } from '../checker/exhaustive.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
-/** PIRQCHECK_BENCH=throughput runs only the throughput part, =ttf only the time-to-first-counterexample part. */
+/**
+ * PIRQCHECK_BENCH=throughput runs only the throughput part, =ttf only the time-to-first-counterexample part,
+ * =identity only the state-identity part (concrete against reduced, complete graphs, 1 and 2 threads).
+ */
 const ONLY = process.env['PIRQCHECK_BENCH'] ?? '';
 
 const SEEDS = [1, 2, 3, 4, 5];
@@ -248,4 +255,104 @@ async function main(): Promise<void> {
   console.log('wrote bench/results.json');
 }
 
-await main();
+/** A full collection (for the bytes per stored state). */
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * The state identity (checker/identity.ts), in one process, each pair alternated: (1) the same configuration and
+ * depth with the concrete identity (the incremental fingerprint of the whole world, as before) and the reduced
+ * one: states against classes, time, states per second and per CPU-second; (2) every nvme-hvm and nvme-msi-hvm
+ * cell of seed 001 to the end of its graph (at most IDENTITY_MAX states), with the bytes the explorer holds per
+ * stored state once the graph is done (heap after a full collection, minus the heap before the run); (3) 1 and 2
+ * threads on the largest graph of more than 100,000 classes among them.
+ */
+const IDENTITY_MAX = 150_000;
+async function identityPart(): Promise<Record<string, unknown>> {
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  // The heap at its largest during a run (sampled at every progress report: frontier, seen set, parent
+  // pointers and garbage not yet collected), less the heap before it.
+  const timed = async (r: Resolved, o: Parameters<typeof explore>[1]) => {
+    gc();
+    const h0 = process.memoryUsage().heapUsed;
+    let peak = h0;
+    const c0 = cpuMs();
+    const res = await explore(r, { ...o, onProgress: () => (peak = Math.max(peak, process.memoryUsage().heapUsed)) });
+    const cpu = cpuMs() - c0;
+    return { res, cpu, held: Math.max(0, peak - h0) };
+  };
+  // What one stored state costs: a 16-byte fingerprint in the seen set (a JavaScript Set of one-byte strings)
+  // and two Int32 columns (parent, action), measured on 500,000 fingerprints after a full collection.
+  gc();
+  const s0 = process.memoryUsage().heapUsed;
+  const probe = new Set<string>();
+  for (let i = 0; i < 500_000; i++) probe.add(String.fromCharCode(...Array.from({ length: 16 }, (_, k) => (Math.imul(i + 1, 2654435761 + k * 40503) >>> (k % 24)) & 255)));
+  gc();
+  const storedBytesPerState = (process.memoryUsage().heapUsed - s0) / probe.size + 8;
+  console.log(`identity stored state: ${storedBytesPerState.toFixed(0)} bytes (seen-set entry and parent pointers, ${probe.size} fingerprints)`);
+  probe.clear();
+  const nv = resolveConfig({ ...DEFAULT_CONFIG, scenario: 'nvme-hvm', guest: 'reuse-pirq', qemu: 'keep-pirqs', xen: '4.12' });
+  const pair: Record<string, { ms: number[]; cpu: number[]; states: number; transitions: number }> = {};
+  for (let i = 0; i < THROUGHPUT_REPS; i++)
+    for (const [name, id] of [['concrete', CONCRETE], ['reduced', undefined]] as const) {
+      const x = await timed(nv, { depth: 20, maxStates: 5_000_000, invariants: INVARIANTS, ...(id ? { identity: id } : {}) });
+      const p = (pair[name] ??= { ms: [], cpu: [], states: x.res.stats.distinctStates, transitions: x.res.stats.transitions });
+      p.ms.push(x.res.stats.elapsedMs);
+      p.cpu.push(x.cpu);
+    }
+  const perState = Object.fromEntries(
+    Object.entries(pair).map(([k, p]) => {
+      const ms = median(p.ms);
+      const cpu = median(p.cpu);
+      return [k, { states: p.states, transitions: p.transitions, ms, cpuMs: cpu, statesPerSecond: (p.states / ms) * 1000, statesPerCpuSecond: (p.states / cpu) * 1000, transitionsPerCpuSecond: (p.transitions / cpu) * 1000 }];
+    }),
+  );
+  for (const [k, v] of Object.entries(perState)) console.log(`identity ${k} depth 20: ${v.states} states, ${v.ms.toFixed(0)} ms, ${v.statesPerSecond.toFixed(0)} states/s, ${v.statesPerCpuSecond.toFixed(0)} per CPU-s, ${v.transitionsPerCpuSecond.toFixed(0)} transitions per CPU-s`);
+  const cells: Record<string, unknown>[] = [];
+  for (const scenario of ['nvme-hvm', 'nvme-msi-hvm'])
+    for (const guest of ['reuse-pirq', 'reuse-pirq-live', 'fresh-pirq'])
+      for (const qemu of ['keep-pirqs', 'unmap-on-disable']) {
+        const r = resolveConfig({ ...DEFAULT_CONFIG, scenario, guest, qemu, xen: '4.12' });
+        // The matrix's exclusion loop (checker/exhaustive.ts): every invariant, then without those violated,
+        // until the rest holds on the whole graph; the classes are those of its last exploration.
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        const x = await exhaustiveSet(r.config, INVARIANTS, { depth: Infinity, maxStates: IDENTITY_MAX });
+        const cpu = cpuMs() - c0;
+        const ms = performance.now() - t0;
+        const row = { scenario, guest, qemu, complete: x.complete, classes: x.states, depth: x.depth, violated: x.violated.map((v) => v.invariant), ms, cpuMs: cpu, statesPerSecond: (x.states / ms) * 1000, statesPerCpuSecond: (x.states / cpu) * 1000 };
+        cells.push(row);
+        console.log(`identity ${scenario} ${guest} ${qemu}: ${row.complete ? 'complete' : 'bounded'}, ${row.classes} classes, depth ${row.depth}, ${row.ms.toFixed(0)} ms, ${row.statesPerSecond.toFixed(0)} states/s, ${row.statesPerCpuSecond.toFixed(0)} per CPU-s`);
+      }
+  // 1 and 2 threads, alternated, on the graph of nvme-hvm reuse-pirq unmap-on-disable with no invariant (to the
+  // end of the graph: the run with every invariant stops at its first violation).
+  const big = resolveConfig({ ...DEFAULT_CONFIG, scenario: 'nvme-hvm', guest: 'reuse-pirq', qemu: 'unmap-on-disable', xen: '4.12' });
+  const thr: Record<number, { ms: number[]; cpu: number[]; classes: number }> = {};
+  for (let i = 0; i < 2; i++)
+    for (const workers of [1, 2]) {
+      const x = await timed(big, { maxStates: IDENTITY_MAX, invariants: [], workers });
+      const t = (thr[workers] ??= { ms: [], cpu: [], classes: x.res.stats.distinctStates });
+      t.ms.push(x.res.stats.elapsedMs);
+      t.cpu.push(x.cpu);
+    }
+  const threads = Object.fromEntries(Object.entries(thr).map(([k, t]) => [k, { classes: t.classes, ms: median(t.ms), msAll: t.ms, cpuMs: median(t.cpu) }]));
+  const speedup = (threads['1']!.ms as number) / (threads['2']!.ms as number);
+  console.log(`identity threads, nvme-hvm reuse-pirq unmap-on-disable complete, ${threads['1']!.classes} classes: 1 thread ${threads['1']!.ms.toFixed(0)} ms, 2 threads ${threads['2']!.ms.toFixed(0)} ms: ${speedup.toFixed(2)}x`);
+  return { perState, storedBytesPerState, cells, threads, twoThreadSpeedup: speedup, loadavg: os.loadavg() };
+}
+
+if (ONLY !== 'identity') await main();
+if (ONLY === 'identity' || ONLY === '') {
+  const identity = await identityPart();
+  let prev: Record<string, unknown> = {};
+  try {
+    prev = JSON.parse((await import('node:fs')).readFileSync(new URL('./results.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  } catch {
+    prev = {};
+  }
+  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ ...prev, identity }, null, 2) + '\n');
+  console.log('wrote bench/results.json (identity)');
+}

@@ -75,7 +75,10 @@ if (!args.includes('--no-results')) {
     for (const m of mods) {
       const r = m.resolveConfig({ ...m.DEFAULT_CONFIG, ...c.config });
       const invs = c.invariants === 'all' ? m.INVARIANTS : m.INVARIANTS.filter((i) => (c.invariants as string[]).includes(i.name));
-      const x = await m.explore(r, { depth: c.depth, maxStates: 20_000, invariants: invs, workers: c.workers ?? 1, symmetry: c.symmetry ?? false });
+      // The concrete identity, or the device swap alone (checker/identity.ts; a checkout from before the state
+      // identity ignores the option and has these as its only two): the same states in every checkout.
+      const identity = { rename: [], project: false, symmetry: c.symmetry ?? false };
+      const x = await m.explore(r, { depth: c.depth, maxStates: 20_000, invariants: invs, workers: c.workers ?? 1, symmetry: c.symmetry ?? false, identity } as Parameters<typeof m.explore>[1]);
       lines.push(
         `${x.verdict} complete=${x.complete} states=${x.stats.distinctStates} transitions=${x.stats.transitions} levels=${x.stats.levels.join(',')} ` +
           `violation=${x.violation?.invariant ?? '-'} also=${x.alsoViolated.join(',') || '-'} length=${x.actions?.length ?? '-'} actions=${sha(JSON.stringify(x.actions))} steps=${sha(JSON.stringify(x.steps))}`,
@@ -105,7 +108,7 @@ if (reps > 0) {
       const m = mods[k]!;
       const r = m.resolveConfig({ ...m.DEFAULT_CONFIG, ...nv });
       const c0 = cpuMs();
-      const x = await m.explore(r, { depth, maxStates: 1_000_000, invariants: m.INVARIANTS });
+      const x = await m.explore(r, { depth, maxStates: 1_000_000, invariants: m.INVARIANTS, identity: { rename: [], project: false, symmetry: false } } as Parameters<typeof m.explore>[1]);
       t[k]!.cpu.push(cpuMs() - c0);
       t[k]!.ms.push(x.stats.elapsedMs);
       t[k]!.states = x.stats.distinctStates;

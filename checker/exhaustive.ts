@@ -1,26 +1,42 @@
 /**
  * The exhaustive side of a matrix row: breadth-first exploration (checker/explore.ts) with the same
  * exclusion loop as the random search's violatedSet (checker/matrix.ts). Explore every invariant; on a
- * violation, drop the invariants violated in that state and explore again; stop when the rest holds or the
- * state budget runs out.
+ * violation, drop the invariants violated in that state and explore again; stop when the rest holds (on the
+ * whole reachable graph: the matrix's budget has no depth bound) or the state budget runs out.
  *
  * Why this is exact: BFS stops at the shallowest state that violates any invariant of the set, at depth d.
  * Every invariant violated in that state has no violating state shallower than d (or BFS would have stopped
  * there), so d is its shortest counterexample, the same number an exploration of that invariant alone gives.
  *
- * The lifecycle scenarios (igbvf-pv, reboot-hvm) and nvme-msi-hvm have small reachable graphs (tens to a
- * few thousand states), so their 'holds' are complete: every reachable state was checked, a proof within the
- * model rather than evidence. nvme-hvm's graph is far larger; there the result is a bound (every state within
- * `depth` levels, or the first `maxStates` states).
+ * With the state identity of checker/identity.ts (irqs and ports renamed canonically, the two devices swapped)
+ * every matrix row's reachable graph is finite and small enough to be explored to the end, so every 'holds' is
+ * complete: every reachable state was checked, a proof within the model rather than evidence. The corpus keeps
+ * the earlier bounded budget (CORPUS_BUDGET) and the concrete identity, so its files do not change with it.
  */
+import { Worker } from 'node:worker_threads';
 import type { Config } from '../model/config.ts';
 import { resolveConfig, type Resolved } from '../model/config.ts';
 import type { Invariant } from '../model/invariants.ts';
 import type { Action } from '../model/actions.ts';
 import { explore } from './explore.ts';
+import { CONCRETE, type IdentityOptions } from './identity.ts';
 
-/** The budget of a matrix row's exploration: enough for every lifecycle graph to be complete. */
-export const EXHAUSTIVE_BUDGET = { depth: 60, maxStates: 3000 } as const;
+export interface ExhaustiveBudget {
+  /** Largest depth (Infinity: until the graph is complete). */
+  readonly depth: number;
+  readonly maxStates: number;
+  /** The state identity (default: explore's, checker/identity.ts `defaultIdentity`). */
+  readonly identity?: IdentityOptions;
+}
+
+/** The budget of a matrix row's exploration: no depth bound, enough states for every row's graph to be complete. */
+export const EXHAUSTIVE_BUDGET: ExhaustiveBudget = { depth: Infinity, maxStates: 500_000 };
+
+/**
+ * The budget of the corpus's exploration (counterexamples/corpus.ts and its test): every state within 60 steps,
+ * at most 3,000, concrete states, as before the state identity (so that the committed corpus is unchanged).
+ */
+export const CORPUS_BUDGET: ExhaustiveBudget = { depth: 60, maxStates: 3000, identity: CONCRETE };
 
 export interface ExhaustiveViolation {
   readonly invariant: string;
@@ -43,14 +59,19 @@ export interface ExhaustiveSet {
   readonly holds: readonly string[];
 }
 
-export async function exhaustiveSet(config: Config | Resolved, invs: readonly Invariant[], budget: { depth: number; maxStates: number } = EXHAUSTIVE_BUDGET): Promise<ExhaustiveSet> {
+export async function exhaustiveSet(
+  config: Config | Resolved,
+  invs: readonly Invariant[],
+  budget: ExhaustiveBudget = EXHAUSTIVE_BUDGET,
+  identity: IdentityOptions | undefined = budget.identity,
+): Promise<ExhaustiveSet> {
   // A Resolved is taken as is (the fix report passes one whose flags record what is read).
   const r = 'flags' in config ? config : resolveConfig(config);
   const violated: ExhaustiveViolation[] = [];
   let left = [...invs];
   for (;;) {
     if (left.length === 0) return { complete: true, states: 0, depth: 0, violated, holds: [] };
-    const res = await explore(r, { depth: budget.depth, maxStates: budget.maxStates, invariants: left });
+    const res = await explore(r, { ...(Number.isFinite(budget.depth) ? { depth: budget.depth } : {}), maxStates: budget.maxStates, invariants: left, ...(identity ? { identity } : {}) });
     if (res.verdict === 'violated' && res.violation && res.actions) {
       const names = [...new Set([res.violation.invariant, ...res.alsoViolated])];
       for (const n of names) {
@@ -67,6 +88,52 @@ export async function exhaustiveSet(config: Config | Resolved, invs: readonly In
       holds: left.map((i) => i.name),
     };
   }
+}
+
+/**
+ * `exhaustiveSet` of each configuration on `workers` threads (each takes the next configuration when it is done
+ * with one); the results are in the order of `configs` and the same for any number of threads.
+ */
+export async function exhaustiveSets(
+  configs: readonly Config[],
+  invs: readonly Invariant[],
+  opts: { readonly budget?: ExhaustiveBudget; readonly workers: number; readonly variantFiles?: readonly string[] },
+): Promise<ExhaustiveSet[]> {
+  const budget = opts.budget ?? EXHAUSTIVE_BUDGET;
+  const n = Math.min(Math.max(1, Math.floor(opts.workers)), configs.length);
+  if (n <= 1) {
+    const out: ExhaustiveSet[] = [];
+    for (const c of configs) out.push(await exhaustiveSet(c, invs, budget));
+    return out;
+  }
+  const out: (ExhaustiveSet | undefined)[] = new Array(configs.length);
+  let next = 0;
+  const init = { invariants: invs.map((i) => i.name), budget, variantFiles: opts.variantFiles ?? [] };
+  const workers = Array.from({ length: n }, () => new Worker(new URL('./exhaustive-worker-boot.mjs', import.meta.url), { workerData: init }));
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const give = () => {
+              if (next >= configs.length) return resolve();
+              w.postMessage({ slot: next, config: configs[next] });
+              next++;
+            };
+            w.on('message', (m: { slot: number; set?: ExhaustiveSet; error?: string }) => {
+              if (m.error !== undefined) return reject(new Error(m.error));
+              out[m.slot] = m.set;
+              give();
+            });
+            w.on('error', reject);
+            give();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return out as ExhaustiveSet[];
 }
 
 /** One line for the matrix: what exploration adds to (or misses of) the random search's violated set. */

@@ -20,7 +20,8 @@
  *   - without symmetry, the incremental fingerprint of checker/fingerprint.ts, a sum of hashes of the JSON
  *     structure's elements, computed for a successor from its parent's by walking only what the step changed
  *     (a step shares everything else with the parent, model/step.ts); it is a function of the encoding;
- *   - with symmetry, the first 128 bits of the SHA-1 of the canonical encoding (explore-symmetry.ts).
+ *   - with a reduced identity (checker/identity.ts: numbers renamed canonically, presence and unread fields
+ *     projected, the two devices swapped), a 128-bit hash of that projection, computed from the whole world.
  * Two distinct states share a fingerprint only by a hash collision: for n states the probability is about
  * n²/2¹²⁹, below 10⁻²⁴ for 10⁷ states (the inputs are model states, not adversarial data). A collision would
  * merge two states and could hide the successors of one of them; docs/performance.md records this bound.
@@ -32,8 +33,8 @@ import { violations, type Invariant } from '../model/invariants.ts';
 import { enabledActions } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
 import type { World } from '../model/world.ts';
-import { canonicalEncoding } from './explore-symmetry.ts';
 import { successorFingerprint, worldFingerprint } from './fingerprint.ts';
+import type { Identity, IdentityOptions } from './identity.ts';
 
 /** Bytes of a state fingerprint. */
 export const FP_BYTES = 16;
@@ -66,14 +67,17 @@ export function fingerprint(enc: string): string {
   return hash('sha1', enc, 'binary').slice(0, FP_BYTES);
 }
 
-/** The fingerprint a state is stored under: see the module header. */
-export function stateFingerprint(w: World, symmetry: boolean): string {
-  return symmetry ? fingerprint(canonicalEncoding(w, stateEncoding(w), stateEncoding)) : worldFingerprint(w);
+/**
+ * The fingerprint a state is stored under: with an identity (checker/identity.ts: canonical renaming,
+ * projection, device swap), its key; without, the incremental fingerprint of the concrete world.
+ */
+export function stateFingerprint(w: World, ident: Identity | null): string {
+  return ident ? ident.key(w) : worldFingerprint(w);
 }
 
-/** `stateFingerprint` of a successor of `parent` (without symmetry, computed from the parent's). */
-export function nextFingerprint(parent: World, next: World, symmetry: boolean): string {
-  return symmetry ? fingerprint(canonicalEncoding(next, ownEncoding(next), stateEncoding)) : successorFingerprint(parent, next);
+/** `stateFingerprint` of a successor of `parent` (without an identity, computed from the parent's). */
+export function nextFingerprint(parent: World, next: World, ident: Identity | null): string {
+  return ident ? ident.key(next) : successorFingerprint(parent, next);
 }
 
 /** Successor keys are `position of the parent in its level * ACTION_RADIX + action index`. */
@@ -99,7 +103,7 @@ export interface SliceResult {
 }
 
 /** Expand a slice of states (the single-threaded explorer); `keep` says whether to return encodings or worlds. */
-export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: readonly World[], keep: 'enc' | 'worlds', symmetry = false): SliceResult {
+export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: readonly World[], keep: 'enc' | 'worlds', ident: Identity | null = null): SliceResult {
   const parent: number[] = [];
   const action: number[] = [];
   const fp: string[] = [];
@@ -109,10 +113,10 @@ export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: re
     const w = states[i]!;
     const en = enabledActions(w, r.scenario);
     for (let k = 0; k < en.length; k++) {
-      const next = apply(w, en[k]!, r).world;
+      const next = apply(w, en[k]!, r, true).world;
       parent.push(i);
       action.push(k);
-      fp.push(nextFingerprint(w, next, symmetry));
+      fp.push(nextFingerprint(w, next, ident));
       if (keep === 'enc') enc.push(ownEncoding(next));
       else worlds.push(next);
       const v = violations(next, invs);
@@ -162,7 +166,7 @@ export function expandShare(
   invs: readonly Invariant[],
   states: readonly World[],
   positions: ArrayLike<number>,
-  symmetry: boolean,
+  ident: Identity | null,
   known: Known,
   out: ShareResult,
 ): void {
@@ -173,13 +177,13 @@ export function expandShare(
     const en = enabledActions(w, r.scenario);
     if (en.length >= ACTION_RADIX) throw new Error(`more than ${ACTION_RADIX - 1} enabled actions in one state`);
     for (let k = 0; k < en.length; k++) {
-      const next = apply(w, en[k]!, r).world;
+      const next = apply(w, en[k]!, r, true).world;
       const v = violations(next, invs);
       if (v.length) {
         if (!out.violated || base + k < out.violated.key) out.violated = { key: base + k, invariants: v.map((x) => x.invariant) };
         break;
       }
-      const f = nextFingerprint(w, next, symmetry);
+      const f = nextFingerprint(w, next, ident);
       if (known.set.has(f)) {
         out.dupKeys.push(base + k);
         continue;
@@ -213,7 +217,8 @@ export interface WorkerInit {
   readonly config: Config;
   readonly invariants: readonly string[];
   readonly index: number;
-  readonly symmetry: boolean;
+  /** The state identity (checker/identity.ts); null: the concrete world's incremental fingerprint. */
+  readonly identity: IdentityOptions | null;
   /** Variant files the configuration names (loaded here too: a worker has its own variant registry). */
   readonly variantFiles?: readonly string[];
   /** The watchdog buffer of the calling thread (model/overrides.ts watchOverrides), when it is watched. */
@@ -244,6 +249,8 @@ export interface StepReply {
   readonly dupKeys: Float64Array;
   readonly violated: { readonly key: number; readonly invariants: string[] } | null;
   readonly heapUsed: number;
+  /** The identity's first dangling reference (checker/identity.ts), if one was met. */
+  readonly guard: Identity['guard'];
 }
 
 /** Messages arriving on a port, taken one at a time. */

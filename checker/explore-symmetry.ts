@@ -2,8 +2,8 @@
  * Device symmetry for `explore --symmetry`: in a scenario whose two devices have the same parameters (all but
  * the BDF and guest slot, which are labels), swapping them is a symmetry of the model, checked by
  * bench/symmetry-check.ts on every state reachable within its bound (docs/performance.md gives the argument and
- * the figures). With `--symmetry` the explorer identifies a state by the smaller of its encoding and its image's,
- * so it stores one state per pair {s, π s}. `checkDeviceSymmetry` (run by checker/explore.test.ts and
+ * the figures). With the swap on (the default for these scenarios) the state identity (checker/identity.ts)
+ * is the same for s and π s, so the explorer stores one state per pair {s, π s}. `checkDeviceSymmetry` (run by checker/explore.test.ts and
  * bench/symmetry-check.ts) checks that π is a symmetry. It keeps expanding the world it actually reached (not the image), so
  * the parent pointers and action indices still replay from the initial world.
  *
@@ -58,12 +58,6 @@ function perm(x: unknown, parentKey: string): unknown {
     }
   }
   return out;
-}
-
-/** The encoding a state is identified by under the symmetry: the smaller of `enc` (its own) and its image's. */
-export function canonicalEncoding(w: World, enc: string, encode: (w: World) => string): string {
-  const e2 = encode(swapDevices(w));
-  return e2 < enc ? e2 : enc;
 }
 
 /**

@@ -19,9 +19,11 @@
  * The worker holds no seen set and no parent pointers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { resolveConfig } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import type { World } from '../model/world.ts';
+import { makeIdentity } from './identity.ts';
 import { emptyShare, expandShare, FP_BYTES, expandTaken, give, Inbox, type Batch, type ShareResult, type Step, type StepReply, type WorkerInit } from './explore-core.ts';
 
 const init = workerData as WorkerInit;
@@ -41,7 +43,8 @@ const inboxes = init.ports.map((p) => {
 });
 /** The fingerprints this worker has reported (explore-core.ts, `Known`). */
 const sent = { set: new Set<string>(), add: true };
-const expand = (states: World[], positions: ArrayLike<number>, out: ShareResult) => expandShare(r, invs, states, positions, init.symmetry, sent, out);
+const ident = init.identity ? makeIdentity(init.identity) : null;
+const expand = (states: World[], positions: ArrayLike<number>, out: ShareResult) => expandShare(r, invs, states, positions, ident, sent, out);
 /** The successors of the last step, in the order of its reply. */
 let pending: World[] = [];
 const steps = new Inbox<Step>();
@@ -70,6 +73,6 @@ for (;;) {
   const buf = Buffer.from(fps);
   for (let i = 0; i < res.fps.length; i++) buf.write(res.fps[i]!, i * FP_BYTES, FP_BYTES, 'latin1');
   const dupKeys = Float64Array.from(res.dupKeys);
-  const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: process.memoryUsage().heapUsed };
+  const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: getHeapStatistics().used_heap_size, guard: ident?.guard ?? null };
   parentPort!.postMessage(reply, [keys.buffer, fps, dupKeys.buffer]);
 }

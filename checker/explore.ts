@@ -13,8 +13,11 @@
  * their numbering, the parent pointers, the counts, the verdict and the counterexample are decided by the keys
  * alone, so they are the same for any number of workers and any timing.
  *
- * `symmetry` stores one state per pair that differs by swapping the two devices (checker/explore-symmetry.ts);
- * docs/performance.md says why that reduction is sound and the others (pirq, domid renaming) are not.
+ * States are identified by a projection of the world (checker/identity.ts: Xen irqs, Linux irqs and ports
+ * renamed canonically, presence where only presence is read, unread fields left out, the two devices swapped),
+ * while the worlds expanded, replayed and reported stay concrete; docs/performance.md ("State identity") says why
+ * that is sound and why pirqs and domids are not renamed. A renamed namespace met with a dangling reference is
+ * made concrete and the exploration run again (`identityFallbacks`).
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
@@ -42,12 +45,13 @@ import {
 } from './explore-core.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
 import { watchSlot } from '../model/overrides.ts';
+import { defaultIdentity, describeIdentity, makeIdentity, type Identity, type IdentityOptions, type Namespace } from './identity.ts';
 import type { World } from '../model/world.ts';
 import { execute, type TraceStep } from './run.ts';
 
 export interface ExploreOptions {
-  /** Largest number of steps from the initial world. */
-  readonly depth: number;
+  /** Largest number of steps from the initial world (default: none, until the graph is complete or --max-states). */
+  readonly depth?: number;
   /** Stop once this many distinct states are stored. */
   readonly maxStates: number;
   readonly invariants: readonly Invariant[];
@@ -65,9 +69,14 @@ export interface ExploreOptions {
   readonly parallelFrom?: number;
   /**
    * Device symmetry reduction (checker/explore-symmetry.ts): store one state per pair {s, π s} where π swaps the
-   * two devices. Refused for a scenario whose devices are not interchangeable.
+   * two devices. Refused (true) for a scenario whose devices are not interchangeable; default: on where they are.
    */
   readonly symmetry?: boolean;
+  /**
+   * The state identity (checker/identity.ts). Default: `defaultIdentity(scenario, symmetry)` (renaming and
+   * projection off the lifecycle scenarios, device swap where the devices are interchangeable).
+   */
+  readonly identity?: IdentityOptions;
   /** Variant files (api/load.ts) the configuration needs: each worker thread loads them before it starts. */
   readonly variantFiles?: readonly string[];
 }
@@ -112,6 +121,13 @@ export interface ExploreResult {
   readonly stopReason: string | null;
   /** Whether the device symmetry reduction was on (the state counts are then of pairs {s, π s}). */
   readonly symmetry: boolean;
+  /** The state identity the counts are of (checker/identity.ts, `describeIdentity`). */
+  readonly identity: string;
+  /**
+   * Namespaces whose renaming was given up because a reachable state holds a dangling reference into them (the
+   * exploration was then run again with those numbers concrete), with the reference met.
+   */
+  readonly identityFallbacks: readonly { readonly namespace: Namespace; readonly what: string }[];
   readonly violation: Violation | null;
   readonly alsoViolated: readonly string[];
   readonly actions: readonly Action[] | null;
@@ -194,7 +210,7 @@ class Pool {
   /** The calling thread's end of its channel to each worker, and the batches arriving on it. */
   readonly ports: (MessagePort | null)[];
   readonly inboxes: (Inbox<Batch> | null)[];
-  constructor(k: number, r: Resolved, invariants: readonly Invariant[], symmetry: boolean, variantFiles: readonly string[] = []) {
+  constructor(k: number, r: Resolved, invariants: readonly Invariant[], identity: IdentityOptions | null, variantFiles: readonly string[] = []) {
     const names = invariants.map((i) => i.name);
     for (const n of names) {
       if (!INVARIANTS.some((i) => i.name === n)) throw new Error(`invariant '${n}' is not in INVARIANTS and cannot be sent to a worker`);
@@ -221,7 +237,7 @@ class Pool {
       this.replies.push(box);
       const mine = ports[index]!.filter((p): p is MessagePort => p !== null);
       const watch = watchSlot();
-      const init: WorkerInit = { config: r.config, invariants: names, index, symmetry, variantFiles, ports: ports[index]!, ...(watch ? { watch } : {}) };
+      const init: WorkerInit = { config: r.config, invariants: names, index, identity, variantFiles, ports: ports[index]!, ...(watch ? { watch } : {}) };
       const w = new Worker(new URL('./explore-worker-boot.mjs', import.meta.url), { workerData: init, transferList: mine });
       w.on('message', (m: unknown) => box.push(m));
       w.on('error', (e: Error) => {
@@ -245,12 +261,36 @@ class Pool {
 }
 
 export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreResult> {
-  const t0 = performance.now();
-  const nWorkers = Math.max(1, Math.floor(o.workers ?? 1));
-  const sym = o.symmetry ?? false;
-  if (sym && !hasDeviceSymmetry(r.scenario)) {
+  if (o.symmetry === true && !hasDeviceSymmetry(r.scenario)) {
     throw new ConfigError(`--symmetry: the devices of scenario '${r.scenario.id}' are not interchangeable (it needs exactly two devices with the same parameters)`);
   }
+  let idOpts = o.identity ?? defaultIdentity(r.scenario, o.symmetry);
+  if (idOpts.symmetry && !hasDeviceSymmetry(r.scenario)) throw new ConfigError(`identity: the devices of scenario '${r.scenario.id}' are not interchangeable`);
+  const fallbacks: { namespace: Namespace; what: string }[] = [];
+  for (;;) {
+    const res = await exploreOnce(r, o, idOpts);
+    if (!res.guard) return { ...res.result, identityFallbacks: fallbacks };
+    // A dangling reference into a renamed namespace: the renaming is not justified for this configuration
+    // (checker/identity.ts); explore again with those numbers concrete.
+    fallbacks.push(res.guard);
+    const ns = res.guard.namespace;
+    idOpts = { ...idOpts, rename: idOpts.rename.filter((n) => n !== ns) };
+  }
+}
+
+async function exploreOnce(
+  r: Resolved,
+  o: ExploreOptions,
+  idOpts: IdentityOptions,
+): Promise<{ result: Omit<ExploreResult, 'identityFallbacks'>; guard: Identity['guard'] }> {
+  const t0 = performance.now();
+  const maxDepth = o.depth ?? Infinity;
+  const nWorkers = Math.max(1, Math.floor(o.workers ?? 1));
+  const sym = idOpts.symmetry;
+  const reduced = idOpts.rename.length > 0 || idOpts.project || idOpts.symmetry;
+  const ident: Identity | null = reduced ? makeIdentity(idOpts) : null;
+  const identity = describeIdentity(idOpts);
+  let guard: Identity['guard'] = null;
   const heapLimit = getHeapStatistics().heap_size_limit * (o.heapFraction ?? 0.7);
   const seen = new Set<string>();
   const parentOf = new IntColumn();
@@ -261,7 +301,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   let violatingState: { parent: number; action: number; invariants: readonly string[] } | null = null;
 
   const w0 = initialWorld(r.scenario);
-  seen.add(stateFingerprint(w0, sym));
+  seen.add(stateFingerprint(w0, ident));
   parentOf.push(-1);
   actionOf.push(-1);
   levels.push(1);
@@ -272,10 +312,10 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   let frontierSize = 1;
   let frontierStart = 0; // id of the first state of the current level
   let depth = 0;
-  const pool = nWorkers > 1 && v0.length === 0 && o.depth > 0 ? new Pool(nWorkers, r, o.invariants, sym, o.variantFiles ?? []) : null;
+  const pool = nWorkers > 1 && v0.length === 0 && maxDepth > 0 ? new Pool(nWorkers, r, o.invariants, reduced ? idOpts : null, o.variantFiles ?? []) : null;
   let distinct = 1;
   const progress = () =>
-    o.onProgress?.({ depth, maxDepth: o.depth, distinctStates: distinct, transitions, frontier: frontierSize, elapsedMs: performance.now() - t0 });
+    o.onProgress?.({ depth, maxDepth, distinctStates: distinct, transitions, frontier: frontierSize, elapsedMs: performance.now() - t0 });
   const heapStop = () =>
     `stopped: heap use passed ${Math.round((o.heapFraction ?? 0.7) * 100)}% of the V8 limit at ${distinct} states (raise --max-old-space-size or lower --depth)`;
 
@@ -289,7 +329,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
     let isReady = false;
     ready?.then(() => (isReady = true), () => {});
     ready?.catch(() => {});
-    while (v0.length === 0 && depth < o.depth && frontierSize > 0 && !violatingState && !stopReason) {
+    while (v0.length === 0 && depth < maxDepth && frontierSize > 0 && !violatingState && !stopReason && !guard) {
       const from = o.parallelFrom ?? 1024;
       // Let the workers' `ready` arrive (the single-threaded levels do not otherwise yield).
       if (pool && !plan && !isReady && frontierSize >= EARLY_HANDOVER) await new Promise((resolve) => setImmediate(resolve));
@@ -341,7 +381,11 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
             next.push(res.worlds[j]!);
           }
           distinct = seen.size;
-          if (process.memoryUsage().heapUsed > heapLimit) {
+          if (ident?.guard) {
+            guard = ident.guard;
+            return false;
+          }
+          if (getHeapStatistics().used_heap_size > heapLimit) {
             stopReason = heapStop();
             return false;
           }
@@ -349,16 +393,16 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
         };
         // Slices of this level, in frontier order.
         for (let i = 0; i < frontier.length; i += MAX_SLICE) {
-          if (!merge(i, expandWorlds(r, o.invariants, frontier.slice(i, i + MAX_SLICE), 'worlds', sym))) break;
+          if (!merge(i, expandWorlds(r, o.invariants, frontier.slice(i, i + MAX_SLICE), 'worlds', ident))) break;
           progress();
         }
         distinct = seen.size;
-        if (violatingState || stopReason) break;
+        if (violatingState || stopReason || guard) break;
         frontierStart += frontier.length;
         frontier = next;
         frontierSize = next.length;
       }
-      if (violatingState || stopReason) break;
+      if (violatingState || stopReason || guard) break;
       depth++;
       if (frontierSize > 0) levels.push(frontierSize);
       progress();
@@ -388,7 +432,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
     const positions = Array.from(pl.positions[0]!);
     mine = [];
     for (const g of pl.give[0]!) give(pool.ports[g.to]!, frontier, positions, g.n);
-    const expand = (states: World[], pos: ArrayLike<number>, out: ShareResult) => expandShare(r, o.invariants, states, pos, sym, { set: seen, add: false }, out);
+    const expand = (states: World[], pos: ArrayLike<number>, out: ShareResult) => expandShare(r, o.invariants, states, pos, ident, { set: seen, add: false }, out);
     let own = emptyShare();
     expand(frontier, positions, own);
     frontier.length = 0;
@@ -396,6 +440,8 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
     mine = own.worlds;
     const replies: StepReply[] = [];
     for (let p = 1; p < k; p++) replies.push((await pool.replies[p]!.next()) as StepReply);
+    guard = ident?.guard ?? replies.find((x) => x.guard)?.guard ?? null;
+    if (guard) return 0;
 
     // Merge by key, cut at the level's first violation.
     const keys: ArrayLike<number>[] = [own.keys, ...replies.map((x) => x.keys)];
@@ -436,7 +482,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
       transitions++;
       violatingState = { parent: frontierStart + Math.floor(vkey / ACTION_RADIX), action: vkey % ACTION_RADIX, invariants: vinv };
     }
-    if (!stopReason && !violatingState && Math.max(process.memoryUsage().heapUsed, ...replies.map((x) => x.heapUsed)) > heapLimit) stopReason = heapStop();
+    if (!stopReason && !violatingState && Math.max(getHeapStatistics().used_heap_size, ...replies.map((x) => x.heapUsed)) > heapLimit) stopReason = heapStop();
     plan = { kept: kept.map((x) => Int32Array.from(x)), positions: next.map((x) => Int32Array.from(x)), ...balance(kept.map((x) => x.length)) };
     return n;
   }
@@ -455,48 +501,52 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
     memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
   };
 
+  if (guard) return { result: { verdict: 'stopped', depth: maxDepth, complete: false, stopReason: 'identity guard', symmetry: sym, identity, violation: null, alsoViolated: [], actions: null, steps: null, stats, summary: '' }, guard };
   if (v0.length || violatingState) {
     const vs = violatingState as { parent: number; action: number; invariants: readonly string[] } | null;
     const actions = vs ? pathTo(r, parentOf, actionOf, vs.parent, vs.action) : [];
     const ex = execute(r, actions, o.invariants);
     const violation = ex.violations[0] ?? v0[0] ?? null;
-    return {
+    return { guard: null, result: {
       verdict: 'violated',
-      depth: o.depth,
+      depth: maxDepth,
       complete: false,
       stopReason: null,
       symmetry: sym,
+      identity,
       violation,
       alsoViolated: (ex.violations.length ? ex.violations : v0).map((v) => v.invariant),
       actions: ex.actions,
       steps: ex.steps,
       stats,
       summary: `invariant ${violation?.invariant ?? '?'} violated after ${actions.length} steps (shortest counterexample; ${distinct} states explored)`,
-    };
+    } };
   }
   if (stopReason) {
-    return {
+    return { guard: null, result: {
       verdict: 'stopped',
-      depth: o.depth,
+      depth: maxDepth,
       complete: false,
       stopReason,
       symmetry: sym,
+      identity,
       violation: null,
       alsoViolated: [],
       actions: null,
       steps: null,
       stats,
-      summary: `${stopReason}: no violation among the ${distinct} states stored; every state within ${depth} steps was checked (no certificate for depth ${o.depth})`,
-    };
+      summary: `${stopReason}: no violation among the ${distinct} states stored; every state within ${depth} steps was checked (${maxDepth === Infinity ? 'the graph is not complete' : `no certificate for depth ${maxDepth}`})`,
+    } };
   }
   const complete = frontierSize === 0;
-  const symNote = sym ? ' up to swapping the two devices (--symmetry)' : '';
-  return {
+  const symNote = ident ? ` (${idNote(idOpts)})` : '';
+  return { guard: null, result: {
     verdict: 'holds',
-    depth: o.depth,
+    depth: maxDepth,
     complete,
     stopReason: null,
     symmetry: sym,
+    identity,
     violation: null,
     alsoViolated: [],
     actions: null,
@@ -504,8 +554,17 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
     stats,
     summary: complete
       ? `all invariants hold in every reachable state: ${distinct} states${symNote} (the state graph is exhausted at depth ${stats.depthReached})`
-      : `all invariants hold in every state reachable within ${o.depth} steps: ${distinct} states${symNote}`,
-  };
+      : `all invariants hold in every state reachable within ${maxDepth} steps: ${distinct} states${symNote}`,
+  } };
+}
+
+/** What a state count counts, for the summary. */
+function idNote(o: IdentityOptions): string {
+  const parts: string[] = [];
+  if (o.rename.length) parts.push(`${o.rename.map((n) => (n === 'xen-irq' ? 'Xen irqs' : n === 'guest-irq' ? 'guest irqs' : 'ports')).join(', ')} renamed`);
+  if (o.symmetry) parts.push('up to swapping the two devices');
+  if (o.project && !parts.length) parts.push('unread fields projected');
+  return `classes: ${parts.join(', ')}`;
 }
 
 /** The actions from the initial world to `parent` and then the action numbered `last` there. */

@@ -22,7 +22,7 @@
 import type { World } from '../model/world.ts';
 
 /** Four 32-bit lanes. */
-type L = [number, number, number, number];
+export type L = [number, number, number, number];
 
 function fmix(h: number): number {
   h ^= h >>> 16;
@@ -34,7 +34,7 @@ function fmix(h: number): number {
 }
 
 /** MurmurHash3 x86_128 of one 16-byte block (k1..k4) with seed lanes (s1..s4), into `out`. */
-function mix(s1: number, s2: number, s3: number, s4: number, k1: number, k2: number, k3: number, k4: number, out: L): void {
+export function mix(s1: number, s2: number, s3: number, s4: number, k1: number, k2: number, k3: number, k4: number, out: L): void {
   let h1 = s1;
   let h2 = s2;
   let h3 = s3;
@@ -101,7 +101,7 @@ const enum Kind {
 
 /** Hash of a string (a key or a string value), cached: the model uses few distinct strings. */
 const strings = new Map<string, L>();
-function stringHash(s: string): L {
+export function stringHash(s: string): Readonly<L> {
   let h = strings.get(s);
   if (h) return h;
   h = [0x9747b28c, 0x85ebca6b, 0xc2b2ae35, s.length];

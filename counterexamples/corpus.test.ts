@@ -25,7 +25,7 @@ import { loadTraceFile, serializeTrace, traceFromSearch } from '../checker/trace
 import { replay, replayConfig, replayExitCode } from '../checker/replay.ts';
 import { markdownReport, traceName } from '../checker/report.ts';
 import { CORPUS_DIR, configKey, corpusTraceFiles, exploreExpectation, readExpectations } from './corpus.ts';
-import { EXHAUSTIVE_BUDGET } from '../checker/exhaustive.ts';
+import { CORPUS_BUDGET } from '../checker/exhaustive.ts';
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const exp = readExpectations(dir);
@@ -89,7 +89,7 @@ describe(`matrix verdicts per invariant (seed ${exp.search.seed}, ${exp.search.r
   });
 });
 
-describe(`exhaustive exploration per configuration (up to ${EXHAUSTIVE_BUDGET.maxStates} states, depth ${EXHAUSTIVE_BUDGET.depth}), ${rechecked.length} of ${exp.configurations.length} configurations`, () => {
+describe(`exhaustive exploration per configuration (up to ${CORPUS_BUDGET.maxStates} states, depth ${CORPUS_BUDGET.depth}), ${rechecked.length} of ${exp.configurations.length} configurations`, () => {
   it.each(rechecked.map((r) => [Object.values(r.config).join(' '), r] as const))('%s', async (_label, row) => {
     expect(row.explore, 'expectations.json has no exploration: npm run corpus').toBeDefined();
     const x = await exploreExpectation(row.config);

@@ -14,7 +14,7 @@ import { matrixEntries, violatedSet } from '../checker/matrix.ts';
 import { search } from '../checker/search.ts';
 import { canonicalConfig, serializeTrace, traceFromSearch, type Trace } from '../checker/trace.ts';
 import { markdownReport, traceName } from '../checker/report.ts';
-import { exhaustiveSet, EXHAUSTIVE_BUDGET } from '../checker/exhaustive.ts';
+import { exhaustiveSet, CORPUS_BUDGET } from '../checker/exhaustive.ts';
 
 export const CORPUS_DIR = 'counterexamples';
 export const EXPECTATIONS_FILE = 'expectations.json';
@@ -48,13 +48,13 @@ export interface ExploreExpectation {
 
 /** The exploration of one configuration, as expectations.json records it. */
 export async function exploreExpectation(config: Config): Promise<ExploreExpectation> {
-  const x = await exhaustiveSet(config, INVARIANTS, EXHAUSTIVE_BUDGET);
+  const x = await exhaustiveSet(config, INVARIANTS, CORPUS_BUDGET);
   const violated: Record<string, number> = {};
   for (const inv of INVARIANTS) {
     const v = x.violated.find((y) => y.invariant === inv.name);
     if (v) violated[inv.name] = v.steps;
   }
-  return { budget: { ...EXHAUSTIVE_BUDGET }, complete: x.complete, states: x.states, depth: x.depth, violated };
+  return { budget: { depth: CORPUS_BUDGET.depth, maxStates: CORPUS_BUDGET.maxStates }, complete: x.complete, states: x.states, depth: x.depth, violated };
 }
 
 /** The corpus with every configuration's exploration added. */

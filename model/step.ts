@@ -9,7 +9,7 @@ import type { Action } from './actions.ts';
 import { sameAction } from './actions.ts';
 import type { Resolved } from './config.ts';
 import type { Sys } from './context.ts';
-import { CallLog } from './trace.ts';
+import { CallLog, QuietLog } from './trace.ts';
 import type { Call } from './types.ts';
 import { rc } from './types.ts';
 import { cloneWorld, encodeWorld, type World } from './world.ts';
@@ -43,11 +43,15 @@ export function step(w: World, a: Action, r: Resolved): StepResult {
  */
 export const FREEZE = process.env['PIRQCHECK_FREEZE'] === '1';
 
-/** Run one action known to be enabled (the search engines call this on members of enabledActions). */
-export function apply(w: World, a: Action, r: Resolved): StepResult {
+/**
+ * Run one action known to be enabled (the search engines call this on members of enabledActions). With
+ * `quiet` no call is recorded (`calls` is empty): for the explorer, which reads only the world. A
+ * configuration whose variants override functions always records (applyUser compares the calls of two runs).
+ */
+export function apply(w: World, a: Action, r: Resolved, quiet = false): StepResult {
   if (r.user !== null) return applyUser(w, a, r, r.user);
   const root = { ...w, audit: [] };
-  const log = new CallLog();
+  const log = quiet ? QUIET : new CallLog();
   run({ w: root, owned: new Set<object>([root]), log, flags: r.flags, fn: r.fns }, a, r);
   if (FREEZE) freezeNew(root);
   return { world: root, calls: log.calls };
@@ -85,6 +89,8 @@ function applyUser(w: World, a: Action, r: Resolved, u: UserFunctions): StepResu
   }
   return first;
 }
+
+const QUIET = new QuietLog();
 
 /**
  * The reference step: a deep copy of the whole world, written in place. Same result as `apply` (checked by

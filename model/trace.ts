@@ -37,6 +37,17 @@ export class CallLog {
   }
 }
 
+/**
+ * A call log that records nothing: the explorer and the bare loops step millions of times and never read the
+ * calls (a counterexample's steps are replayed with the recording log, checker/run.ts `execute`).
+ */
+export class QuietLog extends CallLog {
+  override call<T>(_component: Component, _fn: string, _args: string, body: () => T): T {
+    return body();
+  }
+  override log(): void {}
+}
+
 function defaultShow(v: unknown): string {
   if (v === undefined) return '';
   if (typeof v === 'number') return v < 0 ? rcName(v) : String(v);

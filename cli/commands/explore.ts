@@ -1,8 +1,9 @@
 /**
- * `pirqcheck explore`: exhaustive breadth-first search of one configuration up to a depth, for a failure first
- * and, when none is reachable, for a hazard (model/invariants.ts kinds). Exit 0 when no state within the bound
- * violates a failure invariant (a hazard is printed but exits 0 unless --fail-on hazard), 1 on a failure (the
- * shortest counterexample is printed), 2 on bad usage.
+ * `pirqcheck explore`: exhaustive breadth-first search of one configuration, until the state graph is complete
+ * or --max-states is reached (or up to --depth steps), for a failure first and, when none is reachable, for a
+ * hazard (model/invariants.ts kinds). Exit 0 when no state explored violates a failure invariant (a hazard is
+ * printed but exits 0 unless --fail-on hazard), 1 on a failure (the shortest counterexample is printed), 2 on
+ * bad usage.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -11,12 +12,13 @@ import { CONFIG_COMPONENTS, ConfigError, DEFAULT_CONFIG, configLabel, resolveCon
 import { INVARIANTS, findInvariant, type Invariant } from '../../model/invariants.ts';
 import { explore, type ExploreResult } from '../../checker/explore.ts';
 import { hasDeviceSymmetry } from '../../checker/explore-symmetry.ts';
+import { CONCRETE } from '../../checker/identity.ts';
 import { formatSteps, formatViolation } from '../../checker/format.ts';
 import { addVariantFileOption, applyVariantFileOption, parseFailOn } from '../options.ts';
 import { exitFor, kindOf, outcomeOf, type Outcome } from '../../checker/outcome.ts';
 
-export const DEFAULT_DEPTH = 12;
-export const DEFAULT_MAX_STATES = 500_000;
+/** Distinct states (classes) stored before explore stops without --max-states. */
+export const DEFAULT_MAX_STATES = 5_000_000;
 
 function nat(name: string, min: number) {
   return (v: string): number => {
@@ -53,9 +55,11 @@ export function exploreJson(r: Resolved, res: ExploreResult): unknown {
     command: 'explore',
     config: r.config,
     verdict: res.verdict,
-    depth: res.depth,
+    depth: Number.isFinite(res.depth) ? res.depth : null,
     complete: res.complete,
     symmetry: res.symmetry,
+    identity: res.identity,
+    identityFallbacks: res.identityFallbacks,
     summary: res.summary,
     stopReason: res.stopReason,
     violation: res.violation,
@@ -92,15 +96,17 @@ export function formatExplore(r: Resolved, res: ExploreResult, outcome?: Outcome
 export function register(program: Command): void {
   const cmd = program
     .command('explore')
-    .description('breadth-first search of every state within --depth steps for a failure, then a hazard; exit 0 none or only hazards, 1 a failure (shortest counterexample; --fail-on hazard: a hazard too), 2 bad usage');
+    .description('breadth-first search until the state graph is complete or --max-states (or within --depth steps), for a failure, then a hazard; exit 0 none or only hazards, 1 a failure (shortest counterexample; --fail-on hazard: a hazard too), 2 bad usage');
   cmd.option('--scenario <id>', `workload (default: ${DEFAULT_CONFIG.scenario})`);
   for (const c of CONFIG_COMPONENTS) cmd.option(`--${c} <id>`, `${c} variant (default: ${DEFAULT_CONFIG[c]})`);
   cmd
-    .option('--depth <n>', `largest number of steps (default: ${DEFAULT_DEPTH})`, nat('--depth', 0))
+    .option('--depth <n>', 'largest number of steps (default: none, until the graph is complete or --max-states)', nat('--depth', 0))
     .option('--max-states <n>', `stop after this many distinct states (default: ${DEFAULT_MAX_STATES})`, nat('--max-states', 1))
     .option('--workers <n>', 'threads sharing each level once a level has 1,024 states: this one and n - 1 worker threads (default: 1)', nat('--workers', 1))
     .option('--invariant <name>', 'check only this invariant (repeatable)', collect)
-    .option('--symmetry', 'store one state per pair that differs only by swapping the two devices (two-device scenarios; docs/performance.md)')
+    .option('--symmetry', 'store one state per pair that differs only by swapping the two devices (default where the two devices are interchangeable: nvme-hvm, nvme-msi-hvm, hostile-hvm; docs/performance.md)')
+    .option('--no-symmetry', 'do not swap the devices')
+    .option('--concrete', 'identify states by the whole concrete world: no renaming of irqs and ports, no projection, no device swap (docs/performance.md, "State identity")')
     .option('--fail-on <kind>', "exit 1 on a 'failure' (default) or also on a 'hazard'", parseFailOn)
     .option('--json', 'print one JSON object');
   addVariantFileOption(cmd).action(async (o: Record<string, unknown>) => {
@@ -110,32 +116,38 @@ export function register(program: Command): void {
       try {
         r = configOf(o);
         invs = invariantsOf(o['invariant'] as string[] | undefined);
-        if (o['symmetry'] && !hasDeviceSymmetry(r.scenario)) {
+        if (o['symmetry'] === true && process.argv.includes('--symmetry') && !hasDeviceSymmetry(r.scenario)) {
           throw new ConfigError(`--symmetry: the devices of scenario '${r.scenario.id}' are not interchangeable (it needs exactly two devices with the same parameters)`);
         }
       } catch (e) {
         if (e instanceof ConfigError) cmd.error(`error: ${e.message}`, { exitCode: 2, code: 'pirqcheck.usage' });
         throw e;
       }
-      const depth = (o['depth'] as number | undefined) ?? DEFAULT_DEPTH;
+      const depth = o['depth'] as number | undefined;
+      const maxStates = (o['maxStates'] as number | undefined) ?? DEFAULT_MAX_STATES;
       const tty = !o['json'] && process.stderr.isTTY === true;
       const bar = tty
         ? new cliProgress.SingleBar(
-            { format: 'explore |{bar}| depth {value}/{total} | {states} states | {transitions} transitions | frontier {frontier}', stream: process.stderr, clearOnComplete: true },
+            { format: 'explore |{bar}| {value}/{total} states | depth {depth} | {transitions} transitions | frontier {frontier}', stream: process.stderr, clearOnComplete: true },
             cliProgress.Presets.shades_classic,
           )
         : null;
-      bar?.start(depth, 0, { states: 1, transitions: 0, frontier: 1 });
-      const run = (only: readonly Invariant[]) =>
-        explore(r, {
-          depth,
-          maxStates: (o['maxStates'] as number | undefined) ?? DEFAULT_MAX_STATES,
+      // --symmetry / --no-symmetry given: that; neither: the default (on where the devices are interchangeable).
+      const given = process.argv.some((a) => a === '--symmetry' || a === '--no-symmetry');
+      const symmetry = o['concrete'] ? false : given ? o['symmetry'] === true : undefined;
+      const run = (only: readonly Invariant[]) => {
+        bar?.start(maxStates, 1, { depth: 0, transitions: 0, frontier: 1 });
+        return explore(r, {
+          ...(depth !== undefined ? { depth } : {}),
+          maxStates,
           workers: (o['workers'] as number | undefined) ?? 1,
-          symmetry: o['symmetry'] === true,
+          ...(symmetry !== undefined ? { symmetry } : {}),
+          ...(o['concrete'] ? { identity: CONCRETE } : {}),
           variantFiles: (o['variantFile'] as string[] | undefined) ?? [],
           invariants: only,
-          ...(bar ? { onProgress: (p) => bar.update(p.depth, { states: p.distinctStates, transitions: p.transitions, frontier: p.frontier }) } : {}),
+          ...(bar ? { onProgress: (p) => bar.update(p.distinctStates, { depth: p.depth, transitions: p.transitions, frontier: p.frontier }) } : {}),
         });
+      };
       // Failures first (the shortest path to one); the hazards only when no failure is reachable within the bound.
       const failures = invs.filter((i) => i.kind === 'failure');
       const hazards = invs.filter((i) => i.kind === 'hazard');
@@ -145,7 +157,6 @@ export function register(program: Command): void {
       // for holds, about both explorations.
       let proved = first.verdict === 'holds' && first.complete;
       if (first.verdict !== 'violated' && failures.length && hazards.length) {
-        bar?.start(depth, 0, { states: 1, transitions: 0, frontier: 1 });
         const h = await run(hazards);
         if (h.verdict === 'violated') res = h;
         else proved &&= h.verdict === 'holds' && h.complete;

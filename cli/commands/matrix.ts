@@ -7,7 +7,7 @@ import { findScenario } from '../../model/scenarios.ts';
 import type { Config } from '../../model/config.ts';
 import { INVARIANTS } from '../../model/invariants.ts';
 import { DEFAULT_MAX_STEPS } from '../../checker/search.ts';
-import { exhaustiveSet, exhaustiveSummary, EXHAUSTIVE_BUDGET, type ExhaustiveSet } from '../../checker/exhaustive.ts';
+import { exhaustiveSets, exhaustiveSummary, EXHAUSTIVE_BUDGET, type ExhaustiveSet } from '../../checker/exhaustive.ts';
 import { addVariantFileOption, applyVariantFileOption, parseNat, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
 
 export function register(program: Command): void {
@@ -17,8 +17,9 @@ export function register(program: Command): void {
     .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseNat('--seed'))
     .option('--runs <n>', `random runs per configuration (default: ${DEFAULT_RUNS})`, parseNat('--runs', 1))
     .option('--json', 'print { rows: [...] } as JSON')
-    .option('--workers <n>', 'worker threads computing rows (default: the number of CPUs); the output is the same for any number', parseNat('--workers', 1));
-  addVariantFileOption(cmd).action(async (o: { seed?: number; runs?: number; json?: boolean; workers?: number }) => {
+    .option('--workers <n>', 'worker threads computing rows (default: the number of CPUs); the output is the same for any number', parseNat('--workers', 1))
+    .option('--explore-max-states <n>', `the explore side's budget per exploration (default: ${EXHAUSTIVE_BUDGET.maxStates})`, parseNat('--explore-max-states', 1));
+  addVariantFileOption(cmd).action(async (o: { seed?: number; runs?: number; json?: boolean; workers?: number; exploreMaxStates?: number }) => {
       const loaded = await applyVariantFileOption(o as Record<string, unknown>);
       const seed = o.seed ?? DEFAULT_SEED;
       const runs = o.runs ?? DEFAULT_RUNS;
@@ -31,9 +32,14 @@ export function register(program: Command): void {
           rows.push(matrixRow({ config, label: `${e.label}, with ${v.component} ${v.id}` }, { seed, runs, maxSteps: DEFAULT_MAX_STEPS }));
         }
       }
-      // The exhaustive side of every row: breadth-first exploration with the same exclusion loop.
-      const explored: ExhaustiveSet[] = [];
-      for (const r of rows) explored.push(await exhaustiveSet(r.config, INVARIANTS));
+      // The exhaustive side of every row: breadth-first exploration with the same exclusion loop, each row's
+      // reachable graph to the end (rows on --workers threads; the results do not depend on their number).
+      const budget = { ...EXHAUSTIVE_BUDGET, maxStates: o.exploreMaxStates ?? EXHAUSTIVE_BUDGET.maxStates };
+      const explored: ExhaustiveSet[] = await exhaustiveSets(
+        rows.map((r) => r.config),
+        INVARIANTS,
+        { budget, workers: o.workers ?? availableParallelism(), variantFiles: ((o as Record<string, unknown>)['variantFile'] as string[] | undefined) ?? [] },
+      );
       const verdicts = rows.map((r, i) => matrixVerdict(r, explored[i]!));
       if (o.json) {
         const json = matrixJson(rows);
@@ -47,7 +53,7 @@ export function register(program: Command): void {
             proved: v.proved,
             failures: v.failures.map((f) => ({ invariant: f.invariant, steps: f.steps, by: f.by })),
             hazards: v.hazards.map((f) => ({ invariant: f.invariant, steps: f.steps, by: f.by })),
-            explore: { budget: EXHAUSTIVE_BUDGET, complete: x.complete, states: x.states, depth: x.depth, violated: x.violated.map((v) => ({ invariant: v.invariant, steps: v.steps })), holds: x.holds },
+            explore: { budget: { depth: null, maxStates: budget.maxStates }, complete: x.complete, states: x.states, depth: x.depth, violated: x.violated.map((v) => ({ invariant: v.invariant, steps: v.steps })), holds: x.holds },
           };
         });
         process.stdout.write(JSON.stringify({ rows: out }, null, 2) + '\n');
@@ -77,7 +83,8 @@ export function register(program: Command): void {
       out.push(`         steps of its shortest counterexample; hazards: components disagree and nothing observes it yet (pirqcheck invariants).`);
       out.push(`         (n): the random search's shrunk counterexample (seed ${seed}, ${runs} runs, all ${INVARIANTS.length} invariants, then again without each one found);`);
       out.push('         (explore: n): only breadth-first exploration reached it, n steps (pirqcheck explore ... --invariant NAME).');
-      out.push(`explore: breadth-first exploration of the same row with the same loop (up to ${EXHAUSTIVE_BUDGET.maxStates} states, depth ${EXHAUSTIVE_BUDGET.depth}).`);
+      out.push(`explore: breadth-first exploration of the same row with the same loop, to the end of the graph (at most ${budget.maxStates} states;`);
+      out.push('         states counted up to renaming irqs and ports and swapping the two devices: docs/performance.md).');
       out.push('proved:  exploration covered the complete reachable graph, so the row\'s failures and hazards are exact within the model;');
       out.push('bounded: within the search and exploration bounds (a listed failure or hazard has its counterexample either way).');
       out.push('A failure in a historical configuration is a result, not an error of pirqcheck.');
