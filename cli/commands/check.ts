@@ -9,8 +9,14 @@ import { traceFromSearch } from '../../checker/trace.ts';
 import { terminalReport } from '../../checker/report.ts';
 import { ReportFileError, reportPaths, writeReport, type WrittenReport } from '../../checker/report-files.ts';
 import { runFixReport } from './fix-report.ts';
+import { join } from 'node:path';
+import { matrixRow } from '../../checker/matrix.ts';
+import { cellsFromMatrix, junitXml } from '../../checker/junit.ts';
+import { EXPECTATIONS_FILE, readExpectations } from '../../counterexamples/corpus.ts';
+import { PACKAGE_CORPUS_DIR } from '../../api/corpus-replay.ts';
+import { checkJunitPath, writeJunitFile } from '../junit-file.ts';
 import { CONFIG_COMPONENTS } from '../../model/config.ts';
-import { addConfigOptions, addVariantFileOption, applyVariantFileOption, collect, configFromOptions, invariantsFromOptions, parseNat, UsageError, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
+import { addConfigOptions, addVariantFileOption, applyVariantFileOption, collect, configFromOptions, invariantsFromOptions, parseNat, parseSeed, UsageError, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
 
 export function register(program: Command): void {
   const cmd = program
@@ -18,12 +24,13 @@ export function register(program: Command): void {
     .description('search one configuration for a violation of every invariant (or the named ones); exit 0 holds, 1 violated, 2 bad usage');
   addConfigOptions(cmd)
     .option('--invariant <name>', 'check only this invariant (repeatable)', collect)
-    .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseNat('--seed'))
+    .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseSeed('--seed'))
     .option('--runs <n>', `random runs (default: ${DEFAULT_RUNS})`, parseNat('--runs', 1))
     .option('--max-steps <n>', `longest run (default: ${DEFAULT_MAX_STEPS})`, parseNat('--max-steps', 1))
     .option('--json', 'print one JSON object')
     .option('--report <dir>', 'write the counterexample as <dir>/<name>.json (trace) and <dir>/<name>.md (report)')
     .option('--force', 'with --report: overwrite existing files')
+    .option('--junit <file>', 'also write a JUnit report: one test case per invariant, each searched alone, failing where the verdict differs from counterexamples/expectations.json')
     .option('--corpus <dir>', 'with --variant-file: the counterexample corpus to replay the fix against (default: the counterexamples/ shipped with pirqcheck)');
   addVariantFileOption(cmd)
     .addHelpText(
@@ -50,6 +57,7 @@ Examples:
         if (!existsSync(corpusDir) || !statSync(corpusDir).isDirectory()) throw new UsageError(`--corpus '${corpusDir}' is not a directory`);
       }
       if (loaded.length > 0 && loaded.some((v) => typeof o[v.component] !== 'string')) {
+        if (o['junit'] !== undefined) throw new UsageError('--junit applies to a search of one configuration (select the fix by id, e.g. --' + loaded[0]!.component + ' ' + loaded[0]!.id + ')');
         const pinned: Record<string, string> = {};
         for (const c of CONFIG_COMPONENTS) if (typeof o[c] === 'string') pinned[c] = o[c];
         if (typeof o['scenario'] === 'string') pinned['scenario'] = o['scenario'];
@@ -71,7 +79,19 @@ Examples:
       const maxSteps = (o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS;
       const reportDir = o['report'] as string | undefined;
       if (o['force'] && reportDir === undefined) throw new UsageError('--force only applies with --report DIR');
+      const junit = o['junit'] as string | undefined;
+      if (junit !== undefined) checkJunitPath(junit);
       const res = search(r, { seed, runs, maxSteps, invariants: invs });
+      if (junit !== undefined) {
+        // Every invariant's own verdict (the matrix's exclusion loop), not only the first one violated.
+        const p = { seed, runs, maxSteps };
+        const row = matrixRow({ config: r.config, label: '' }, p, invs);
+        const exp = existsSync(join(PACKAGE_CORPUS_DIR, EXPECTATIONS_FILE)) ? readExpectations(PACKAGE_CORPUS_DIR) : null;
+        const extra = loaded.map((v) => `--variant-file ${v.file}`).join(' ');
+        const { xml, summary } = junitXml(cellsFromMatrix([row], p), exp, { name: 'pirqcheck check', corpusPath: PACKAGE_CORPUS_DIR, ...(extra ? { extraArgs: extra } : {}) });
+        writeJunitFile(junit, xml);
+        process.stderr.write(`wrote ${junit}: ${summary.tests} cases, ${summary.failures} differ from expectations.json\n`);
+      }
       const trace = traceFromSearch(r.config, res, { maxSteps, invariants: invs.map((i) => i.name) });
       let written: WrittenReport | null = null;
       if (trace && reportDir !== undefined) {

@@ -11,7 +11,7 @@ import { INVARIANTS, findInvariant, type Invariant } from '../../model/invariant
 import { explore, type ExploreResult } from '../../checker/explore.ts';
 import { hasDeviceSymmetry } from '../../checker/explore-symmetry.ts';
 import { formatSteps, formatViolation } from '../../checker/format.ts';
-import { addVariantFileOption, applyVariantFileOption } from '../options.ts';
+import { addVariantFileOption, applyVariantFileOption, capWorkers } from '../options.ts';
 
 export const DEFAULT_DEPTH = 12;
 export const DEFAULT_MAX_STATES = 500_000;
@@ -124,7 +124,7 @@ export function register(program: Command): void {
       const res = await explore(r, {
         depth,
         maxStates: (o['maxStates'] as number | undefined) ?? DEFAULT_MAX_STATES,
-        workers: (o['workers'] as number | undefined) ?? 1,
+        workers: o['workers'] === undefined ? 1 : capWorkers(o['workers'] as number),
         symmetry: o['symmetry'] === true,
         variantFiles: (o['variantFile'] as string[] | undefined) ?? [],
         invariants: invs,

@@ -1,75 +1,135 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { runMatrixParallel, matrixJson, matrixEntries, matrixRow, type MatrixRow } from '../../checker/matrix.ts';
-import { availableParallelism } from 'node:os';
 import { findScenario } from '../../model/scenarios.ts';
 import type { Config } from '../../model/config.ts';
 import { INVARIANTS } from '../../model/invariants.ts';
 import { DEFAULT_MAX_STEPS } from '../../checker/search.ts';
 import { exhaustiveSet, exhaustiveSummary, EXHAUSTIVE_BUDGET, type ExhaustiveSet } from '../../checker/exhaustive.ts';
-import { addVariantFileOption, applyVariantFileOption, parseNat, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
+import { addVariantFileOption, applyVariantFileOption, capWorkers, parseNat, parseSeed, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { cellsFromMatrix, junitXml } from '../../checker/junit.ts';
+import { EXPECTATIONS_FILE, readExpectations } from '../../counterexamples/corpus.ts';
+import { PACKAGE_CORPUS_DIR } from '../../api/corpus-replay.ts';
+import { checkJunitPath, writeJunitFile } from '../junit-file.ts';
+import { INTERRUPTED_EXIT, interruptible, progress, yieldToSignals } from '../progress.ts';
+import { outputWidth, plainTable, wrap } from '../table.ts';
 
 export function register(program: Command): void {
   const cmd = program
     .command('matrix')
     .description('every historical configuration against every invariant; exit 0 when it ran to completion')
-    .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseNat('--seed'))
+    .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseSeed('--seed'))
     .option('--runs <n>', `random runs per configuration (default: ${DEFAULT_RUNS})`, parseNat('--runs', 1))
     .option('--json', 'print { rows: [...] } as JSON')
-    .option('--workers <n>', 'worker threads computing rows (default: the number of CPUs); the output is the same for any number', parseNat('--workers', 1));
-  addVariantFileOption(cmd).action(async (o: { seed?: number; runs?: number; json?: boolean; workers?: number }) => {
+    .option('--workers <n>', 'worker threads computing rows (default: the number of CPUs; more than that is capped, with a warning); the output is the same for any number', parseNat('--workers', 1))
+    .option('--junit <file>', 'also write a JUnit report: one test case per configuration and invariant, failing where the verdict differs from counterexamples/expectations.json (exit 1 then)');
+  addVariantFileOption(cmd).action(async (o: { seed?: number; runs?: number; json?: boolean; workers?: number; junit?: string }) => {
       const loaded = await applyVariantFileOption(o as Record<string, unknown>);
       const seed = o.seed ?? DEFAULT_SEED;
       const runs = o.runs ?? DEFAULT_RUNS;
-      const rows: MatrixRow[] = await runMatrixParallel({ seed, runs, workers: o.workers ?? availableParallelism() });
+      if (o.junit !== undefined) checkJunitPath(o.junit);
+      const workers = capWorkers(o.workers);
+      const entries = matrixEntries();
+      const extraRows = loaded.flatMap((v) => entries.filter((e) => e.config[v.component] === v.base).map((e) => ({ v, e })));
+      const total = entries.length + extraRows.length;
+      const bar = progress('matrix', 'configurations', total, { enabled: !o.json });
+      const stop = interruptible(() => bar.stop());
+      let runsDone = 0;
+      const countRuns = (r: MatrixRow) => {
+        runsDone += [...r.violated.values()].reduce((n, x) => n + x.runsExecuted, 0) + (r.holds.length ? r.result.runs : 0);
+      };
+      const rows: MatrixRow[] = await runMatrixParallel({ seed, runs, workers, stop: () => stop.requested }, (row, done) => {
+        countRuns(row);
+        bar.update(done, { runs: runsDone });
+      });
       // A variant file adds a row for every matrix configuration of its base, with the fix swapped in.
-      for (const v of loaded) {
-        for (const e of matrixEntries()) {
-          if (e.config[v.component] !== v.base) continue;
-          const config = { ...e.config, [v.component]: v.id } as Config;
-          rows.push(matrixRow({ config, label: `${e.label}, with ${v.component} ${v.id}` }, { seed, runs, maxSteps: DEFAULT_MAX_STEPS }));
-        }
+      for (const { v, e } of extraRows) {
+        await yieldToSignals();
+        if (stop.requested) break;
+        const config = { ...e.config, [v.component]: v.id } as Config;
+        const row = matrixRow({ config, label: `${e.label}, with ${v.component} ${v.id}` }, { seed, runs, maxSteps: DEFAULT_MAX_STEPS });
+        rows.push(row);
+        countRuns(row);
+        bar.update(rows.length, { runs: runsDone });
       }
       // The exhaustive side of every row: breadth-first exploration with the same exclusion loop.
       const explored: ExhaustiveSet[] = [];
-      for (const r of rows) explored.push(await exhaustiveSet(r.config, INVARIANTS));
+      for (const r of rows) {
+        if (stop.requested) break;
+        bar.update(rows.length, { runs: runsDone, note: `exploring row ${explored.length + 1}` });
+        explored.push(await exhaustiveSet(r.config, INVARIANTS));
+      }
+      bar.stop();
+      stop.release();
+      const interrupted = stop.requested;
+      // Interrupted: only the rows whose search and exploration both finished.
+      const shown = rows.slice(0, explored.length);
       const verdictOf = (r: MatrixRow, x: ExhaustiveSet) => (r.verdict === 'violated' || x.violated.length ? 'violated' : 'holds');
+      let junitFailures = 0;
+      if (o.junit !== undefined) {
+        const exp = existsSync(join(PACKAGE_CORPUS_DIR, EXPECTATIONS_FILE)) ? readExpectations(PACKAGE_CORPUS_DIR) : null;
+        const cells = cellsFromMatrix(shown, { seed, runs, maxSteps: DEFAULT_MAX_STEPS }, explored);
+        const extra = loaded.map((v) => `--variant-file ${v.file}`).join(' ');
+        const { xml, summary } = junitXml(cells, exp, { name: 'pirqcheck matrix', corpusPath: PACKAGE_CORPUS_DIR, ...(extra ? { extraArgs: extra } : {}) });
+        writeJunitFile(o.junit, xml);
+        junitFailures = summary.failures;
+        process.stderr.write(`wrote ${o.junit}: ${summary.tests} cases (configuration x invariant), ${summary.failures} differ from expectations.json\n`);
+      }
       if (o.json) {
-        const json = matrixJson(rows);
+        const json = matrixJson(shown);
         const out = json.rows.map((j, i) => {
           const x = explored[i]!;
           return {
             ...j,
-            verdict: verdictOf(rows[i]!, x),
+            verdict: verdictOf(shown[i]!, x),
             explore: { budget: EXHAUSTIVE_BUDGET, complete: x.complete, states: x.states, depth: x.depth, violated: x.violated.map((v) => ({ invariant: v.invariant, steps: v.steps })), holds: x.holds },
           };
         });
-        process.stdout.write(JSON.stringify({ rows: out }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ rows: out, ...(interrupted ? { interrupted: true } : {}) }, null, 2) + '\n');
+      } else {
+        process.stdout.write(matrixText(shown, explored, { seed, runs, width: outputWidth() }).join('\n') + '\n');
+      }
+      if (interrupted) {
+        process.stderr.write(`pirqcheck: interrupted: ${shown.length} of ${total} configurations done (shown above)\n`);
+        process.exitCode = INTERRUPTED_EXIT;
         return;
       }
-      const head = ['row', 'scenario', 'configuration', 'verdict'];
-      const lifecycle = (c: Config) => findScenario(c.scenario)?.lifecycle !== undefined;
-      const configText = (c: Config) =>
-        lifecycle(c) ? `dom0 ${c.dom0}, xen ${c.xen}, toolstack ${c.toolstack}` : `guest ${c.guest}, qemu ${c.qemu}, xen ${c.xen}`;
-      const body = rows.map((r, i) => [r.label, r.config.scenario, configText(r.config), verdictOf(r, explored[i]!)]);
-      const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-      const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-      const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  ')];
-      rows.forEach((r, i) => {
-        const b = body[i]!;
-        const l = line(b);
-        out.push(b[3] === 'violated' ? l.replace(/violated$/, pc.red('violated')) : l.replace(/holds$/, pc.green('holds')));
-        const found = [...r.violated].map(([inv, res]) => `${inv} (${res.steps?.length ?? 0})`).join(', ');
-        if (found) out.push(`    search:  ${found}`);
-        out.push(`    explore: ${exhaustiveSummary(explored[i]!, [...r.violated.keys()])}`);
-      });
-      out.push('', `search:  every invariant a random search violates (seed ${seed}, ${runs} runs; all ${INVARIANTS.length} invariants, then again without each`);
-      out.push('         one found, until the rest holds), with the steps of its shrunk counterexample.');
-      out.push(`explore: breadth-first exploration of the same row with the same loop (up to ${EXHAUSTIVE_BUDGET.maxStates} states, depth ${EXHAUSTIVE_BUDGET.depth}).`);
-      out.push('         "complete graph": every reachable state was checked, so what holds is proved within the model;');
-      out.push('         "also violated": shortest counterexamples the search did not reach (pirqcheck explore ... --invariant NAME).');
-      out.push('A violation in a historical configuration is a result, not a failure.');
-      out.push(`details: pirqcheck check --scenario S --guest G --qemu Q --xen X --dom0 D --toolstack T --invariant NAME --seed ${seed}`);
-      process.stdout.write(out.join('\n') + '\n');
+      process.exitCode = junitFailures > 0 ? 1 : 0;
     });
+}
+
+/** The matrix as text, fitted to `width` (see cli/table.ts). */
+export function matrixText(rows: readonly MatrixRow[], explored: readonly ExhaustiveSet[], o: { seed: number; runs: number; width: number }): string[] {
+  const verdictOf = (r: MatrixRow, x: ExhaustiveSet) => (r.verdict === 'violated' || x.violated.length ? 'violated' : 'holds');
+  const lifecycle = (c: Config) => findScenario(c.scenario)?.lifecycle !== undefined;
+  const configText = (c: Config) =>
+    lifecycle(c) ? `dom0 ${c.dom0}, xen ${c.xen}, toolstack ${c.toolstack}` : `guest ${c.guest}, qemu ${c.qemu}, xen ${c.xen}`;
+  const full = ['row', 'scenario', 'configuration', 'verdict'];
+  const fullBody = rows.map((r, i) => [r.label, r.config.scenario, configText(r.config), verdictOf(r, explored[i]!)]);
+  const wide = plainTable(full, fullBody).every((l) => l.length <= o.width);
+  // Narrow: the configuration moves to the first line under its row.
+  const head = wide ? full : ['row', 'scenario', 'verdict'];
+  const body = wide ? fullBody : fullBody.map((b) => [b[0]!, b[1]!, b[3]!]);
+  const table = plainTable(head, body);
+  const out = table.slice(0, 2);
+  const paint = (l: string) => (l.endsWith('violated') ? l.replace(/violated$/, pc.red('violated')) : l.replace(/holds$/, pc.green('holds')));
+  rows.forEach((r, i) => {
+    out.push(paint(table[i + 2]!));
+    if (!wide) out.push(...wrap(configText(r.config), o.width, '    ', '        '));
+    const found = [...r.violated].map(([inv, res]) => `${inv} (${res.steps?.length ?? 0})`).join(', ');
+    if (found) out.push(...wrap(found, o.width, '    search:  ', '             '));
+    out.push(...wrap(exhaustiveSummary(explored[i]!, [...r.violated.keys()]), o.width, '    explore: ', '             '));
+  });
+  const para = (lead: string, text: string) => wrap(text, o.width, lead, ' '.repeat(lead.length), 'words');
+  out.push('');
+  out.push(
+    ...para('search:  ', `every invariant a random search violates (seed ${o.seed}, ${o.runs} runs; all ${INVARIANTS.length} invariants, then again without each one found, until the rest holds), with the steps of its shrunk counterexample.`),
+  );
+  out.push(...para('explore: ', `breadth-first exploration of the same row with the same loop (up to ${EXHAUSTIVE_BUDGET.maxStates} states, depth ${EXHAUSTIVE_BUDGET.depth}).`));
+  out.push(...para('         ', '"complete graph": every reachable state was checked, so what holds is proved within the model; "also violated": shortest counterexamples the search did not reach (pirqcheck explore ... --invariant NAME).'));
+  out.push(...para('', 'A violation in a historical configuration is a result, not a failure.'));
+  out.push(...para('details: ', `pirqcheck check --scenario S --guest G --qemu Q --xen X --dom0 D --toolstack T --invariant NAME --seed ${o.seed}`));
+  return out;
 }
