@@ -65,7 +65,7 @@ export interface FitTable {
 /**
  * `plainTable` if it fits `width` (after `indent`); otherwise the first `group` columns become a heading
  * line ("head0 v0, head1 v1") above the rows that share them, and the remaining columns are a table
- * indented under it; a cell still too wide wraps inside its column.
+ * indented under it (its column heads under the first heading); a row still too wide wraps.
  */
 export function fitTable(head: readonly string[], body: readonly (readonly string[])[], width: number, o: { group: number; indent?: string }): FitTable {
   const indent = o.indent ?? '';
@@ -78,9 +78,9 @@ export function fitTable(head: readonly string[], body: readonly (readonly strin
   const restBody = body.map((b) => b.slice(g));
   const widths = restHead.map((h, i) => Math.max(h.length, ...restBody.map((b) => b[i]!.length)));
   const inner = indent + '  ';
-  const lines: string[] = [inner + pad(restHead, widths), inner + widths.map((w) => '-'.repeat(w)).join('  ')];
+  const lines: string[] = [];
   const rowLine: number[] = [];
-  let last = '';
+  let last: string | null = null;
   body.forEach((b, i) => {
     const heading = head
       .slice(0, g)
@@ -88,6 +88,8 @@ export function fitTable(head: readonly string[], body: readonly (readonly strin
       .join(', ');
     if (heading !== last) {
       lines.push(...wrap(heading, width, indent, indent + '  '));
+      // The column heads once, under the first group's heading.
+      if (last === null) lines.push(inner + pad(restHead, widths), inner + widths.map((w) => '-'.repeat(w)).join('  '));
       last = heading;
     }
     rowLine.push(lines.length);

@@ -7,7 +7,7 @@ import { formatSteps, formatViolation } from '../../checker/format.ts';
 import { checkJson, neverRan } from '../../checker/report-json.ts';
 import { traceFromSearch } from '../../checker/trace.ts';
 import { terminalReport } from '../../checker/report.ts';
-import { ReportFileError, reportPaths, writeReport, type WrittenReport } from '../../checker/report-files.ts';
+import { ReportFileError, checkReportDir, existingReportFiles, reportPaths, writeReport, type WrittenReport } from '../../checker/report-files.ts';
 import { runFixReport } from './fix-report.ts';
 import { join } from 'node:path';
 import { matrixRow } from '../../checker/matrix.ts';
@@ -15,6 +15,7 @@ import { cellsFromMatrix, junitXml } from '../../checker/junit.ts';
 import { EXPECTATIONS_FILE, readExpectations } from '../../counterexamples/corpus.ts';
 import { PACKAGE_CORPUS_DIR } from '../../api/corpus-replay.ts';
 import { checkJunitPath, writeJunitFile } from '../junit-file.ts';
+import { progress } from '../progress.ts';
 import { CONFIG_COMPONENTS } from '../../model/config.ts';
 import { addConfigOptions, addVariantFileOption, applyVariantFileOption, collect, configFromOptions, invariantsFromOptions, parseNat, parseSeed, UsageError, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
 
@@ -62,7 +63,7 @@ Examples:
         for (const c of CONFIG_COMPONENTS) if (typeof o[c] === 'string') pinned[c] = o[c];
         if (typeof o['scenario'] === 'string') pinned['scenario'] = o['scenario'];
         for (const v of loaded) configFromOptions({ ...o, [v.component]: v.id });
-        process.exitCode = runFixReport({
+        process.exitCode = await runFixReport({
           seed: (o['seed'] as number | undefined) ?? DEFAULT_SEED,
           runs: (o['runs'] as number | undefined) ?? DEFAULT_RUNS,
           maxSteps: (o['maxSteps'] as number | undefined) ?? DEFAULT_MAX_STEPS,
@@ -81,7 +82,17 @@ Examples:
       if (o['force'] && reportDir === undefined) throw new UsageError('--force only applies with --report DIR');
       const junit = o['junit'] as string | undefined;
       if (junit !== undefined) checkJunitPath(junit);
-      const res = search(r, { seed, runs, maxSteps, invariants: invs });
+      if (reportDir !== undefined) {
+        try {
+          checkReportDir(reportDir);
+        } catch (e) {
+          if (e instanceof ReportFileError) throw new UsageError(e.message);
+          throw e;
+        }
+      }
+      const bar = progress('check', 'runs', runs, { enabled: o['json'] !== true });
+      const res = search(r, { seed, runs, maxSteps, invariants: invs, ...(bar.shown ? { onRun: (n: number) => bar.update(n) } : {}) });
+      bar.stop();
       if (junit !== undefined) {
         // Every invariant's own verdict (the matrix's exclusion loop), not only the first one violated.
         const p = { seed, runs, maxSteps };
@@ -94,12 +105,18 @@ Examples:
       }
       const trace = traceFromSearch(r.config, res, { maxSteps, invariants: invs.map((i) => i.name) });
       let written: WrittenReport | null = null;
+      /** Why the report was not written (an existing report without --force): said after the counterexample. */
+      let notWritten: string | null = null;
       if (trace && reportDir !== undefined) {
-        try {
-          written = writeReport(reportDir, trace, { force: o['force'] === true });
-        } catch (e) {
-          if (e instanceof ReportFileError) throw new UsageError(e.message);
-          throw e;
+        const existing = o['force'] === true ? [] : existingReportFiles(reportDir, trace);
+        if (existing.length) notWritten = `not written: ${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''} (the counterexample is above; --force overwrites)`;
+        else {
+          try {
+            written = writeReport(reportDir, trace, { force: o['force'] === true });
+          } catch (e) {
+            if (e instanceof ReportFileError) throw new UsageError(e.message);
+            throw e;
+          }
         }
       }
       const never = neverRan(res.coverage);
@@ -121,9 +138,10 @@ Examples:
         if (res.alsoViolated.length > 1) lines.push(`also violated at that step: ${res.alsoViolated.filter((n) => n !== res.violation!.invariant).join(', ')}`);
         lines.push(`never ran (in ${res.runsExecuted} runs before the violation): ${never.length ? never.join(', ') : '(none)'}`);
         if (written) lines.push(`wrote ${written.json} and ${written.md}`);
-        else lines.push(pc.dim('keep it: add --report DIR to write the trace and a Markdown report'));
+        else if (!notWritten) lines.push(pc.dim('keep it: add --report DIR to write the trace and a Markdown report'));
         process.stdout.write(lines.join('\n') + '\n');
       }
+      if (notWritten) process.stderr.write(`pirqcheck: ${notWritten}\n`);
       process.exitCode = res.verdict === 'holds' ? 0 : 1;
     });
 }

@@ -11,6 +11,7 @@ import { INVARIANTS, findInvariant, type Invariant } from '../../model/invariant
 import { explore, type ExploreResult } from '../../checker/explore.ts';
 import { hasDeviceSymmetry } from '../../checker/explore-symmetry.ts';
 import { formatSteps, formatViolation } from '../../checker/format.ts';
+import { jsonStep } from '../../checker/report-json.ts';
 import { addVariantFileOption, applyVariantFileOption, capWorkers } from '../options.ts';
 
 export const DEFAULT_DEPTH = 12;
@@ -45,7 +46,12 @@ export function invariantsOf(names: readonly string[] | undefined): readonly Inv
   });
 }
 
-/** Machine-readable result (no functions, no call objects beyond the steps). */
+/**
+ * Machine-readable result (no functions, no call objects beyond the steps). The counterexample is at
+ * `counterexample.steps`, in the shape `check --json` gives it (checker/report-json.ts JsonStep). The
+ * top-level `steps` of earlier releases is kept for this release and will be removed in the next
+ * (docs/reading-a-report.md).
+ */
 export function exploreJson(r: Resolved, res: ExploreResult): unknown {
   return {
     command: 'explore',
@@ -58,7 +64,9 @@ export function exploreJson(r: Resolved, res: ExploreResult): unknown {
     stopReason: res.stopReason,
     violation: res.violation,
     alsoViolated: res.alsoViolated,
+    counterexample: res.steps ? { steps: res.steps.map(jsonStep) } : null,
     actions: res.actions,
+    /** Deprecated: use counterexample.steps. Kept for one release. */
     steps: res.steps,
     stats: res.stats,
   };

@@ -8,12 +8,8 @@ import { findVariant, type Flags } from '../../model/variants.ts';
 import { loadedVariants, type LoadedVariant } from '../../api/load.ts';
 import { CORPUS_OUTCOMES, PACKAGE_CORPUS_DIR, replayCorpus, type CorpusOutcome, type CorpusReplay, type CorpusReplayRow } from '../../api/corpus-replay.ts';
 import { compareVariant, comparisonConfigs, scenariosWithout, type CompareRow, type SearchBudget } from '../../api/compare.ts';
-
-function table(head: string[], body: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
-}
+import { INTERRUPTED_EXIT, interruptible, progress, yieldToSignals } from '../progress.ts';
+import { fitTable, outputWidth } from '../table.ts';
 
 function colour(change: string, text: string): string {
   return change === 'BREAKS' ? pc.red(text) : change === 'FIXES' ? pc.green(text) : text;
@@ -82,9 +78,13 @@ function ccount(c: CorpusReplay, outcome: CorpusReplayRow['outcome']): number {
   return c.rows.filter((r) => r.outcome === outcome).length;
 }
 
-/** Print the comparison of every loaded variant; returns the exit status (1 when anything BREAKS). */
-export function runFixReport(o: FixReportOptions): number {
+/**
+ * Print the comparison of every loaded variant; returns the exit status (1 when anything BREAKS, 130 when
+ * Ctrl-C stopped it: the configurations compared so far are printed, the corpus replay is skipped).
+ */
+export async function runFixReport(o: FixReportOptions): Promise<number> {
   let status = 0;
+  let interrupted: string | null = null;
   const loaded = loadedVariants();
   const isBuiltIn = (c: string, id: string) => !loaded.some((l) => l.component === c && l.id === id);
   const out: string[] = [];
@@ -92,11 +92,23 @@ export function runFixReport(o: FixReportOptions): number {
   for (const v of loaded) {
     const configs = comparisonConfigs(v.component, o.pinned, isBuiltIn);
     if (!o.json) process.stderr.write(pc.dim(`checking ${v.id} in ${configs.length} configuration(s), baseline and fix...\n`));
-    const tty = !o.json && process.stderr.isTTY === true;
-    const cmp = compareVariant(v, configs, o, tty ? (i, n) => process.stderr.write(`\r  configuration ${i + 1}/${n}`) : undefined);
-    if (tty) process.stderr.write('\r\x1b[K');
+    // One configuration at a time, so that Ctrl-C (read between them) stops with what was found so far.
+    const bar = progress(`checking ${v.id}`, 'configurations', configs.length, { enabled: !o.json });
+    const stop = interruptible(() => bar.stop());
+    const compared: CompareRow[] = [];
+    let done = 0;
+    for (const config of configs) {
+      await yieldToSignals();
+      if (stop.requested) break;
+      compared.push(...compareVariant(v, [config], o).rows);
+      bar.update(++done);
+    }
+    bar.stop();
+    stop.release();
+    const cmp = { variant: v, rows: compared, configs: done };
     const corpusDir = o.corpusDir ?? PACKAGE_CORPUS_DIR;
-    const corpus = replayCorpus(v, corpusDir);
+    const corpus: CorpusReplay = stop.requested ? { dir: corpusDir, total: 0, otherBase: 0, componentUnused: 0, rows: [], unreadable: [] } : replayCorpus(v, corpusDir);
+    if (stop.requested) interrupted = `interrupted: ${done} of ${configs.length} configurations compared (shown); the corpus replay was not run`;
     const rel = relative(process.cwd(), corpusDir) || '.';
     const shownDir = rel.startsWith('..') || isAbsolute(rel) ? corpusDir.replace(/\/$/, '') : rel;
     const skipped = scenariosWithout(v.component, o.pinned);
@@ -140,9 +152,11 @@ export function runFixReport(o: FixReportOptions): number {
       const used = others.filter((c) => findScenario(scenario)?.components.includes(c) ?? true);
       const head = [...used, 'invariant', `baseline (${v.base})`, `fix (${v.id})`, 'change'];
       const body = shown.map((r) => [...used.map((c) => (r.fix as unknown as Record<string, string>)[c] ?? ''), r.invariant, r.before, r.after, r.change]);
-      const lines = table(head, body);
-      out.push(...lines.slice(0, 2).map((l) => `  ${l}`));
-      lines.slice(2).forEach((l, i) => out.push(`  ${colour(shown[i]!.change, l)}`));
+      // Fitted to the terminal (80 columns when piped): too wide, the configuration becomes a heading per group.
+      const fit = fitTable(head, body, outputWidth(), { group: used.length, indent: '  ' });
+      const lines = [...fit.lines];
+      fit.rowLine.forEach((at, i) => (lines[at] = colour(shown[i]!.change, lines[at]!)));
+      out.push(...lines);
       const quiet = rows.length - shown.length;
       if (quiet > 0) out.push(`  (${quiet} other invariant x configuration pairs hold with both)`);
     }
@@ -158,8 +172,13 @@ export function runFixReport(o: FixReportOptions): number {
       out.push(`  counterexample: pirqcheck check ${flags} --variant-file ${v.file} --seed ${o.seed}`);
     }
     if (seen.size > MAX_SHOWN) out.push(`  ... and ${seen.size - MAX_SHOWN} more configuration(s) with a violation (all in --json)`);
+    if (interrupted) break;
     out.push('', ...corpusLines(v, corpus, shownDir), `summary of known bugs for ${v.id}: fixed ${ccount(corpus, 'fixed')}, still violated ${ccount(corpus, 'still violated')}, other violation ${ccount(corpus, 'other violation')}, cannot run ${ccount(corpus, 'cannot run')}`, '');
   }
   process.stdout.write(o.json ? JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n' : out.join('\n') + '\n');
+  if (interrupted) {
+    process.stderr.write(`pirqcheck: ${interrupted}\n`);
+    return INTERRUPTED_EXIT;
+  }
   return status;
 }

@@ -16,7 +16,7 @@ import { matrixConfigs } from '../../checker/matrix.ts';
 import { search, DEFAULT_MAX_STEPS } from '../../checker/search.ts';
 import { serializeTrace, traceFromSearch } from '../../checker/trace.ts';
 import { markdownReport, traceName } from '../../checker/report.ts';
-import { displayPath } from '../../checker/report-files.ts';
+import { ReportFileError, checkReportDir, displayPath } from '../../checker/report-files.ts';
 import { configKey, EXPECTATIONS_FILE, readExpectations } from '../../counterexamples/corpus.ts';
 import { PACKAGE_CORPUS_DIR } from '../../api/corpus-replay.ts';
 import { checkJunitPath, writeJunitFile } from '../junit-file.ts';
@@ -72,6 +72,12 @@ export function register(program: Command): void {
       const shard = o.shard ?? { index: 1, count: 1 };
       const out = o.out ?? 'fuzz-out';
       if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out '${out}' is not a directory`);
+      try {
+        checkReportDir(out, '--out');
+      } catch (e) {
+        if (e instanceof ReportFileError) throw new UsageError(e.message);
+        throw e;
+      }
       try {
         mkdirSync(out, { recursive: true });
       } catch (e) {

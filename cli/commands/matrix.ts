@@ -64,13 +64,13 @@ export function register(program: Command): void {
       bar.stop();
       stop.release();
       const interrupted = stop.requested;
-      // Interrupted: only the rows whose search and exploration both finished.
-      const shown = rows.slice(0, explored.length);
-      const verdictOf = (r: MatrixRow, x: ExhaustiveSet) => (r.verdict === 'violated' || x.violated.length ? 'violated' : 'holds');
+      // Interrupted: every row whose search finished; those not explored yet say so.
+      const shown = rows;
+      const verdictOf = (r: MatrixRow, x: ExhaustiveSet | undefined) => (r.verdict === 'violated' || x?.violated.length ? 'violated' : 'holds');
       let junitFailures = 0;
       if (o.junit !== undefined) {
         const exp = existsSync(join(PACKAGE_CORPUS_DIR, EXPECTATIONS_FILE)) ? readExpectations(PACKAGE_CORPUS_DIR) : null;
-        const cells = cellsFromMatrix(shown, { seed, runs, maxSteps: DEFAULT_MAX_STEPS }, explored);
+        const cells = cellsFromMatrix(shown.slice(0, explored.length), { seed, runs, maxSteps: DEFAULT_MAX_STEPS }, explored);
         const extra = loaded.map((v) => `--variant-file ${v.file}`).join(' ');
         const { xml, summary } = junitXml(cells, exp, { name: 'pirqcheck matrix', corpusPath: PACKAGE_CORPUS_DIR, ...(extra ? { extraArgs: extra } : {}) });
         writeJunitFile(o.junit, xml);
@@ -80,11 +80,11 @@ export function register(program: Command): void {
       if (o.json) {
         const json = matrixJson(shown);
         const out = json.rows.map((j, i) => {
-          const x = explored[i]!;
+          const x = explored[i];
           return {
             ...j,
             verdict: verdictOf(shown[i]!, x),
-            explore: { budget: EXHAUSTIVE_BUDGET, complete: x.complete, states: x.states, depth: x.depth, violated: x.violated.map((v) => ({ invariant: v.invariant, steps: v.steps })), holds: x.holds },
+            explore: x ? { budget: EXHAUSTIVE_BUDGET, complete: x.complete, states: x.states, depth: x.depth, violated: x.violated.map((v) => ({ invariant: v.invariant, steps: v.steps })), holds: x.holds } : null,
           };
         });
         process.stdout.write(JSON.stringify({ rows: out, ...(interrupted ? { interrupted: true } : {}) }, null, 2) + '\n');
@@ -92,7 +92,7 @@ export function register(program: Command): void {
         process.stdout.write(matrixText(shown, explored, { seed, runs, width: outputWidth() }).join('\n') + '\n');
       }
       if (interrupted) {
-        process.stderr.write(`pirqcheck: interrupted: ${shown.length} of ${total} configurations done (shown above)\n`);
+        process.stderr.write(`pirqcheck: interrupted: ${shown.length} of ${total} configurations searched, ${explored.length} explored (shown above)\n`);
         process.exitCode = INTERRUPTED_EXIT;
         return;
       }
@@ -101,8 +101,8 @@ export function register(program: Command): void {
 }
 
 /** The matrix as text, fitted to `width` (see cli/table.ts). */
-export function matrixText(rows: readonly MatrixRow[], explored: readonly ExhaustiveSet[], o: { seed: number; runs: number; width: number }): string[] {
-  const verdictOf = (r: MatrixRow, x: ExhaustiveSet) => (r.verdict === 'violated' || x.violated.length ? 'violated' : 'holds');
+export function matrixText(rows: readonly MatrixRow[], explored: readonly (ExhaustiveSet | undefined)[], o: { seed: number; runs: number; width: number }): string[] {
+  const verdictOf = (r: MatrixRow, x: ExhaustiveSet | undefined) => (r.verdict === 'violated' || x?.violated.length ? 'violated' : 'holds');
   const lifecycle = (c: Config) => findScenario(c.scenario)?.lifecycle !== undefined;
   const configText = (c: Config) =>
     lifecycle(c) ? `dom0 ${c.dom0}, xen ${c.xen}, toolstack ${c.toolstack}` : `guest ${c.guest}, qemu ${c.qemu}, xen ${c.xen}`;
@@ -120,7 +120,8 @@ export function matrixText(rows: readonly MatrixRow[], explored: readonly Exhaus
     if (!wide) out.push(...wrap(configText(r.config), o.width, '    ', '        '));
     const found = [...r.violated].map(([inv, res]) => `${inv} (${res.steps?.length ?? 0})`).join(', ');
     if (found) out.push(...wrap(found, o.width, '    search:  ', '             '));
-    out.push(...wrap(exhaustiveSummary(explored[i]!, [...r.violated.keys()]), o.width, '    explore: ', '             '));
+    const x = explored[i];
+    out.push(...wrap(x ? exhaustiveSummary(x, [...r.violated.keys()]) : 'not run (interrupted)', o.width, '    explore: ', '             '));
   });
   const para = (lead: string, text: string) => wrap(text, o.width, lead, ' '.repeat(lead.length), 'words');
   out.push('');
