@@ -3,10 +3,9 @@
  * reads, vendored in ci/junit/), one case per configuration and invariant, and a changed verdict fails
  * exactly its own case.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateXML } from 'xmllint-wasm';
+import { junitSchemaErrors } from './junit-xsd.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import { matrixEntries, matrixRow } from './matrix.ts';
 import { exhaustiveSet } from './exhaustive.ts';
@@ -14,12 +13,7 @@ import { cellsFromMatrix, junitXml, xmlEscape, type ExpectationsLike } from './j
 import { CORPUS_SEARCH, readExpectations } from '../counterexamples/corpus.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-export const JUNIT_XSD = readFileSync(join(ROOT, 'ci', 'junit', 'jenkins-junit-4.xsd'), 'utf8');
-
-export async function schemaErrors(xml: string): Promise<string[]> {
-  const r = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [JUNIT_XSD] });
-  return r.errors.map((e) => e.rawMessage);
-}
+const schemaErrors = junitSchemaErrors;
 
 const CORPUS = join(ROOT, 'counterexamples');
 

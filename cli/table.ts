@@ -7,6 +7,24 @@
 
 export const DEFAULT_WIDTH = 80;
 
+/** Length on the screen: without terminal colour codes. */
+export function visibleLength(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, '').length;
+}
+
+/**
+ * Lines of prose and lists fitted to `width`: a longer line wraps between words, continuing 4 columns
+ * further in than it starts. A line holding a command (`pirqcheck ...`) stays whole, to be copied as it is.
+ */
+export function fitLines(lines: readonly string[], width: number): string[] {
+  return lines.flatMap((l) => {
+    if (visibleLength(l) <= width || /\bpirqcheck (check|replay|explore|matrix|fuzz|repro|export-itf) /.test(l)) return [l];
+    const lead = /^\s*/.exec(l)![0];
+    return wrap(l.slice(lead.length), width, lead, lead + '    ', 'words');
+  });
+}
+
 /** The width to fit: the terminal's columns on a TTY, else $COLUMNS, else 80 (never below 40). */
 export function outputWidth(stream: NodeJS.WriteStream = process.stdout): number {
   const env = Number(process.env['COLUMNS']);
@@ -30,7 +48,7 @@ export function wrap(text: string, width: number, first = '', rest = first, mode
   let empty = true;
   for (const tok of tokens) {
     const candidate = line + tok;
-    if (!empty && candidate.trimEnd().length > width) {
+    if (!empty && visibleLength(candidate.trimEnd()) > width) {
       out.push(line.trimEnd());
       line = rest + tok;
     } else {
@@ -74,10 +92,20 @@ export function fitTable(head: readonly string[], body: readonly (readonly strin
     return { lines: full.map((l) => indent + l), rowLine: body.map((_b, i) => i + 2) };
   }
   const g = o.group;
-  const restHead = head.slice(g);
   const restBody = body.map((b) => b.slice(g));
-  const widths = restHead.map((h, i) => Math.max(h.length, ...restBody.map((b) => b[i]!.length)));
   const inner = indent + '  ';
+  const widthsOf = (hs: readonly string[]) => hs.map((h, i) => Math.max(h.length, ...restBody.map((b) => b[i]!.length)));
+  let restHead = head.slice(g);
+  let legend: string | null = null;
+  // Still too wide: a head's parenthesis ("fix (my-fix)") moves to a legend line above the column heads.
+  if (inner.length + pad(restHead, widthsOf(restHead)).length > width && restHead.some((h) => / \(.+\)$/.test(h))) {
+    legend = restHead
+      .filter((h) => / \(.+\)$/.test(h))
+      .map((h) => h.replace(/^(.*) \((.+)\)$/, '$1: $2'))
+      .join(', ');
+    restHead = restHead.map((h) => h.replace(/ \(.+\)$/, ''));
+  }
+  const widths = widthsOf(restHead);
   const lines: string[] = [];
   const rowLine: number[] = [];
   let last: string | null = null;
@@ -89,7 +117,10 @@ export function fitTable(head: readonly string[], body: readonly (readonly strin
     if (heading !== last) {
       lines.push(...wrap(heading, width, indent, indent + '  '));
       // The column heads once, under the first group's heading.
-      if (last === null) lines.push(inner + pad(restHead, widths), inner + widths.map((w) => '-'.repeat(w)).join('  '));
+      if (last === null) {
+        if (legend) lines.push(...wrap(`(${legend})`, width, inner, inner + ' '));
+        lines.push(inner + pad(restHead, widths), inner + widths.map((w) => '-'.repeat(w)).join('  '));
+      }
       last = heading;
     }
     rowLine.push(lines.length);

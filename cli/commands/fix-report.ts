@@ -9,7 +9,7 @@ import { loadedVariants, type LoadedVariant } from '../../api/load.ts';
 import { CORPUS_OUTCOMES, PACKAGE_CORPUS_DIR, replayCorpus, type CorpusOutcome, type CorpusReplay, type CorpusReplayRow } from '../../api/corpus-replay.ts';
 import { compareVariant, comparisonConfigs, scenariosWithout, type CompareRow, type SearchBudget } from '../../api/compare.ts';
 import { INTERRUPTED_EXIT, interruptible, progress, yieldToSignals } from '../progress.ts';
-import { fitTable, outputWidth } from '../table.ts';
+import { fitLines, fitTable, outputWidth } from '../table.ts';
 
 function colour(change: string, text: string): string {
   return change === 'BREAKS' ? pc.red(text) : change === 'FIXES' ? pc.green(text) : text;
@@ -175,7 +175,7 @@ export async function runFixReport(o: FixReportOptions): Promise<number> {
     if (interrupted) break;
     out.push('', ...corpusLines(v, corpus, shownDir), `summary of known bugs for ${v.id}: fixed ${ccount(corpus, 'fixed')}, still violated ${ccount(corpus, 'still violated')}, other violation ${ccount(corpus, 'other violation')}, cannot run ${ccount(corpus, 'cannot run')}`, '');
   }
-  process.stdout.write(o.json ? JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n' : out.join('\n') + '\n');
+  process.stdout.write(o.json ? JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n' : fitLines(out, outputWidth()).join('\n') + '\n');
   if (interrupted) {
     process.stderr.write(`pirqcheck: ${interrupted}\n`);
     return INTERRUPTED_EXIT;

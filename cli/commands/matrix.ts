@@ -42,7 +42,7 @@ export function register(program: Command): void {
       };
       const rows: MatrixRow[] = await runMatrixParallel({ seed, runs, workers, stop: () => stop.requested }, (row, done) => {
         countRuns(row);
-        bar.update(done, { runs: runsDone });
+        if (!stop.requested) bar.update(done, { runs: runsDone });
       });
       // A variant file adds a row for every matrix configuration of its base, with the fix swapped in.
       for (const { v, e } of extraRows) {
