@@ -217,7 +217,7 @@ function mermaidText(s: string): string {
 }
 
 /** Note text broken into lines of at most `width` characters (Mermaid does not wrap notes: a long line leaves its box). */
-function noteText(s: string, width = 48): string {
+function noteText(s: string, width = 40): string {
   const words = mermaidText(s).split(' ');
   const lines: string[] = [];
   let line = '';
