@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { fitLines, outputWidth } from '../table.ts';
 import pc from 'picocolors';
 import { INVARIANTS } from '../../model/invariants.ts';
 
@@ -13,6 +14,7 @@ export function register(program: Command): void {
         return;
       }
       const out = INVARIANTS.flatMap((i) => [`${pc.cyan(i.name)}  (ref ${i.ref})`, `  ${i.doc}`]);
-      process.stdout.write(out.join('\n') + '\n');
+      out.push('', 'Each invariant, and what its "ref" item is, in docs/invariants.md.');
+      process.stdout.write(fitLines(out, outputWidth()).join('\n') + '\n');
     });
 }
