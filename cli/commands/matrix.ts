@@ -131,6 +131,14 @@ export function matrixText(rows: readonly MatrixRow[], explored: readonly (Exhau
   out.push(...para('explore: ', `breadth-first exploration of the same row with the same loop (up to ${EXHAUSTIVE_BUDGET.maxStates} states, depth ${EXHAUSTIVE_BUDGET.depth}).`));
   out.push(...para('         ', '"complete graph": every reachable state was checked, so what holds is proved within the model; "also violated": shortest counterexamples the search did not reach (pirqcheck explore ... --invariant NAME).'));
   out.push(...para('', 'A violation in a historical configuration is a result, not a failure.'));
-  out.push(...para('details: ', `pirqcheck check --scenario S --guest G --qemu Q --xen X --dom0 D --toolstack T --invariant NAME --seed ${o.seed}`));
+  // A command that runs as printed: the first violation of the table (another row: its scenario and variants).
+  const first = rows.find((r) => r.violated.size > 0);
+  if (first) {
+    const c = first.config;
+    const used = findScenario(c.scenario)?.components ?? [];
+    const flags = (['guest', 'qemu', 'xen', 'dom0', 'toolstack'] as const).filter((k) => used.includes(k)).map((k) => `--${k} ${c[k]}`);
+    out.push(...para('details: ', `the first violation above, step by step (for another row, its scenario, variants and invariant):`));
+    out.push(`  pirqcheck check --scenario ${c.scenario} ${flags.join(' ')} --invariant ${first.violated.keys().next().value} --seed ${o.seed}${o.runs === DEFAULT_RUNS ? '' : ` --runs ${o.runs}`}`);
+  }
   return out;
 }
