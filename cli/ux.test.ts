@@ -28,7 +28,7 @@ function run(args: string[], o: { env?: Record<string, string>; cwd?: string } =
 }
 
 /** Run in a pseudo-terminal; type Ctrl-C `afterMs` after `when` first appears in the output (if given). */
-function inTerminal(args: string[], o: { ctrlC?: { when: string; afterMs: number } } = {}): Promise<{ status: number | null; out: string }> {
+function inTerminal(args: string[], o: { ctrlC?: { when: string | RegExp; afterMs: number } } = {}): Promise<{ status: number | null; out: string }> {
   return new Promise((done) => {
     const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
     const p = spawn('script', ['-qefc', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', COLUMNS: '' } });
@@ -36,7 +36,7 @@ function inTerminal(args: string[], o: { ctrlC?: { when: string; afterMs: number
     let sent = false;
     p.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      if (o.ctrlC && !sent && out.includes(o.ctrlC.when)) {
+      if (o.ctrlC && !sent && (typeof o.ctrlC.when === 'string' ? out.includes(o.ctrlC.when) : o.ctrlC.when.test(out))) {
         sent = true;
         setTimeout(() => p.stdin.write('\x03'), o.ctrlC.afterMs);
       }
@@ -94,6 +94,17 @@ describe('Ctrl-C stops cleanly and prints what was found so far', () => {
     expect(r.out).toMatch(/seed 001 case 1 \(CORRECT\) +nvme-hvm +holds/);
     expect(r.out).toMatch(/explore: not run \(interrupted\)/);
     expect(r.out).toMatch(/pirqcheck: interrupted: \d+ of 21 configurations searched, 0 explored/);
+  });
+  it.skipIf(!hasScript)('check on a terminal: how many runs held so far, exit 130; the output is the same as piped otherwise', async () => {
+    const r = await inTerminal(['check', '--scenario', 'nvme-msi-hvm', '--guest', 'fresh-pirq', '--qemu', 'unmap-on-disable', '--runs', '100000'], { ctrlC: { when: /[1-9]\d*\/100000 runs/, afterMs: 100 } });
+    expect(r.status).toBe(130);
+    expect(r.out).toMatch(/interrupted: 20 invariant\(s\) held in the [1-9]\d* of 100000 runs done \(seed 1\); no violation found so far/);
+    const args = ['check', '--guest', 'fresh-pirq', '--qemu', 'keep-pirqs', '--invariant', 'enabled-vector-delivers'];
+    const tty = await inTerminal(args);
+    const piped = run(args);
+    const strip = (s: string) => s.replace(/\r\n/g, '\n').replace(/\x1b[78]|\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/^check \|.*$\n?/gm, '');
+    expect(tty.status).toBe(piped.status);
+    expect(strip(tty.out)).toContain(piped.stdout.trim().split('\n').slice(-3).join('\n'));
   });
   it('fuzz: the findings so far and the summary with the base seed, exit 130', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pirqcheck-ux-'));

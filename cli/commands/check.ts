@@ -15,7 +15,37 @@ import { cellsFromMatrix, junitXml } from '../../checker/junit.ts';
 import { EXPECTATIONS_FILE, readExpectations } from '../../counterexamples/corpus.ts';
 import { PACKAGE_CORPUS_DIR } from '../../api/corpus-replay.ts';
 import { checkJunitPath, writeJunitFile } from '../junit-file.ts';
-import { progress } from '../progress.ts';
+import { INTERRUPTED_EXIT, interruptible, progress } from '../progress.ts';
+import { Worker } from 'node:worker_threads';
+import type { SearchResult } from '../../checker/search.ts';
+import type { SearchWorkerInit } from '../../checker/search-worker.ts';
+
+/** search() on a worker thread; Ctrl-C ends it and says how far it got. */
+function searchOnWorker(init: SearchWorkerInit, onRun: (n: number, failing: boolean) => void): Promise<SearchResult | { interrupted: true; runs: number; failing: boolean }> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('../../checker/search-worker-boot.mjs', import.meta.url), { workerData: init });
+    let runs = 0;
+    let failing = false;
+    const stop = interruptible(() => {
+      void w.terminate();
+      stop.release();
+      resolve({ interrupted: true, runs, failing });
+    });
+    w.on('message', (m: { kind: 'run'; n: number } | { kind: 'failure' } | { kind: 'done'; res: SearchResult }) => {
+      if (m.kind === 'run') onRun((runs = m.n), failing);
+      else if (m.kind === 'failure') failing = true;
+      else {
+        stop.release();
+        void w.terminate();
+        resolve(m.res);
+      }
+    });
+    w.on('error', (e) => {
+      stop.release();
+      reject(e);
+    });
+  });
+}
 import { CONFIG_COMPONENTS } from '../../model/config.ts';
 import { addConfigOptions, addVariantFileOption, applyVariantFileOption, collect, configFromOptions, invariantsFromOptions, parseNat, parseSeed, UsageError, DEFAULT_RUNS, DEFAULT_SEED } from '../options.ts';
 
@@ -91,8 +121,25 @@ Examples:
         }
       }
       const bar = progress('check', 'runs', runs, { enabled: o['json'] !== true });
-      const res = search(r, { seed, runs, maxSteps, invariants: invs, ...(bar.shown ? { onRun: (n: number) => bar.update(n) } : {}) });
-      bar.stop();
+      let res: SearchResult;
+      if (bar.shown) {
+        // On a terminal the search runs on a worker thread: progress, and Ctrl-C with what was found so far.
+        const out = await searchOnWorker(
+          { config: r.config, seed, runs, maxSteps, invariants: invs.map((i) => i.name), variantFiles: (o['variantFile'] as string[] | undefined) ?? [] },
+          (n, failing) => bar.update(n, failing ? { note: 'violated, shrinking' } : {}),
+        );
+        bar.stop();
+        if ('interrupted' in out) {
+          process.stdout.write(
+            out.failing
+              ? `interrupted: a run of the first ${out.runs} violated an invariant; stopped while shrinking it (run again without interrupting to see the counterexample)\n`
+              : `interrupted: ${invs.length} invariant(s) held in the ${out.runs} of ${runs} runs done (seed ${seed}); no violation found so far\n`,
+          );
+          process.exitCode = INTERRUPTED_EXIT;
+          return;
+        }
+        res = out;
+      } else res = search(r, { seed, runs, maxSteps, invariants: invs });
       if (junit !== undefined) {
         // Every invariant's own verdict (the matrix's exclusion loop), not only the first one violated.
         const p = { seed, runs, maxSteps };
