@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTraceFile } from '../../checker/trace.ts';
 import { reproScript } from '../../checker/repro.ts';
-import { SCENARIOS } from '../../model/scenarios.ts';
+import { SCENARIOS, enabledActions, initialWorld } from '../../model/scenarios.ts';
+import { DEFAULT_CONFIG, resolveConfig } from '../../model/config.ts';
+import { step } from '../../model/step.ts';
+import type { Action } from '../../model/actions.ts';
+import { execute } from '../../checker/run.ts';
+import { buildTrace } from '../../checker/trace.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'pirqcheck.js');
@@ -76,6 +81,51 @@ describe('pirqcheck repro', () => {
   it.skipIf(!hasShellcheck).each(traces)(`%s: shellcheck finds nothing${why}`, (f) => {
     const c = spawnSync('shellcheck', [join(CORPUS, f.replace(/\.json$/, '.repro.sh'))], { encoding: 'utf8' });
     expect(c.status, c.stdout).toBe(0);
+  });
+
+  // Walks through every lifecycle scenario (admin-unbind-hvm included, which has no corpus trace): every
+  // action kind a walk takes becomes a command or a comment, and the script is still clean shell.
+  const walks = ['reboot-hvm', 'admin-unbind-hvm', 'igbvf-pv'].flatMap((scenario) => [1, 2, 3, 4, 5, 6].map((seed) => ({ scenario, seed })));
+  const walk = (scenario: string, seed: number) => {
+    const sc = SCENARIOS.find((x) => x.id === scenario)!;
+    const config = { ...DEFAULT_CONFIG, scenario, dom0: 'pvops', xen: '4.12' };
+    const r = resolveConfig(config);
+    let w = initialWorld(sc);
+    let x = seed;
+    const actions: Action[] = [];
+    for (let i = 0; i < 30; i++) {
+      const en = enabledActions(w, sc);
+      if (!en.length) break;
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const a = en[x % en.length]!;
+      w = step(w, a, r).world;
+      actions.push(a);
+    }
+    return { config, r, actions };
+  };
+  it.each(walks)('a 30-step walk of $scenario (seed $seed): every step scripted; bash -n and shellcheck pass', ({ scenario, seed }) => {
+    const { config, r, actions } = walk(scenario, seed);
+    const ex = execute(r, actions, []);
+    const t = buildTrace({ config, actions: ex.actions, steps: ex.steps, invariant: 'clean-handover', evidence: { text: 'a walk, not a counterexample', facts: {} }, alsoViolated: [], seed, runs: 1, runsExecuted: 1, maxSteps: 30, invariants: ['clean-handover'] });
+    const script = reproScript(t, { tracePath: `walk-${scenario}-${seed}.json` });
+    const blocks = script.split(/^### step \d+: /m).slice(1);
+    expect(blocks).toHaveLength(t.steps.length);
+    for (const b of blocks) expect(b, b.split('\n')[0]).toMatch(/^(run |# Not forced by a host: |# )/m);
+    if (actions.some((a) => a.kind === 'dom0.pcistub_remove')) expect(script).toContain('/sys/bus/pci/drivers/pciback/unbind');
+    if (actions.some((a) => a.kind === 'qemu.sigkill')) expect(script).toContain('run pkill -KILL -f -- "-xen-domid ${domid} "');
+    const dir = mkdtempSync(join(tmpdir(), 'pirqcheck-walk-'));
+    const f = join(dir, 'w.sh');
+    writeFileSync(f, script);
+    expect(spawnSync('bash', ['-n', f]).status).toBe(0);
+    if (hasShellcheck) {
+      const c = spawnSync('shellcheck', [f], { encoding: 'utf8' });
+      expect(c.status, c.stdout).toBe(0);
+    }
+  });
+
+  it("the walks take the dom0, toolstack, guest and fault steps a host drives (the administrator's unbind, the QEMU kill)", () => {
+    const kinds = new Set(walks.flatMap(({ scenario, seed }) => walk(scenario, seed).actions.map((a) => a.kind)));
+    for (const k of ['dom0.pcistub_probe', 'dom0.pcistub_remove', 'toolstack.libxl__device_pci_add', 'toolstack.libxl__destroy_domid', 'qemu.sigkill', 'guest.pci_enable_msix', 'guest.igbvf_probe']) expect([...kinds]).toContain(k);
   });
 
   it('refuses a trace whose steps cannot run, and a bad file, with one line and exit 2', () => {
