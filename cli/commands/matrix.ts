@@ -19,7 +19,7 @@ import { outputWidth, plainTable, wrap } from '../table.ts';
 export function register(program: Command): void {
   const cmd = program
     .command('matrix')
-    .description('every historical configuration against every invariant; exit 0 when it ran to completion')
+    .description('every historical configuration against every invariant; exit 0 when it ran to completion (with --junit: 1 when a verdict differs from counterexamples/expectations.json), 130 when stopped by Ctrl-C')
     .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`, parseSeed('--seed'))
     .option('--runs <n>', `random runs per configuration (default: ${DEFAULT_RUNS})`, parseNat('--runs', 1))
     .option('--json', 'print { rows: [...] } as JSON')
