@@ -45,15 +45,21 @@ function inTerminal(args: string[], o: { ctrlC?: { when: string | RegExp; afterM
   });
 }
 
-/** Spawn piped, send SIGINT after `ms`. */
-function interrupted(args: string[], ms: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Spawn piped; send SIGINT `ms` after `when` first appears on stdout or stderr (the command is under way). */
+function interrupted(args: string[], when: RegExp, ms: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    setTimeout(() => p.kill('SIGINT'), ms);
+    let sent = false;
+    const seen = () => {
+      if (!sent && when.test(stdout + stderr)) {
+        sent = true;
+        setTimeout(() => p.kill('SIGINT'), ms);
+      }
+    };
+    p.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), seen()));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), seen()));
     p.on('close', (status) => done({ status, stdout, stderr }));
   });
 }
@@ -108,7 +114,7 @@ describe('Ctrl-C stops cleanly and prints what was found so far', () => {
   });
   it('fuzz: the findings so far and the summary with the base seed, exit 130', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pirqcheck-ux-'));
-    const r = await interrupted(['fuzz', '--minutes', '2', '--base-seed', '11', '--runs', '20', '--include-known', '--out', dir], 4000);
+    const r = await interrupted(['fuzz', '--minutes', '2', '--base-seed', '11', '--runs', '20', '--include-known', '--out', dir], /rerun this shard/, 2500);
     expect(r.status).toBe(130);
     expect(r.stdout).toMatch(/fuzz: interrupted after \d+ s of 120 s/);
     expect(r.stdout).toMatch(/fuzz: \d+ searches, \d+ violation\(s\); base seed 11/);
@@ -117,7 +123,7 @@ describe('Ctrl-C stops cleanly and prints what was found so far', () => {
     expect((r.stdout.match(/^violation /gm) ?? []).length).toBe(written);
   });
   it('check --variant-file: the configurations compared so far, the corpus replay skipped, exit 130', async () => {
-    const r = await interrupted(['check', '--variant-file', 'examples/fresh-pirq-fix.ts'], 4000);
+    const r = await interrupted(['check', '--variant-file', 'examples/fresh-pirq-fix.ts'], /checking always-allocate in \d+ configuration/, 2500);
     expect(r.status).toBe(130);
     expect(r.stderr).toMatch(/pirqcheck: interrupted: \d+ of \d+ configurations compared \(shown\); the corpus replay was not run\n$/);
     expect(r.stdout).toMatch(/^fix always-allocate /);
