@@ -235,6 +235,8 @@ export interface CompareOptions {
   readonly workers?: number;
   /** Called after each side verdict: configurations finished, configurations in all. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Asked before each job starts: true stops the comparison there (Ctrl-C); the configurations finished are compared. */
+  readonly stop?: () => boolean;
 }
 
 export async function compareVariant(v: LoadedVariant, configs: readonly Config[], b: SearchBudget, o: CompareOptions = {}): Promise<Comparison> {
@@ -248,7 +250,7 @@ export async function compareVariant(v: LoadedVariant, configs: readonly Config[
     workers,
     [v.file],
     b,
-    () => queue.shift(),
+    () => (o.stop?.() ? undefined : queue.shift()),
     (j, side) => {
       if (j.id < configs.length) {
         base[j.id] = side;
@@ -264,9 +266,13 @@ export async function compareVariant(v: LoadedVariant, configs: readonly Config[
   const rows: CompareRow[] = [];
   const unaffected: Config[] = [];
   let proved = 0;
+  let compared = 0;
   configs.forEach((cfg, i) => {
-    const bv = base[i]!;
+    const bv = base[i];
     const fv = fix[i];
+    // Stopped before this configuration (or its fix side) ran.
+    if (!bv || (bv.flagsRead.length > 0 && !fv)) return;
+    compared++;
     const baseline = { ...cfg, [v.component]: v.base } as Config;
     if (!fv) {
       unaffected.push(baseline);
@@ -296,5 +302,5 @@ export async function compareVariant(v: LoadedVariant, configs: readonly Config[
       });
     }
   });
-  return { variant: v, rows, configs: configs.length, unaffected, proved };
+  return { variant: v, rows, configs: compared, unaffected, proved };
 }

@@ -231,11 +231,33 @@ export function fromWire(w: WireRow): MatrixRow {
  * the output) are the same as runMatrix's, in the same order, for any number of workers.
  */
 export async function runMatrixParallel(
-  opts: { seed: number; runs: number; maxSteps?: number; workers: number; /** Indices into matrixEntries() (default: all). */ only?: readonly number[] },
+  opts: {
+    seed: number;
+    runs: number;
+    maxSteps?: number;
+    workers: number;
+    /** Indices into matrixEntries() (default: all). */ only?: readonly number[];
+    /** Checked before each row is started: true stops the run; the rows not computed are left out (Ctrl-C). */
+    stop?: () => boolean;
+  },
   onRow?: (row: MatrixRow, done: number, n: number) => void,
 ): Promise<MatrixRow[]> {
   const n = Math.max(1, Math.floor(opts.workers));
-  if (n === 1 && !opts.only) return runMatrix(opts, onRow);
+  if (n === 1 && !opts.only && !opts.stop) return runMatrix(opts, onRow);
+  if (n === 1 && !opts.only) {
+    // One thread, stoppable: yield to the event loop (signals) between rows.
+    const entries = matrixEntries();
+    const p = { seed: opts.seed, runs: opts.runs, maxSteps: opts.maxSteps ?? DEFAULT_MAX_STEPS };
+    const out: MatrixRow[] = [];
+    for (const e of entries) {
+      await new Promise((r) => setImmediate(r));
+      if (opts.stop?.()) break;
+      const row = matrixRow(e, p);
+      out.push(row);
+      onRow?.(row, out.length, entries.length);
+    }
+    return out;
+  }
   const params: SearchParams = { seed: opts.seed, runs: opts.runs, maxSteps: opts.maxSteps ?? DEFAULT_MAX_STEPS };
   const indices = opts.only ?? matrixEntries().map((_e, i) => i);
   const total = indices.length;
@@ -249,7 +271,7 @@ export async function runMatrixParallel(
         (w) =>
           new Promise<void>((resolve, reject) => {
             const give = () => {
-              if (next >= total) return resolve();
+              if (next >= total || opts.stop?.()) return resolve();
               w.postMessage({ slot: next, i: indices[next] });
               next++;
             };
@@ -267,7 +289,8 @@ export async function runMatrixParallel(
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return rows as MatrixRow[];
+  // Rows not started (a stop) are left out; the rest keep their order.
+  return rows.filter((r): r is MatrixRow => r !== undefined);
 }
 
 export interface MatrixRowJson extends CheckJson {

@@ -5,6 +5,8 @@
  * the same content, compact and coloured, for the terminal.
  */
 import pc from 'picocolors';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CONFIG_COMPONENTS } from '../model/config.ts';
 import { INVARIANTS, findInvariant } from '../model/invariants.ts';
 import { findScenario } from '../model/scenarios.ts';
@@ -137,16 +139,29 @@ export function impactOf(invariant: string): { headline: string; impact: string 
 // State diff
 
 /** Leaf-level differences between two JSON values: `path: before -> after`. Object keys in sorted order. */
-export function jsonDiff(a: unknown, b: unknown, path = ''): string[] {
+export function jsonDiff(a: unknown, b: unknown, path = '', o: { maxValue?: number } = {}): string[] {
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
   if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareKeys);
     const out: string[] = [];
-    for (const k of keys) out.push(...jsonDiff(a[k], b[k], path ? `${path}.${k}` : k));
+    for (const k of keys) out.push(...jsonDiff(a[k], b[k], path ? `${path}.${k}` : k, o));
     return out;
   }
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  return [`${path}: ${show(a)} -> ${show(b)}`];
+  return [`${path}: ${show(a, o.maxValue)} -> ${show(b, o.maxValue)}`];
+}
+
+/**
+ * What a step changed in the components' state: the world's diff without `audit`, the model's own record
+ * of observations that the invariants read (not state any component keeps).
+ */
+export function stateDiff(before: unknown, after: unknown, o: { maxValue?: number } = {}): string[] {
+  const strip = (w: unknown) => {
+    if (w === null || typeof w !== 'object') return w;
+    const { audit: _audit, ...rest } = w as Record<string, unknown>;
+    return rest;
+  };
+  return jsonDiff(strip(before), strip(after), '', o);
 }
 
 function compareKeys(x: string, y: string): number {
@@ -156,10 +171,10 @@ function compareKeys(x: string, y: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function show(v: unknown): string {
+function show(v: unknown, max = 160): string {
   if (v === undefined) return '(absent)';
   const s = JSON.stringify(v);
-  return s.length > 160 ? s.slice(0, 159) + '…' : s;
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -206,7 +221,25 @@ function mermaidText(s: string): string {
   return s.replace(/;/g, '#59;').replace(/[\r\n]+/g, ' ');
 }
 
-/** A Mermaid sequenceDiagram: one participant per component that appears, one arrow per nested call. */
+/** Note text broken into lines of at most `width` characters (Mermaid does not wrap notes: a long line leaves its box). */
+function noteText(s: string, width = 40): string {
+  const words = mermaidText(s).split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines.join('<br/>');
+}
+
+/**
+ * A Mermaid sequenceDiagram: one participant per component that appears, one arrow per nested call, and
+ * its return arrow after the calls nested in it (a call returns when its callees have).
+ */
 export function sequenceDiagram(steps: readonly TraceFileStep[]): string[] {
   const seen = new Set<string>();
   for (const s of steps) for (const c of s.calls) seen.add(c.component);
@@ -217,21 +250,33 @@ export function sequenceDiagram(steps: readonly TraceFileStep[]): string[] {
   for (const s of steps) {
     const events = timeline(asCalls(s));
     const stack: string[] = [];
+    /** Calls whose return arrow is not drawn yet, innermost last. */
+    const open: { depth: number; line: string | null }[] = [];
+    const close = (depth: number) => {
+      while (open.length && open[open.length - 1]!.depth >= depth) {
+        const c = open.pop()!;
+        if (c.line) out.push(c.line);
+      }
+    };
     for (const e of events) {
       if (e.kind === 'call') {
+        close(e.depth);
         stack.length = e.depth;
         if (e.depth === 0) {
-          out.push(`    Note over ${e.call.component}: ${s.n}. ${mermaidText(`${s.action}(${s.args})${s.device ? ' ' + s.device : ''}${s.result ? ' → ' + s.result : ''}`)}`);
+          out.push(`    Note over ${e.call.component}: ${noteText(`${s.n}. ${s.action}(${s.args})${s.device ? ' ' + s.device : ''}${s.result ? ' → ' + s.result : ''}`)}`);
         } else {
           const from = stack[e.depth - 1] ?? s.component;
           out.push(`    ${from}->>${e.call.component}: ${mermaidText(`${e.call.fn}(${e.call.args})`)}`);
-          if (e.call.result) out.push(`    ${e.call.component}-->>${from}: ${mermaidText(e.call.result)}`);
+          open.push({ depth: e.depth, line: e.call.result ? `    ${e.call.component}-->>${from}: ${mermaidText(e.call.result)}` : null });
         }
         stack[e.depth] = e.call.component;
       } else {
-        out.push(`    Note right of ${e.call.component}: ${mermaidText(e.text)}`);
+        // A line the caller logs after its callees returned comes after their return arrows.
+        close(e.depth + 1);
+        out.push(`    Note right of ${e.call.component}: ${noteText(e.text)}`);
       }
     }
+    close(0);
   }
   return out;
 }
@@ -250,6 +295,21 @@ function variantLines(t: Trace): string[] {
 export interface ReportOptions {
   /** Path of the trace file as the reader should type it (relative, for reproducible reports). */
   readonly tracePath: string;
+  /** Link from the report to its `pirqcheck repro` script, when one is written beside it (the corpus). */
+  readonly reproPath?: string;
+  /**
+   * Link from the report to docs/invariants.md. Default: relative from the report's directory (beside
+   * the trace, taken relative to the working directory) to the docs of this pirqcheck.
+   */
+  readonly invariantsDoc?: string;
+}
+
+const PACKAGE_INVARIANTS_DOC = fileURLToPath(new URL('../docs/invariants.md', import.meta.url));
+
+function invariantsDocLink(o: ReportOptions): string {
+  if (o.invariantsDoc !== undefined) return o.invariantsDoc;
+  const from = dirname(resolve(process.cwd(), o.tracePath));
+  return relative(from, PACKAGE_INVARIANTS_DOC).split(sep).join('/');
 }
 
 function regenerateCommand(t: Trace): string {
@@ -322,13 +382,13 @@ export function markdownReport(t: Trace, o: ReportOptions): string {
   const { headline, impact } = impactOf(t.violation.invariant);
   const inv = findInvariant(t.violation.invariant);
   const r = replay(t, replayConfig(t, {}), INVARIANTS, t.violation.step);
-  const diff = jsonDiff(r.before, r.after);
+  const diff = stateDiff(r.before, r.after, { maxValue: Infinity });
   const steps = t.steps;
   const L: string[] = [];
   L.push(`# ${capitalise(headline)} (${configTitle(t)})`, '');
   L.push('[Impact]', '', ...kindLines(t.violation.invariant), impact, '');
   L.push(
-    `Invariant broken: \`${t.violation.invariant}\` — ${inv?.doc ?? '(unknown invariant)'}${inv ? ` (reference ${inv.ref})` : ''}`,
+    `Invariant broken: \`${t.violation.invariant}\` — ${inv?.doc ?? '(unknown invariant)'}${inv ? ` ([docs/invariants.md](${invariantsDocLink(o)}#${t.violation.invariant}): what it checks, reference item ${inv.ref})` : ''}`,
     '',
   );
   L.push('[Configuration]', '', ...variantLines(t), '');
@@ -344,6 +404,13 @@ export function markdownReport(t: Trace, o: ReportOptions): string {
   L.push('[Sequence]', '', '```mermaid', ...sequenceDiagram(steps), '```', '');
   L.push('[Replay]', '', 'Replay the recorded actions through the model (no generator involved); exit status 1 means the violation reproduces:', '');
   L.push('```', `pirqcheck replay ${o.tracePath}${variantFileArgs(t)}`, '```', '');
+  L.push('[Reproduce on a host]', '');
+  L.push(
+    'The same steps as a shell script for a real Xen host, in the style of Xen\'s automation scripts: the domain configuration, the dom0 and guest commands, and after each step the checks (`xl dmesg` lines, `lspci -vv` MSI-X flags and memory decoding, the guest\'s /proc/interrupts) that tell the real outcome from the model\'s; steps no host can force are comments that say so.',
+    '',
+  );
+  if (o.reproPath) L.push(`This one: [${o.reproPath.split('/').pop()}](${o.reproPath}). For any trace:`, '');
+  L.push('```', `pirqcheck repro ${o.tracePath}${variantFileArgs(t)} > repro.sh`, '```', '');
   const swaps = singleSwaps(t);
   const hint = fixHint(t, swaps);
   if (hint) {
@@ -375,7 +442,7 @@ function capitalise(s: string): string {
 export function terminalReport(t: Trace, o: { tracePath?: string; maxDiff?: number } = {}): string {
   const { headline, impact } = impactOf(t.violation.invariant);
   const r = replay(t, replayConfig(t, {}), INVARIANTS, t.violation.step);
-  const diff = jsonDiff(r.before, r.after);
+  const diff = stateDiff(r.before, r.after);
   const max = o.maxDiff ?? 12;
   const L: string[] = [];
   L.push(pc.bold(pc.red(capitalise(headline))) + pc.dim(`  [${t.violation.invariant}]`));

@@ -53,6 +53,8 @@ export interface SearchOptions {
   readonly swarm?: boolean;
   /** Called once, when the first failing run is found (before shrinking); used by the benchmarks. */
   readonly onFirstFailure?: () => void;
+  /** Called after each generated run (not the shrinking ones) with the number run so far: progress lines. */
+  readonly onRun?: (executed: number) => void;
 }
 
 export interface SearchResult {
@@ -82,6 +84,7 @@ export function search(r: Resolved, o: SearchOptions): SearchResult {
   const prop = fc.property(kindsArb, fc.array(fc.nat({ max: 0xffff }), { minLength: 1, maxLength: o.maxSteps }), (kinds, choices) => {
     if (!shrinking) executed++;
     const res = run(kinds, choices, shrinking ? undefined : counts);
+    if (!shrinking) o.onRun?.(executed);
     if (res.violation) {
       if (!shrinking) o.onFirstFailure?.();
       shrinking = true;

@@ -365,6 +365,8 @@ export function parseTraceValue(value: unknown): Trace {
 /** Parse trace text (size and depth capped before JSON.parse). */
 export function parseTrace(text: string): Trace {
   if (typeof text !== 'string') throw new TraceError('not text');
+  // A UTF-8 byte order mark (some editors write one) is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (Buffer.byteLength(text, 'utf8') > TRACE_LIMITS.bytes) throw new TraceError(`larger than ${TRACE_LIMITS.bytes} bytes`);
   if (jsonDepthExceeds(text, TRACE_LIMITS.depth)) throw new TraceError(`nested deeper than ${TRACE_LIMITS.depth} levels`);
   let value: unknown;

@@ -13,6 +13,7 @@ import { register as registerInvariants } from './commands/invariants.ts';
 import { register as registerScenarios } from './commands/scenarios.ts';
 import { register as registerReplay } from './commands/replay.ts';
 import { register as registerExportItf } from './commands/export-itf.ts';
+import { register as registerRepro } from './commands/repro.ts';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../package.json') as { version: string };
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerScenarios(program);
   registerReplay(program);
   registerExportItf(program);
+  registerRepro(program);
   program.addHelpText(
     'after',
     `
@@ -45,6 +47,7 @@ Examples:
   pirqcheck check --guest fresh-pirq --qemu keep-pirqs    one configuration; prints the shrunk counterexample
   pirqcheck check --variant-file examples/fresh-pirq-fix.ts   what your fix fixes and breaks, and the known bugs it fixes
   pirqcheck replay counterexamples/NAME.json --qemu unmap-on-disable   a recorded bug with another variant swapped in
+  pirqcheck repro counterexamples/NAME.json > repro.sh     a script that reproduces a recorded bug on a real Xen host
   pirqcheck fuzz --minutes 20 --shard 1/4                 nightly: fresh seeds, findings as traces and reports
   pirqcheck variants --component guest                    the known variants and their upstream commits
 

@@ -1,5 +1,6 @@
 /** Shared option parsing for the pirqcheck commands: numbers, ids, and the usage error type. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { availableParallelism } from 'node:os';
 import { CONFIG_COMPONENTS, DEFAULT_CONFIG, ConfigError, resolveConfig, type Config, type Resolved } from '../model/config.ts';
 import { INVARIANTS, findInvariant, type Invariant } from '../model/invariants.ts';
 import { loadVariantFile, VariantFileError, type LoadedVariant } from '../api/load.ts';
@@ -14,6 +15,32 @@ export function parseNat(name: string, min = 0) {
     if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got '${v}'`);
     return n;
   };
+}
+
+/** Largest seed: fast-check seeds are 32-bit; a larger one would be silently truncated. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** Parse a seed: a whole number from 0 to 2^32-1. */
+export function parseSeed(name: string) {
+  const nat = parseNat(name);
+  return (v: string): number => {
+    const n = nat(v);
+    if (n > MAX_SEED) throw new InvalidArgumentError(`${name} must be at most ${MAX_SEED} (2^32-1), got '${v}'`);
+    return n;
+  };
+}
+
+/**
+ * Worker threads to use: the given number, capped at the number of CPUs (more only adds threads competing
+ * for the same cores and the memory of a model copy each), with a one-line warning when capped.
+ */
+export function capWorkers(n: number | undefined, cpus: number = availableParallelism()): number {
+  if (n === undefined) return cpus;
+  if (n > cpus) {
+    process.stderr.write(`pirqcheck: warning: --workers ${n} is more than the ${cpus} CPU(s) here; using ${cpus}\n`);
+    return cpus;
+  }
+  return n;
 }
 
 export function collect(v: string, prev: string[] = []): string[] {

@@ -24,7 +24,8 @@ import { matrixEntries, violatedSet } from '../checker/matrix.ts';
 import { loadTraceFile, serializeTrace, traceFromSearch } from '../checker/trace.ts';
 import { replay, replayConfig, replayExitCode } from '../checker/replay.ts';
 import { markdownReport, traceName } from '../checker/report.ts';
-import { CORPUS_DIR, configKey, corpusTraceFiles, exploreExpectation, readExpectations } from './corpus.ts';
+import { CORPUS_DIR, configKey, corpusReportOptions, corpusTraceFiles, exploreExpectation, hasReproScript, readExpectations } from './corpus.ts';
+import { reproScript } from '../checker/repro.ts';
 import { CORPUS_BUDGET } from '../checker/exhaustive.ts';
 
 const dir = dirname(fileURLToPath(import.meta.url));
@@ -46,7 +47,12 @@ describe('committed traces replay to their recorded violation', () => {
     const md = f.replace(/\.json$/, '.md');
     expect(existsSync(join(dir, md))).toBe(true);
     const text = readFileSync(join(dir, md), 'utf8');
-    expect(text).toBe(markdownReport(t, { tracePath: `${CORPUS_DIR}/${f}` }));
+    expect(text).toBe(markdownReport(t, corpusReportOptions(t, f.replace(/\.json$/, ''))));
+    const sh = f.replace(/\.json$/, '.repro.sh');
+    if (hasReproScript(t)) {
+      expect(readFileSync(join(dir, sh), 'utf8')).toBe(reproScript(t, { tracePath: `${CORPUS_DIR}/${f}` }));
+      expect(text).toContain(`[${sh}](${sh})`);
+    } else expect(existsSync(join(dir, sh))).toBe(false);
     expect(text).toContain(`[State changed at step ${t.violation.step}]`);
   });
 });

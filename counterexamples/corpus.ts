@@ -13,7 +13,9 @@ import { INVARIANTS, type Invariant } from '../model/invariants.ts';
 import { matrixEntries, violatedSet } from '../checker/matrix.ts';
 import { search } from '../checker/search.ts';
 import { canonicalConfig, serializeTrace, traceFromSearch, type Trace } from '../checker/trace.ts';
-import { markdownReport, traceName } from '../checker/report.ts';
+import { markdownReport, traceName, type ReportOptions } from '../checker/report.ts';
+import { reproScript } from '../checker/repro.ts';
+import { findScenario } from '../model/scenarios.ts';
 import { exhaustiveSet, CORPUS_BUDGET } from '../checker/exhaustive.ts';
 
 export const CORPUS_DIR = 'counterexamples';
@@ -22,6 +24,20 @@ export const EXPECTATIONS_FILE = 'expectations.json';
 export const CORPUS_SEARCH = { seed: 1, runs: 300, maxSteps: 40 } as const;
 
 export type Verdict = 'holds' | 'violated';
+
+/** The scenarios whose corpus traces get a committed `pirqcheck repro` script: those a host drives step by step. */
+export function hasReproScript(t: Trace): boolean {
+  return findScenario(t.config.scenario)?.lifecycle !== undefined;
+}
+
+/** The report options of a corpus trace `<base>.json`: its path from the repository root, its repro script, the docs. */
+export function corpusReportOptions(t: Trace, base: string): ReportOptions {
+  return {
+    tracePath: `${CORPUS_DIR}/${base}.json`,
+    invariantsDoc: '../docs/invariants.md',
+    ...(hasReproScript(t) ? { reproPath: `${base}.repro.sh` } : {}),
+  };
+}
 
 export interface ExpectationRow {
   readonly config: Config;
@@ -106,7 +122,8 @@ export function buildCorpus(onCell?: (config: Config, inv: string, verdict: Verd
       if (trace) {
         const base = traceName(trace);
         files.set(`${base}.json`, serializeTrace(trace));
-        files.set(`${base}.md`, markdownReport(trace, { tracePath: `${CORPUS_DIR}/${base}.json` }));
+        files.set(`${base}.md`, markdownReport(trace, corpusReportOptions(trace, base)));
+        if (hasReproScript(trace)) files.set(`${base}.repro.sh`, reproScript(trace, { tracePath: `${CORPUS_DIR}/${base}.json` }));
         traces[inv.name] = `${base}.json`;
       }
     }
@@ -148,14 +165,15 @@ export function writeCorpus(dir: string, c: Corpus): { written: number; removed:
     if (!c.files.has(f)) {
       rmSync(join(dir, f));
       removed.push(f);
-      const md = f.replace(/\.json$/, '.md');
-      if (existsSync(join(dir, md)) && !c.files.has(md)) {
-        rmSync(join(dir, md));
-        removed.push(md);
+      for (const other of [f.replace(/\.json$/, '.md'), f.replace(/\.json$/, '.repro.sh')]) {
+        if (existsSync(join(dir, other)) && !c.files.has(other)) {
+          rmSync(join(dir, other));
+          removed.push(other);
+        }
       }
     }
   }
-  for (const [name, text] of [...c.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) writeFileSync(join(dir, name), text);
+  for (const [name, text] of [...c.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) writeFileSync(join(dir, name), text, name.endsWith('.sh') ? { mode: 0o755 } : {});
   writeFileSync(join(dir, EXPECTATIONS_FILE), serializeExpectations(c.expectations));
   return { written: c.files.size + 1, removed };
 }

@@ -14,7 +14,8 @@ import { explore, type ExploreResult } from '../../checker/explore.ts';
 import { hasDeviceSymmetry } from '../../checker/explore-symmetry.ts';
 import { CONCRETE } from '../../checker/identity.ts';
 import { formatSteps, formatViolation } from '../../checker/format.ts';
-import { addVariantFileOption, applyVariantFileOption, parseFailOn } from '../options.ts';
+import { jsonStep } from '../../checker/report-json.ts';
+import { addVariantFileOption, applyVariantFileOption, capWorkers, parseFailOn } from '../options.ts';
 import { exitFor, kindOf, outcomeOf, type Outcome } from '../../checker/outcome.ts';
 
 /** Distinct states (classes) stored before explore stops without --max-states. */
@@ -49,7 +50,12 @@ export function invariantsOf(names: readonly string[] | undefined): readonly Inv
   });
 }
 
-/** Machine-readable result (no functions, no call objects beyond the steps). */
+/**
+ * Machine-readable result (no functions, no call objects beyond the steps). The counterexample is at
+ * `counterexample.steps`, in the shape `check --json` gives it (checker/report-json.ts JsonStep). The
+ * top-level `steps` of earlier releases is kept for this release and will be removed in the next
+ * (docs/reading-a-report.md).
+ */
 export function exploreJson(r: Resolved, res: ExploreResult): unknown {
   return {
     command: 'explore',
@@ -64,7 +70,9 @@ export function exploreJson(r: Resolved, res: ExploreResult): unknown {
     stopReason: res.stopReason,
     violation: res.violation,
     alsoViolated: res.alsoViolated,
+    counterexample: res.steps ? { steps: res.steps.map(jsonStep) } : null,
     actions: res.actions,
+    /** Deprecated: use counterexample.steps. Kept for one release. */
     steps: res.steps,
     stats: res.stats,
   };
@@ -140,7 +148,7 @@ export function register(program: Command): void {
         return explore(r, {
           ...(depth !== undefined ? { depth } : {}),
           maxStates,
-          workers: (o['workers'] as number | undefined) ?? 1,
+          workers: o['workers'] === undefined ? 1 : capWorkers(o['workers'] as number),
           ...(symmetry !== undefined ? { symmetry } : {}),
           ...(o['concrete'] ? { identity: CONCRETE } : {}),
           variantFiles: (o['variantFile'] as string[] | undefined) ?? [],

@@ -18,13 +18,8 @@ import { EXHAUSTIVE_BUDGET } from '../../checker/exhaustive.ts';
 import { DEFAULT_MAX_STEPS } from '../../checker/search.ts';
 import { configKey } from '../../counterexamples/corpus.ts';
 import { DEFAULT_RUNS } from '../options.ts';
-import { progressLine } from '../progress.ts';
-
-function table(head: string[], body: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
-}
+import { INTERRUPTED_EXIT, interruptible, progress } from '../progress.ts';
+import { fitLines, fitTable, outputWidth } from '../table.ts';
 
 function colour(change: string, text: string): string {
   return change === 'BREAKS' ? pc.red(text) : change === 'FIXES' ? pc.green(text) : text;
@@ -131,21 +126,29 @@ function ccount(c: CorpusReplay, outcome: CorpusReplayRow['outcome']): number {
   return c.rows.filter((r) => r.outcome === outcome).length;
 }
 
-/** Print the comparison of every loaded variant; returns the exit status (1 when the fix introduces a failure). */
+/**
+ * Print the comparison of every loaded variant; returns the exit status (1 when the fix introduces a failure,
+ * 130 when Ctrl-C stopped it: the configurations compared so far are printed, the corpus replay is skipped).
+ */
 export async function runFixReport(o: FixReportOptions): Promise<number> {
   let status = 0;
+  let interrupted: string | null = null;
   const loaded = loadedVariants();
   const isBuiltIn = (c: string, id: string) => !loaded.some((l) => l.component === c && l.id === id);
   const out: string[] = [];
   const json: unknown[] = [];
   for (const v of loaded) {
     const configs = comparisonConfigs(v.component, v.base, o.pinned, isBuiltIn, o.allVariants === true);
-    const progress = progressLine(`configurations checked with ${v.base} and ${v.id}`, { enabled: !o.json });
-    progress.update(0, configs.length);
-    const cmp = await compareVariant(v, configs, o, { ...(o.workers ? { workers: o.workers } : {}), onProgress: (d, n) => progress.update(d, n) });
-    progress.end();
+    if (!o.json) process.stderr.write(pc.dim(`checking ${v.id} in ${configs.length} configuration(s), baseline and fix...\n`));
+    const bar = progress(`checking ${v.id}`, 'configurations', configs.length, { enabled: !o.json });
+    // Ctrl-C: no configuration is started after it; those under way finish and are shown.
+    const stop = interruptible(() => bar.stop());
+    const cmp = await compareVariant(v, configs, o, { ...(o.workers ? { workers: o.workers } : {}), onProgress: (d) => bar.update(d), stop: () => stop.requested });
+    bar.stop();
+    stop.release();
     const corpusDir = o.corpusDir ?? PACKAGE_CORPUS_DIR;
-    const corpus = replayCorpus(v, corpusDir, changedBehaviour(v));
+    const corpus: CorpusReplay = stop.requested ? { dir: corpusDir, total: 0, otherBase: 0, componentUnused: 0, rows: [], unreadable: [] } : replayCorpus(v, corpusDir, changedBehaviour(v));
+    if (stop.requested) interrupted = `interrupted: ${cmp.configs} of ${configs.length} configurations compared (shown); the corpus replay was not run`;
     const rel = relative(process.cwd(), corpusDir) || '.';
     const shownDir = rel.startsWith('..') || isAbsolute(rel) ? corpusDir.replace(/\/$/, '') : rel;
     const skipped = scenariosWithout(v.component, o.pinned);
@@ -257,15 +260,22 @@ export async function runFixReport(o: FixReportOptions): Promise<number> {
       const used = others.filter((c) => findScenario(scenario)?.components.includes(c) ?? true);
       const head = [...used, 'invariant', 'kind', `baseline (${v.base})`, `fix (${v.id})`, 'change'];
       const body = shown.map((r) => [...used.map((c) => cfgOf(r.fix, c)), r.invariant, r.kind, r.before, r.after, r.change]);
-      const lines = table(head, body);
-      out.push(...lines.slice(0, 2).map((l) => `  ${l}`));
-      lines.slice(2).forEach((l, i) => out.push(`  ${colour(shown[i]!.change, l)}`));
+      // Fitted to the terminal (80 columns when piped): too wide, the configuration becomes a heading per group.
+      const fit = fitTable(head, body, outputWidth(), { group: used.length, indent: '  ' });
+      const lines = [...fit.lines];
+      fit.rowLine.forEach((at, i) => (lines[at] = colour(shown[i]!.change, lines[at]!)));
+      out.push(...lines);
       const quiet = rows.length - shown.length;
       if (quiet > 0) out.push(`  (${quiet} other invariant x configuration pairs hold with both)`);
     }
     out.push('', `summary for ${v.id}: FIXES ${count('FIXES')} (failures ${pick('FIXES', 'failure').length}), BREAKS ${count('BREAKS')} (failures ${brokenFailures.length}), still violated ${count('still violated')}, holds with both ${count('holds')}`);
+    if (interrupted) break;
     out.push('', ...corpusLines(v, corpus, shownDir), `summary of known bugs for ${v.id}: fixed ${ccount(corpus, 'fixed')}, still violated ${ccount(corpus, 'still violated')}, cannot run ${ccount(corpus, 'cannot run')}`, '');
   }
-  process.stdout.write(o.json ? JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n' : out.join('\n') + '\n');
+  process.stdout.write(o.json ? JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n' : fitLines(out, outputWidth()).join('\n') + '\n');
+  if (interrupted) {
+    process.stderr.write(`pirqcheck: ${interrupted}\n`);
+    return INTERRUPTED_EXIT;
+  }
   return status;
 }

@@ -16,10 +16,14 @@ import { matrixConfigs } from '../../checker/matrix.ts';
 import { search, DEFAULT_MAX_STEPS } from '../../checker/search.ts';
 import { serializeTrace, traceFromSearch } from '../../checker/trace.ts';
 import { markdownReport, traceName } from '../../checker/report.ts';
-import { displayPath } from '../../checker/report-files.ts';
+import { ReportFileError, checkReportDir, displayPath } from '../../checker/report-files.ts';
 import { configKey, EXPECTATIONS_FILE, readExpectations } from '../../counterexamples/corpus.ts';
 import { PACKAGE_CORPUS_DIR } from '../../api/corpus-replay.ts';
-import { UsageError, parseMinutes, parseNat, parseShard } from '../options.ts';
+import { checkJunitPath, writeJunitFile } from '../junit-file.ts';
+import { INTERRUPTED_EXIT, interruptible, progress, yieldToSignals } from '../progress.ts';
+import { junitXml, type VerdictCell } from '../../checker/junit.ts';
+import type { TraceStep } from '../../checker/run.ts';
+import { UsageError, parseMinutes, parseNat, parseSeed, parseShard } from '../options.ts';
 
 const SEED_MOD = 2 ** 31;
 
@@ -63,15 +67,23 @@ export function register(program: Command): void {
     .requiredOption('--minutes <m>', 'how long to search (fractions allowed, e.g. 0.5)', parseMinutes('--minutes'))
     .option('--shard <I/N>', 'this job is shard I of N (default: 1/1)', parseShard('--shard'))
     .option('--out <dir>', 'where findings are written (default: fuzz-out)')
-    .option('--base-seed <n>', 'base seed (default: random, printed)', parseNat('--base-seed'))
+    .option('--base-seed <n>', 'base seed (default: random, printed)', parseSeed('--base-seed'))
     .option('--runs <n>', 'random runs per search (default: 100)', parseNat('--runs', 1))
     .option('--include-known', 'also write violations the committed corpus already records (counterexamples/expectations.json)')
     .option('--max-steps <n>', `longest run (default: ${DEFAULT_MAX_STEPS})`, parseNat('--max-steps', 1))
+    .option('--junit <file>', 'also write a JUnit report: one test case per configuration and invariant, failing on a violation counterexamples/expectations.json does not record')
     .addHelpText('after', '\nExample (CI nightly, job 2 of 4):\n  pirqcheck fuzz --minutes 20 --shard 2/4 --out fuzz-out')
-    .action((o: { minutes: number; shard?: { index: number; count: number }; out?: string; baseSeed?: number; runs?: number; maxSteps?: number; includeKnown?: boolean }) => {
+    .action(async (o: { minutes: number; shard?: { index: number; count: number }; out?: string; baseSeed?: number; runs?: number; maxSteps?: number; includeKnown?: boolean; junit?: string }) => {
+      if (o.junit !== undefined) checkJunitPath(o.junit);
       const shard = o.shard ?? { index: 1, count: 1 };
       const out = o.out ?? 'fuzz-out';
       if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out '${out}' is not a directory`);
+      try {
+        checkReportDir(out, '--out');
+      } catch (e) {
+        if (e instanceof ReportFileError) throw new UsageError(e.message);
+        throw e;
+      }
       try {
         mkdirSync(out, { recursive: true });
       } catch (e) {
@@ -86,11 +98,20 @@ export function register(program: Command): void {
       // What the committed corpus records (pinned-seed search or exploration) is expected; only other invariants are searched.
       const known = o.includeKnown ? new Map<string, Set<string>>() : knownViolations();
       const expected = configs.map((c) => known.get(configKey(c)) ?? new Set<string>());
-      const deadline = Date.now() + o.minutes * 60_000;
+      const started = Date.now();
+      const deadline = started + o.minutes * 60_000;
       let iter = 0;
       let findings = 0;
+      let runsDone = 0;
       const found = new Set<string>();
+      /** Per configuration and invariant: the finding (seed and steps), for --junit. */
+      const results = new Map<string, { seed: number; steps: readonly TraceStep[] }>();
+      const bar = progress('fuzz', 's', Math.ceil(o.minutes * 60));
+      const stop = interruptible(() => bar.stop());
       while (Date.now() < deadline) {
+        await yieldToSignals();
+        if (stop.requested) break;
+        bar.update(Math.floor((Date.now() - started) / 1000), { runs: runsDone, note: `${iter} searches, ${findings} finding(s)` });
         const i = iter % configs.length;
         const config = configs[i]!;
         const seed = fuzzSeed(base, shard.index, shard.count, iter);
@@ -98,9 +119,12 @@ export function register(program: Command): void {
         const invs = INVARIANTS.filter((inv) => !expected[i]!.has(inv.name) && !found.has(`${i}:${inv.name}`));
         if (invs.length === 0) continue;
         const res = search(resolveConfig(config), { seed, runs, maxSteps, invariants: invs });
+        runsDone += res.runsExecuted;
         if (res.verdict === 'holds' || !res.violation) continue;
         findings++;
         found.add(`${i}:${res.violation.invariant}`);
+        results.set(`${i}:${res.violation.invariant}`, { seed, steps: res.steps ?? [] });
+        bar.stop();
         // The search checked `invs`; the same list reproduces the same run.
         const cmd = checkCommand(config, seed, runs, maxSteps) + (invs.length === INVARIANTS.length ? '' : invs.map((x) => ` --invariant ${x.name}`).join(''));
         const trace = traceFromSearch(config, res, { maxSteps, invariants: invs.map((x) => x.name) })!;
@@ -112,7 +136,32 @@ export function register(program: Command): void {
           `${pc.red(o.includeKnown ? 'violation' : 'unexpected violation')} ${res.violation.invariant}  ${configLabel(config)}  seed ${seed}\n  ${res.violation.evidence.text}\n  written: ${tracePath} and ${displayPath(`${stem}.md`)}\n  replay: pirqcheck replay ${tracePath}\n  reproduce: ${cmd}\n`,
         );
       }
-      process.stdout.write(`fuzz: ${iter} searches, ${findings} unexpected violation(s); base seed ${base}\n`);
-      process.exitCode = findings > 0 ? 1 : 0;
+      bar.stop();
+      stop.release();
+      const what = o.includeKnown ? 'violation(s)' : 'unexpected violation(s)';
+      if (stop.requested) process.stdout.write(`fuzz: interrupted after ${((Date.now() - started) / 1000).toFixed(0)} s of ${o.minutes * 60} s\n`);
+      process.stdout.write(`fuzz: ${iter} searches, ${findings} ${what}; base seed ${base}\n`);
+      if (o.junit !== undefined) {
+        const cells: VerdictCell[] = [];
+        configs.forEach((config, i) => {
+          for (const inv of INVARIANTS) {
+            const r = results.get(`${i}:${inv.name}`);
+            const known = expected[i]!.has(inv.name);
+            cells.push({
+              config,
+              label: '',
+              invariant: inv.name,
+              search: known
+                ? null
+                : { verdict: r ? 'violated' : 'holds', steps: r?.steps ?? null, params: { seed: r?.seed ?? base, runs, maxSteps }, runsExecuted: 0 },
+            });
+          }
+        });
+        const exp = existsSync(join(PACKAGE_CORPUS_DIR, EXPECTATIONS_FILE)) ? readExpectations(PACKAGE_CORPUS_DIR) : null;
+        const { xml, summary } = junitXml(cells, exp, { name: `pirqcheck fuzz shard ${shard.index}/${shard.count}, base seed ${base}`, corpusPath: PACKAGE_CORPUS_DIR, mode: 'new-violations' });
+        writeJunitFile(o.junit, xml);
+        process.stdout.write(`wrote ${o.junit}: ${summary.tests} cases, ${summary.failures} failed, ${summary.skipped} skipped (recorded in expectations.json)\n`);
+      }
+      process.exitCode = stop.requested ? INTERRUPTED_EXIT : findings > 0 ? 1 : 0;
     });
 }

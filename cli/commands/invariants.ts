@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { fitLines, outputWidth } from '../table.ts';
 import pc from 'picocolors';
 import { INVARIANTS } from '../../model/invariants.ts';
 
@@ -23,6 +24,7 @@ export function register(program: Command): void {
       ]);
       const n = (k: string) => INVARIANTS.filter((i) => i.kind === k).length;
       out.push('', `${INVARIANTS.length} invariants: ${n('failure')} failures (a user or operator sees them), ${n('hazard')} hazards (components disagree; nothing observes it yet).`);
-      process.stdout.write(out.join('\n') + '\n');
+      out.push('Each invariant, and what its "ref" item is, in docs/invariants.md.');
+      process.stdout.write(fitLines(out, outputWidth()).join('\n') + '\n');
     });
 }

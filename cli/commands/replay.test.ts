@@ -86,10 +86,12 @@ describe('pirqcheck check --report', () => {
     expect(first.out).toMatch(/never ran \(in \d+ runs before the violation\): /);
 
     writeFileSync(join(d, 'out', files[1]!), 'edited');
+    // An existing report: the counterexample is printed, exit 1 (violated), and one line says what was not written.
     const second = run(args, d);
-    expect(second.code).toBe(2);
+    expect(second.code).toBe(1);
+    expect(second.out).toMatch(/^violated /);
     expect(second.err.trim().split('\n')).toHaveLength(1);
-    expect(second.err).toMatch(/exists; pass --force/);
+    expect(second.err).toMatch(/not written: .* already exist .*--force overwrites/);
     expect(readFileSync(join(d, 'out', files[1]!), 'utf8')).toBe('edited');
 
     const third = run([...args, '--force'], d);

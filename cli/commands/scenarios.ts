@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { fitLines, outputWidth } from '../table.ts';
 import pc from 'picocolors';
 import { SCENARIOS, DEFAULT_SCENARIO } from '../../model/scenarios.ts';
 
@@ -18,6 +19,6 @@ export function register(program: Command): void {
         `  devices: ${s.devices.map((d) => `${d.bdf} as ${d.vslot} (${d.mode}, ${d.msixEntries} entries)`).join('; ')}; seeds: ${s.seeds.join(', ') || '-'}`,
         `  components whose variant matters here: ${s.components.join(', ')}`,
       ]);
-      process.stdout.write(out.join('\n') + '\n');
+      process.stdout.write(fitLines(out, outputWidth()).join('\n') + '\n');
     });
 }

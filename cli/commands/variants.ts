@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { fitLines, outputWidth } from '../table.ts';
 import pc from 'picocolors';
 import { CONFIG_COMPONENTS } from '../../model/config.ts';
 import { DEFAULT_VARIANT, VARIANTS, type VariantComponent } from '../../model/variants.ts';
@@ -56,7 +57,7 @@ export function register(program: Command): void {
       }
       out.push('');
     }
-    process.stdout.write(out.join('\n'));
+    process.stdout.write(fitLines(out, outputWidth()).join('\n'));
   });
 }
 
