@@ -83,9 +83,13 @@ let watchBuffer: SharedArrayBuffer | null = null;
 
 /** Watch the overrides run by this thread in `slot` (the command line's watchdog, or a thread it watches). */
 export function watchOverrides(slot: SharedArrayBuffer): void {
+  const view = new Int32Array(slot);
+  const base = 2 + 2 * Atomics.add(view, 0, 1);
   watchBuffer = slot;
-  WATCH = new Int32Array(slot);
-  watchBase = 2 + 2 * Atomics.add(WATCH, 0, 1);
+  // More threads than the buffer has slots for (cli/watchdog.ts THREADS): this one goes unwatched.
+  if (base + 1 >= view.length) return;
+  WATCH = view;
+  watchBase = base;
 }
 
 /** The buffer this thread is watched through, for the worker threads it starts (checker/explore.ts). */
