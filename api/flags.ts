@@ -88,6 +88,29 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'toolstack',
     doc: 'tools/libxl/libxl_qmp.c:libxl__qmp_pci_del @RELEASE-4.12.0: QMP device_del returns once QEMU answered, without waiting for the guest\'s eject; the eject (guest driver remove, then xen_pt_destroy) becomes a pending step that can come before the reset, between reset and deassign, after the xenstore removal, or never (4.13 waits: pci_remove_qmp_device_del_cb).',
   },
+  xenMsixForeignFirstMap: {
+    component: 'xen',
+    doc: "xen/arch/x86/msi.c:msix_capability_init, a real map by dom0 for a domU-owned device with used_entries == 0: 'crash' (4245d331e0, Xen 4.3: \"Potentially insecure use of MSI-X\", domain_crash of the owner, the map goes on), 'enodata' (beb54596cf, XSA-337, Xen 4.15/4.14.1/4.13.2: -ENODATA, control as read), 'none' (before 4.3).",
+    values: ['crash', 'enodata', 'none'],
+  },
+  xenMsiC: {
+    component: 'xen',
+    doc: "xen/arch/x86/msi.c as a whole: 'xen-4.6' (host/guest maskall, memory_decoded checks, the config-write intercept, prepare_msix) or 'xen-3.4' (msi.c @3.4.0-rc3: one masked attribute, control word restored as read, no intercept, no prepare_msix).",
+    values: ['xen-4.6', 'xen-3.4'],
+  },
+  xenMapPirqConflict: {
+    component: 'xen',
+    doc: "xen/arch/x86/irq.c:map_domain_pirq, pirq or irq already mapped to something else: 'silent' (bfc341a65c, Xen 4.0: return 0) or 'einval' (Xen 3.4).",
+    values: ['silent', 'einval'],
+  },
+  xenMapOwnerCheck: {
+    component: 'xen',
+    doc: 'xen/arch/x86/irq.c:map_domain_pirq: -ENODEV for a device the target domain does not own (pci_get_pdev_by_domain, 3308374b1b, XSA-237, Xen 4.10).',
+  },
+  xenReleaseCleansMsi: {
+    component: 'xen',
+    doc: 'xen/drivers/passthrough/pci.c:pci_release_devices: pci_cleanup_msi of every device the dying domain still owns, before the deassign (Xen 3.4 .. 4.1; removed by 15a9f34d1b, 4.2).',
+  },
 };
 
 function isComponent(c: unknown): c is VariantComponent {

@@ -48,8 +48,8 @@ const SEED001_CASES: Readonly<Record<string, string>> = {
 
 /** The lifecycle rows: scenario, dom0, xen, toolstack, label. */
 const LIFECYCLE: readonly (readonly [string, string, string, string, string])[] = [
-  ['igbvf-pv', 'xen-2.6.18', '4.12', 'libxl', 'seed 002: 2.6.18-xen dom0'],
-  ['igbvf-pv', 'xen-2.6.18-prune', '4.12', 'libxl', "seed 002's proposal: msi_prune_pci_irq_vectors"],
+  ['igbvf-pv', 'xen-2.6.18', 'xen-3.4', 'libxl', 'seed 002: 2.6.18-xen dom0, Xen 3.4'],
+  ['igbvf-pv', 'xen-2.6.18-prune', 'xen-3.4', 'libxl', "seed 002's proposal: msi_prune_pci_irq_vectors"],
   ['reboot-hvm', 'pvops', '4.12', 'libxl', 'seeds 003/004: pvops dom0, Xen 4.12'],
   ['reboot-hvm', 'pvops-7681f31e', '4.12', 'libxl', 'pciback 7681f31e (reset keeps PCI_COMMAND)'],
   ['reboot-hvm', 'pvops-msix-reset', '4.12', 'libxl', "seed 003's proposal: pcistub_msix_reset"],
@@ -57,6 +57,9 @@ const LIFECYCLE: readonly (readonly [string, string, string, string, string])[] 
   ['reboot-hvm', 'pvops', 'chao-v6', 'libxl', "seed 004's proposal: chao-v6"],
   ['reboot-hvm', 'pvops', 'chao-v6-esrch', 'libxl', "seed 004's proposal: chao-v6 + ESRCH"],
   ['reboot-hvm', 'pvops', '4.12', 'unbind-before-reset', 'seed 004: toolstack unbind-before-reset'],
+  // --- Xen releases (issue 14): one block, rows per release with the dom0 and toolstack of its era ---
+  ['igbvf-pv', 'xen-2.6.18', '4.12', 'libxl', 'seed 002 dom0 on Xen 4.12: domain_crash'],
+  // --- end of the Xen releases block ---
 ];
 
 /**

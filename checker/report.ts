@@ -112,6 +112,11 @@ export const INVARIANT_IMPACT: Readonly<Record<string, { readonly headline: stri
     impact:
       'Nothing left in the system will release the pirq short of destroying the domain: it cannot be handed out again, and every hot-unplug or driver reload that leaves one behind takes another of the domain\'s pirqs until allocation fails with -ENOSPC.',
   },
+  'no-domain-crash': {
+    headline: 'Xen crashes the guest',
+    impact:
+      'The guest dies where it stood (its vCPUs are paused, "Domain N reported crashed by domain 0" in xl dmesg) and the toolstack destroys it (on_crash=destroy); with the same hardware and software it crashes again at every boot.',
+  },
   'no-leaked-irq': {
     headline: 'Xen leaks an irq created for an MSI mapping',
     impact: 'Every enable/disable cycle leaks a host irq (and its vector) in Xen: after enough driver reloads or resets, mapping new interrupts fails with -ENOSPC and devices cannot enable MSI at all.',

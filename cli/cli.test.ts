@@ -204,7 +204,7 @@ describe('variant files', () => {
     expect(rep.status).toBe(1);
   });
   it('a dom0 fix (seed 002 prune) reports what it fixes and what it breaks, exit 1', () => {
-    const r = run('check', '--variant-file', join(EXAMPLES, 'pciback-prune-on-reset.ts'), '--scenario', 'igbvf-pv', '--xen', '4.12', '--toolstack', 'libxl');
+    const r = run('check', '--variant-file', join(EXAMPLES, 'pciback-prune-on-reset.ts'), '--scenario', 'igbvf-pv', '--xen', 'xen-3.4', '--toolstack', 'libxl');
     expect(r.stdout).toMatch(/baseline: dom0 xen-2\.6\.18; changes pcibackPruneOnReset: \(default\) -> true/);
     expect(r.stdout).toMatch(/dom0-no-stale-msix-entries\s+violated\s+holds\s+FIXES/);
     expect(r.stdout).toMatch(/known bugs: /);

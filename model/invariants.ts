@@ -650,6 +650,24 @@ const noStuckPirq: Invariant = {
   },
 };
 
+const noDomainCrash: Invariant = {
+  name: 'no-domain-crash',
+  doc: 'Xen never crashes a guest domain: no domain is shut down with SHUTDOWN_crash by the hypervisor (a failure the user sees: the guest dies, "Domain N reported crashed by domain 0" in xl dmesg).',
+  ref: 'xen/arch/x86/msi.c:msix_capability_init @RELEASE-4.12.0 (4245d331e0), xen/common/domain.c:__domain_crash',
+  check(w) {
+    for (const domS in w.xen.domains) {
+      const d = w.xen.domains[domS]!;
+      if (d.shutdown === 'crash') {
+        return {
+          text: `dom${d.domid} was crashed by Xen (d->shutdown_code SHUTDOWN_crash): the guest stops, the toolstack destroys it${w.toolstack.domains[d.domid] ? ' (on_crash=destroy)' : ''}.`,
+          facts: { domid: d.domid, shutdown: d.shutdown },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
 export const INVARIANTS: readonly Invariant[] = [
   enabledVectorDelivers,
   guestXenAgree,
@@ -671,6 +689,7 @@ export const INVARIANTS: readonly Invariant[] = [
   hostMaskallNotGuestClearable,
   usedEntriesAccounting,
   noStuckPirq,
+  noDomainCrash,
 ];
 
 export function findInvariant(name: string): Invariant | undefined {

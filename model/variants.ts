@@ -48,6 +48,38 @@ export interface Flags {
    * eject runs inside device_del, as 4.13's pci_remove_qmp_device_del_cb / pci_remove_qmp_query_cb wait for it.
    */
   readonly libxlAsyncDeviceDel: boolean;
+  /**
+   * xen/arch/x86/msi.c:msix_capability_init, a real map (not prepare_msix) with `used_entries == 0` by dom0
+   * for a device a domU owns. 'crash': 4245d331e0 (Xen 4.3) prints "Potentially insecure use of MSI-X on
+   * %04x:%02x:%02x.%u by Dom%d" and calls domain_crash(owner), then goes on and maps. 'enodata': beb54596cf
+   * (XSA-337; Xen 4.15, backported to 4.13.2 and 4.14.1) locates the table only for prepare_msix or a device
+   * dom0 or dom_io owns; any other first map writes the control word back as read and returns -ENODATA.
+   * 'none': Xen before 4.3 (no used_entries, no check).
+   */
+  readonly xenMsixForeignFirstMap: 'crash' | 'enodata' | 'none';
+  /**
+   * The msi.c the hypervisor has: 'xen-4.6' (484d7c852e, 0dba393db0, 082fdc6ce8, 2015: host_maskall and
+   * guest_maskall, the memory_decoded checks and their MASKALL fallback, dom0's MSI-X control writes
+   * intercepted, PHYSDEVOP_prepare_msix since 4245d331e0) or 'xen-3.4' (xen/arch/x86/msi.c @3.4.0-rc3: one
+   * `masked` attribute, table writes whatever PCI_COMMAND says, the control word restored as read, no
+   * intercept, no prepare_msix). Read once, in msi.ts:msiC.
+   */
+  readonly xenMsiC: 'xen-4.6' | 'xen-3.4';
+  /**
+   * xen/arch/x86/irq.c:map_domain_pirq, "pirq or irq already mapped": 'silent' (bfc341a65c, Xen 4.0: dprintk
+   * and return 0) or 'einval' (Xen 3.4: dprintk "dom%d: pirq %d or vector %d already mapped" and -EINVAL).
+   */
+  readonly xenMapPirqConflict: 'silent' | 'einval';
+  /**
+   * xen/arch/x86/irq.c:map_domain_pirq: pci_get_pdev_by_domain(d, ...) -ENODEV for a device d does not own
+   * (3308374b1b, XSA-237, Xen 4.10); false: pci_get_pdev(bus, devfn), any owner (Xen 3.4 .. 4.9).
+   */
+  readonly xenMapOwnerCheck: boolean;
+  /**
+   * xen/drivers/passthrough/pci.c:pci_release_devices at destroy: pci_cleanup_msi(pdev) of every device the
+   * domain still owns before its deassign (Xen 3.4 .. 4.1; removed by 15a9f34d1b, Xen 4.2).
+   */
+  readonly xenReleaseCleansMsi: boolean;
 }
 
 export const DEFAULT_FLAGS: Flags = {
@@ -66,6 +98,11 @@ export const DEFAULT_FLAGS: Flags = {
   xenForceUnmappedRc: 'ok',
   libxlUnbindBeforeReset: false,
   libxlAsyncDeviceDel: false,
+  xenMsixForeignFirstMap: 'crash',
+  xenMsiC: 'xen-4.6',
+  xenMapPirqConflict: 'silent',
+  xenMapOwnerCheck: true,
+  xenReleaseCleansMsi: false,
 };
 
 export type VariantComponent = Extract<Component, 'guest' | 'qemu' | 'xen' | 'dom0' | 'toolstack'>;
@@ -150,6 +187,16 @@ export const VARIANTS: readonly Variant[] = [
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.12.0',
     confidence: 'read in code (X4.1, X4.8, X4.12, master)',
     flags: {},
+  },
+  {
+    id: 'xen-3.4',
+    component: 'xen',
+    title: 'Xen 3.3/3.4 (the hypervisor of RHEL 5\'s era): msi.c without used_entries, host/guest maskall, decoding checks or prepare_msix; no domain_crash; -EINVAL on a pirq conflict; pci_cleanup_msi at release',
+    upstream: 'xen/arch/x86/msi.c, irq.c, drivers/passthrough/pci.c @3.4.0-rc3 (fcaf4a2871); RELEASE-4.0.0 for the 4.0 changes noted',
+    versions: 'Xen 3.3 - 3.4 (RHEL 5 ships 3.1.2 with these MSI paths backported, 5.4 and later)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=3.4.0-rc3',
+    confidence: 'read in code at 3.4.0-rc3 and 3.3.0-rc7 (no RELEASE-3.x tag in xen.git); the RHEL 5 backport itself unread [unconfirmed]',
+    flags: { xenMsiC: 'xen-3.4', xenMsixForeignFirstMap: 'none', xenMapPirqConflict: 'einval', xenMapOwnerCheck: false, xenReleaseCleansMsi: true, xenResetMsixOnAssign: false },
   },
   {
     id: '4.13',

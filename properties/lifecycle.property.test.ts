@@ -18,7 +18,7 @@ const run = (c: Partial<Config>, invs: string[], runs = 300) =>
 
 describe('seed 002: igbvf-pv', () => {
   it(`xen-2.6.18 violates pv-vectors-bound with the seed's log lines (seed ${SEED})`, () => {
-    const r = run({ scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }, ['pv-vectors-bound']);
+    const r = run({ scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }, ['pv-vectors-bound']);
     expect(r.verdict).toBe('violated');
     const lines = (r.steps ?? []).flatMap((s) => s.log);
     expect(lines.some((l) => /^msix entry \d for dev 01:10:0 are not freed before acquire again\.$/.test(l))).toBe(true);
@@ -26,7 +26,7 @@ describe('seed 002: igbvf-pv', () => {
     expect(r.actions?.map((a) => a.kind)).toContain('guest.igbvf_shutdown');
   });
   it(`xen-2.6.18-prune holds for pv-vectors-bound and dom0-no-stale-msix-entries (seed ${SEED})`, () => {
-    const r = run({ scenario: 'igbvf-pv', dom0: 'xen-2.6.18-prune' }, ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'no-stale-pirq-after-destroy']);
+    const r = run({ scenario: 'igbvf-pv', dom0: 'xen-2.6.18-prune', xen: 'xen-3.4' }, ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'no-stale-pirq-after-destroy']);
     expect(r.verdict).toBe('holds');
   });
 });
@@ -64,15 +64,15 @@ describe('seeds 003/004: reboot-hvm', () => {
 
 describe('witnesses: each new invariant can fail', () => {
   const cases: [string, Partial<Config>][] = [
-    ['pv-vectors-bound', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }],
-    ['dom0-no-stale-msix-entries', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }],
-    ['dom0-flag-matches-holdings', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }],
-    ['no-stale-pirq-after-destroy', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }],
+    ['pv-vectors-bound', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }],
+    ['dom0-no-stale-msix-entries', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }],
+    ['dom0-flag-matches-holdings', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }],
+    ['no-stale-pirq-after-destroy', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }],
     ['maskall-clear-after-assign', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['no-carried-over-mask', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['no-mask-without-decoding', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['clean-handover', { scenario: 'reboot-hvm', dom0: 'pvops' }],
-    ['host-maskall-not-guest-clearable', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18-prune' }],
+    ['no-domain-crash', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: '4.12' }],
     ['used-entries-accounting', { scenario: 'admin-unbind-hvm', dom0: 'pvops' }],
     ['no-stuck-pirq', { scenario: 'reboot-hvm', dom0: 'pvops', xen: '4.12' }],
   ];

@@ -338,6 +338,24 @@ export function qemu_sigkill(s: Sys, domid: number): number {
   return 0;
 }
 
+/**
+ * A domain Xen crashed during the step (domain_crash: its vCPUs are paused and never run again): its kernel
+ * stops where it was, as in guest_power_off, and xl's death watch (@releaseDomain, tools/xl/xl_vmcontrol.c
+ * @RELEASE-4.12.0 line 1023) reports "Domain %u has shut down, reason code %d 0x%x" with SHUTDOWN_crash (3);
+ * on_crash=destroy (the default) makes the toolstack destroy it, the libxl__destroy_domid step offered for
+ * any domain. Run after every step (model/step.ts); changes nothing unless a running domain is crashed.
+ */
+export function xl_crash_watch(s: Sys): void {
+  for (const domidS in s.w.toolstack.domains) {
+    const domid = Number(domidS);
+    if (s.w.toolstack.domains[domid]!.state !== 'running' || s.w.xen.domains[domid]?.shutdown !== 'crash') continue;
+    s.log.call('toolstack', 'xl: domain death watch', `dom${domid}`, () => {
+      s.log.log(`xl: Domain ${domid} has shut down, reason code 3 0x3`);
+      guest_power_off(s, domid);
+    });
+  }
+}
+
 /** The guest kernel stops (power off or crash) without its driver disabling MSI-X. */
 export function guest_power_off(s: Sys, domid: number): number {
   const td = s.w.toolstack.domains[domid];
@@ -361,6 +379,9 @@ export function igbvf_probe(s: Sys, domid: number, dev: number, nvec: number): n
   s.log.call('guest', 'pci_enable_device', 'pcifront PCI_COMMAND MEMORY=1', () => s.fn.dom0.command_write(s, dev, true));
   const r = s.log.call('guest', 'pci_frontend_enable_msix', `nvec=${nvec}`, () => s.fn.dom0.xen_pcibk_enable_msix(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
   if (typeof r === 'number') return r;
+  // Crashed by Xen while pciback mapped its vectors (msix_capability_init, xenMsixForeignFirstMap 'crash'):
+  // the guest's vCPUs are paused, it never reads pcifront's answer (xl_crash_watch stops it).
+  if (s.w.xen.domains[domid]?.shutdown) return 0;
   const vectors: PvVector[] = [];
   r.forEach((pirq, entry) => {
     const port = s.log.call('guest', 'startup_pirq', `pirq=${pirq}`, () => {

@@ -25,21 +25,29 @@ export function mappedPirqsOf(x: XenState, dev: number): { domid: number; pirq: 
 
 /** Models iommu_do_pci_domctl's XEN_DOMCTL_assign_device case @4.12: the call record around assign_device. */
 export function XEN_DOMCTL_assign_device(s: Sys, domid: number, dev: number): number {
-  return s.log.call('xen', 'XEN_DOMCTL_assign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => s.fn.xen.assign_device(s, domid, dev));
+  return s.log.call('xen', 'XEN_DOMCTL_assign_device', `dom${domid} 0000:${pdevName(s, dev)}`, () => {
+    const d = s.w.xen.domains[domid];
+    // do_domctl: rcu_lock_domain_by_id fails for a domain that does not exist: -ESRCH.
+    if (!d) return -ERRNO.ESRCH;
+    // iommu_do_pci_domctl @RELEASE-4.12.0 lines 1689-1694 (unchanged to 4.22.0): `ret = -EINVAL; ... if (
+    // domctl->cmd == XEN_DOMCTL_assign_device ? d->is_dying || ... ) break;`: no log line.
+    if (d.dying) return -ERRNO.EINVAL;
+    return s.fn.xen.assign_device(s, domid, dev);
+  });
 }
 
 /**
  * Models xen/drivers/passthrough/pci.c:assign_device @4.12 (with the device_assigned check of
- * iommu_do_pci_domctl): -ENODEV for an unknown device, -ESRCH for a dying or absent domain, -EBUSY unless dom0
+ * iommu_do_pci_domctl): -ENODEV for an unknown device, -ESRCH for an absent domain, -EBUSY unless dom0
  * owns the device; with `xenResetMsixOnAssign` (575e18d54d, Xen 4.13) pci_reset_msix_state first. Left out:
- * IOMMU context setup, quarantine (DOMID_IO), phantom functions, msixtbl_init.
+ * IOMMU context setup, quarantine (DOMID_IO), phantom functions, msixtbl_init. (A dying domain is
+ * -EINVAL, tested by the caller, XEN_DOMCTL_assign_device.)
  */
 export function assign_device(s: Sys, domid: number, dev: number): number {
   const pdev = s.w.xen.pdevs[dev];
   const hw = s.w.hw[dev];
   if (!pdev || !hw) return -ERRNO.ENODEV;
-  const d = s.w.xen.domains[domid];
-  if (!d || d.dying) return -ERRNO.ESRCH;
+  if (!s.w.xen.domains[domid]) return -ERRNO.ESRCH;
   if (pdev.domain !== DOMID_HARDWARE) return -ERRNO.EBUSY;
   if (s.flags.xenResetMsixOnAssign) {
     // 575e18d54d: "if ( pdev->msix ) { rc = pci_reset_msix_state(pdev); if ( rc ) goto done; ... }"

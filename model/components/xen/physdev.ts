@@ -7,7 +7,7 @@
  */
 import { ERRNO, IRQ_UNBOUND, PIRQ_ALLOCATED } from '../../types.ts';
 import type { Sys } from '../../context.ts';
-import { edit, own } from '../../cow.ts';
+import { own } from '../../cow.ts';
 import { pushAudit } from '../device.ts';
 import { pirqInfo, setPirq, dom, pdevName, rcStr } from './state.ts';
 import { type MapPirqArgs } from './irq.ts';
@@ -113,13 +113,6 @@ export function PHYSDEVOP_get_free_pirq(s: Sys, domid: number): number {
  */
 export function PHYSDEVOP_prepare_msix(s: Sys, dev: number, off: boolean): number {
   return s.log.call('xen', off ? 'PHYSDEVOP_release_msix' : 'PHYSDEVOP_prepare_msix', `0000:${pdevName(s, dev)}`, () => {
-    const pdev = s.w.xen.pdevs[dev];
-    if (!pdev) return -ERRNO.ENODEV;
-    if (pdev.msix.used_entries !== (off ? 1 : 0)) return -ERRNO.EBUSY;
-    if (off) {
-      edit(s, 'xen', 'pdevs', dev, 'msix').used_entries = 0;
-      return 0;
-    }
-    return s.fn.xen.msix_capability_init(s, dev, null);
+    return s.fn.xen.pci_prepare_msix(s, dev, off);
   });
 }

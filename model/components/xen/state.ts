@@ -46,6 +46,12 @@ export interface XenDomain {
   readonly irq_pirq: Readonly<Record<number, number>>;
   /** Event channel ports in state ECS_PIRQ: port -> pirq. */
   readonly ports: Readonly<Record<number, number>>;
+  /**
+   * d->is_shutting_down with d->shutdown_code SHUTDOWN_crash: set by domain_crash (xen/common/domain.c
+   * __domain_crash -> domain_shutdown), the vCPUs paused; the toolstack destroys the domain (on_crash=destroy).
+   * Absent while the domain runs.
+   */
+  readonly shutdown?: 'crash';
   /** chao-v6 only: pirqs Xen unmapped/unbound behind QEMU and pciback (force_unmapped/force_unbound). */
   readonly forced: Readonly<Record<number, { readonly unmapped: boolean; readonly unbound: boolean }>>;
 }
