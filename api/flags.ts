@@ -111,6 +111,27 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'xen',
     doc: 'xen/drivers/passthrough/pci.c:pci_release_devices: pci_cleanup_msi of every device the dying domain still owns, before the deassign (Xen 3.4 .. 4.1; removed by 15a9f34d1b, 4.2).',
   },
+  xenQuarantine: {
+    component: 'xen',
+    doc: "xen/drivers/passthrough/pci.c:deassign_device: where a device leaving a domain goes: dom_io when quarantine is on or the device was quarantined ('basic', the default from Xen 4.13; 'scratch-page', iommu=quarantine=scratch-page from 4.16), else dom0 ('off': Xen 4.12, or iommu=no-quarantine) (319f9a0ba9, ba2ab00bbb).",
+    values: ['off', 'basic', 'scratch-page'],
+  },
+  xenCleanDpciDropsPirq: {
+    component: 'xen',
+    doc: 'xen/drivers/passthrough/pci.c:pci_clean_dpci_irq at destroy: the dpci-bound pirq is deleted from the domain after its unbind, so free_domain_pirqs never unmaps its irq (6a1036e282 / 5b58dad089, Xen 4.13.1 and 4.14.0; XSA-360, fixed by 58427889f5 / e4161938b3).',
+  },
+  xenAllocPirqReturnsCurrent: {
+    component: 'xen',
+    doc: "xen/arch/x86/irq.c:allocate_pirq: a request for any pirq of an irq that already has one maps that pirq (0d2b87b5ad, Xen 4.19) instead of returning the caller's -1.",
+  },
+  xenMsixWarnDom0First: {
+    component: 'xen',
+    doc: 'xen/arch/x86/msi.c:msi_set_mask_bit: the first "cannot mask IRQ" warning for a Dom0-owned device is printed (MSIX_CHECK_WARN, e9607d4061, Xen 4.19); before, `warned` starts at 0 and Dom0 is skipped.',
+  },
+  libxlDeviceDelTimeout: {
+    component: 'toolstack',
+    doc: 'tools/libxl/libxl_pci.c:pci_remove_timeout (fae4880c45, c9cccbdff8, libxl 4.13+): the forced removal of a destroy waits 10 s for an eject that never comes, warns "timed out waiting for DM to remove pci-pt-BB_DD.F" and goes on.',
+  },
 };
 
 function isComponent(c: unknown): c is VariantComponent {

@@ -12,6 +12,7 @@ import { initialGuestDevice, type GuestKernel } from './components/guest.ts';
 import { initialDom0Device } from './components/dom0.ts';
 import type { LifecycleSpec } from './components/lifecycle.ts';
 import type { VariantComponent } from './variants.ts';
+import { DOMID_IO } from './types.ts';
 
 export interface ScenarioDevice {
   /** Host BDF. */
@@ -210,7 +211,9 @@ function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
   // makes random runs loop.
   const allDown = sc.adminUnbindInUse ? Object.values(ts.domains).every((td) => td.state === 'shutdown') : !live;
   if (d0?.bound && allDown && ts.next_domid > 1) out.push({ kind: 'dom0.pcistub_remove', dev });
-  if (d0?.bound && !live && w.xen.pdevs[dev]?.domain === 0) {
+  // Assignable: owned by dom0, or by dom_io once quarantined (Xen 4.13+: device_assigned accepts both).
+  const owner = w.xen.pdevs[dev]?.domain;
+  if (d0?.bound && !live && (owner === 0 || owner === DOMID_IO)) {
     if (ts.next_domid <= ts.max_domid) out.push({ kind: 'toolstack.libxl__device_pci_add', dev });
   }
   for (const [domidS, td] of Object.entries(ts.domains)) {

@@ -38,12 +38,15 @@ describe('seeds 003/004: reboot-hvm', () => {
     expect(r.verdict).toBe('violated');
     const steps = r.steps ?? [];
     const zero = steps.findIndex((s) => s.calls.some((c) => c.fn === 'pci_write_config_word' && c.args === 'PCI_COMMAND 0' && s.action === 'libxl__destroy_domid'));
-    const mask = steps.findIndex((s) => s.log.some((l) => l.includes('cannot mask IRQ')));
+    // Xen's masking at destroy (pci_clean_dpci_irqs / free_domain_pirqs); on 4.12 its "cannot mask IRQ" line
+    // is not printed for a device dom0 owns again (`warned` starts at 0 up to 4.18).
+    const masks = (c: { fn: string }) => c.fn === 'pci_clean_dpci_irqs' || c.fn === 'free_domain_pirqs';
+    const mask = steps.findIndex((s) => s.action === 'libxl__destroy_domid' && s.calls.some(masks));
     expect(zero).toBeGreaterThanOrEqual(0);
     expect(mask).toBe(zero); // same destroy step: PCI_COMMAND=0 in pcistub_put_pci_dev, then Xen masks
     const calls = steps[zero]!.calls;
     const zeroAt = calls.find((c) => c.args === 'PCI_COMMAND 0')!.at;
-    const maskAt = calls.find((c) => c.log.some((l) => l.includes('cannot mask IRQ')))!.at;
+    const maskAt = calls.find(masks)!.at;
     expect(zeroAt).toBeLessThan(maskAt);
   });
   it(`pciback unbind and rebind before the reboot recovers it (seed ${SEED})`, () => {

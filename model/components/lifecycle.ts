@@ -206,7 +206,17 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
   if (!td) return -ERRNO.ESRCH;
   if (td.attached) {
     s.log.call('toolstack', 'libxl__device_pci_destroy_all', `dom${domid}`, () => {
-      if (td.hvm) s.log.call('qemu', 'QMP device_del', `dom${domid}`, () => 'no eject from the guest: nothing done');
+      if (td.hvm) {
+        s.log.call('qemu', 'QMP device_del', `dom${domid}`, () => 'no eject from the guest: nothing done');
+        // libxlDeviceDelTimeout: libxl 4.13+ waits for the device to leave query-pci; with the device model
+        // alive and no eject, pci_remove_timeout fires after LIBXL_QMP_CMD_TIMEOUT (10 s) and the forced
+        // removal goes on (tools/libxl/libxl_pci.c:pci_remove_timeout @RELEASE-4.13.0 line 2140, the same
+        // in tools/libs/light/libxl_pci.c @RELEASE-4.22.0 line 1989). With the device model dead the QMP
+        // send fails at once: no wait, no line.
+        if (s.flags.libxlDeviceDelTimeout && s.w.qemu[domid]?.alive) {
+          s.log.log(`libxl: warning: libxl_pci.c: pci_remove_timeout: Domain ${domid}:timed out waiting for DM to remove ${ptQdevId(s.w.hw[dev]?.bdf)}`);
+        }
+      }
       s.fn.toolstack.do_pci_remove(s, domid, dev, td.hvm);
     });
   }
@@ -220,6 +230,12 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
   if (s.w.pv[domid]) delete edit(s, 'pv')[domid];
   delete edit(s, 'toolstack', 'domains')[domid];
   return r;
+}
+
+/** PCI_PT_QDEV_ID "pci-pt-%02x_%02x.%01x" (bus, device, function), the qdev id libxl gives the device in QEMU. */
+function ptQdevId(bdf: string | undefined): string {
+  const m = /^(?:[0-9a-f]{4}:)?([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/i.exec(bdf ?? '');
+  return m ? `pci-pt-${m[1]}_${m[2]}.${m[3]}` : `pci-pt-${bdf ?? '?'}`;
 }
 
 /**

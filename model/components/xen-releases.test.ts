@@ -12,7 +12,8 @@ import { findInvariant } from '../invariants.ts';
 import type { World } from '../world.ts';
 import type { Action } from '../actions.ts';
 import * as xen from './xen.ts';
-import { ERRNO } from '../types.ts';
+import { ERRNO, DOMID_IO } from '../types.ts';
+import { VARIANTS } from '../variants.ts';
 
 const D = 1;
 const A = 0;
@@ -44,7 +45,7 @@ describe('msix_capability_init: first map by dom0 for a domU with used_entries =
     expect(findInvariant('no-domain-crash')!.check(s.w as World)?.text).toContain('dom1 was crashed by Xen');
   });
   it("'enodata' (beb54596cf; msix_capability_init @RELEASE-4.15.0 lines 818-885): -ENODATA, control as read, host_maskall left 1, no crash, the irq destroyed", () => {
-    const s = unprepared({ xenMsixForeignFirstMap: 'enodata' as const });
+    const s = unprepared(xenFlags('4.15'));
     s.w.hw[A]!.msix.enable = true;
     expect(mapMsix(s, 55)).toBe(-ERRNO.ENODATA);
     expect(s.w.xen.domains[D]!.shutdown).toBeUndefined();
@@ -54,7 +55,7 @@ describe('msix_capability_init: first map by dom0 for a domU with used_entries =
     expect(logLines(s).join('\n')).not.toContain('Potentially insecure');
   });
   it('a device dom0 owns is set up without a warning (d == currd), whichever release', () => {
-    for (const f of [xenFlags('4.12'), { xenMsixForeignFirstMap: 'enodata' as const }]) {
+    for (const f of [xenFlags('4.12'), xenFlags('4.15')]) {
       const s = unprepared(f);
       s.w.xen.pdevs[A]!.domain = 0;
       expect(xen.msix_capability_init(s, A, 0)).toBe(0);
@@ -209,3 +210,158 @@ describe('a crashed domain is a state the model carries on from', () => {
 function enabled(w: World, r: ReturnType<typeof resolveConfig>): Action[] {
   return enabledActions(w, r.scenario);
 }
+
+describe('device quarantine (319f9a0ba9, ba2ab00bbb; pci.c:deassign_device @RELEASE-4.13.0)', () => {
+  function owned(flags: Partial<Flags>) {
+    const s = sysFor('nvme-hvm', flags);
+    return s;
+  }
+  it("4.12 ('off'): a deassigned device goes back to dom0", () => {
+    const s = owned(xenFlags('4.12'));
+    expect(xen.XEN_DOMCTL_deassign_device(s, D, A)).toBe(0);
+    expect(s.w.xen.pdevs[A]!.domain).toBe(0);
+    expect(s.w.xen.pdevs[A]!.quarantine).toBeUndefined();
+  });
+  it("4.13 ('basic', the default): it goes to dom_io, marked quarantined; assign accepts it from there", () => {
+    const s = owned(xenFlags('4.13'));
+    expect(xen.XEN_DOMCTL_deassign_device(s, D, A)).toBe(0);
+    expect(s.w.xen.pdevs[A]).toMatchObject({ domain: DOMID_IO, quarantine: true });
+    s.w.xen.domains[2] = xen.newDomain(2, true, 56);
+    expect(xen.XEN_DOMCTL_assign_device(s, 2, A)).toBe(0);
+    expect(s.w.xen.pdevs[A]!.domain).toBe(2);
+  });
+  it('iommu=no-quarantine (off on a 4.13+ release): a device not quarantined before goes to dom0, a quarantined one to dom_io', () => {
+    const s = owned({ ...xenFlags('4.22'), xenQuarantine: 'off' });
+    expect(xen.XEN_DOMCTL_deassign_device(s, D, A)).toBe(0);
+    expect(s.w.xen.pdevs[A]!.domain).toBe(0);
+    s.w.xen.pdevs[1]!.quarantine = true;
+    expect(xen.XEN_DOMCTL_deassign_device(s, D, 1)).toBe(0);
+    expect(s.w.xen.pdevs[1]!.domain).toBe(DOMID_IO);
+  });
+  it('pci_release_devices at destroy uses the same target', () => {
+    const s = owned(xenFlags('4.17'));
+    expect(xen.XEN_DOMCTL_destroydomain(s, D)).toBe(0);
+    expect(s.w.xen.pdevs[A]!.domain).toBe(DOMID_IO);
+    expect(s.w.xen.pdevs[1]!.domain).toBe(DOMID_IO);
+  });
+  it('the "cannot mask" warning names dom_io as the owner (Dom32753)', () => {
+    const s = owned({ ...xenFlags('4.13'), xenMsixWarnDom0First: true });
+    expect(mapMsix(s, 55)).toBe(55);
+    s.w.xen.pdevs[A]!.domain = DOMID_IO;
+    s.w.hw[A]!.command.memory = false;
+    xen.msi_set_mask_bit(s, 48, true, true);
+    expect(logLines(s).join('\n')).toContain("masking MSI-X on Dom32753's 0000:01:00.0");
+  });
+});
+
+describe('XSA-360: destroy of an HVM guest with dpci-bound pirqs (xenCleanDpciDropsPirq)', () => {
+  function boundAtDestroy(id: string) {
+    const s = sysFor('nvme-hvm', xenFlags(id));
+    expect(mapMsix(s, 55)).toBe(55);
+    expect(xen.XEN_DOMCTL_bind_pt_irq(s, D, 55, 0)).toBe(0);
+    expect(xen.XEN_DOMCTL_destroydomain(s, D)).toBe(0);
+    return s;
+  }
+  it('4.13.1 and 4.14 (6a1036e282, 5b58dad089; pci_clean_dpci_irq @RELEASE-4.13.1): the irq, its msi_desc and used_entries leak', () => {
+    for (const id of ['4.13.1', '4.14']) {
+      const s = boundAtDestroy(id);
+      expect(s.w.xen.irqs[48]).toMatchObject({ msi_desc: { dev: A, entry_nr: 0 }, guests: [] });
+      expect(s.w.xen.pdevs[A]!.msix.used_entries).toBe(2);
+    }
+  });
+  it('4.13, 4.13.3 and 4.15 (58427889f5, e4161938b3): free_domain_pirqs unmaps it', () => {
+    for (const id of ['4.13', '4.13.3', '4.15']) {
+      const s = boundAtDestroy(id);
+      expect(s.w.xen.irqs[48]).toBeUndefined();
+      expect(s.w.xen.pdevs[A]!.msix.used_entries).toBe(1);
+    }
+  });
+});
+
+describe('allocate_pirq for an irq that already has a pirq (0d2b87b5ad)', () => {
+  it('a force-unbound current pirq is -EBUSY and the created irq is destroyed (allocate_and_map_msi_pirq `done:`)', () => {
+    const s = sysFor('nvme-hvm');
+    s.w.xen.domains[D]!.irq_pirq[48] = -55;
+    expect(mapMsix(s, -1)).toBe(-ERRNO.EBUSY);
+    expect(s.w.xen.irqs[48]).toBeUndefined();
+  });
+  it('a mapped current pirq: 4.18 returns the caller\'s -1 (and destroys the irq), 4.19 maps that pirq', () => {
+    const a = sysFor('nvme-hvm', xenFlags('4.18'));
+    a.w.xen.domains[D]!.irq_pirq[48] = 54;
+    expect(mapMsix(a, -1)).toBe(-1);
+    expect(a.w.xen.irqs[48]).toBeUndefined();
+    const b = sysFor('nvme-hvm', xenFlags('4.19'));
+    b.w.xen.domains[D]!.irq_pirq[48] = 54;
+    expect(mapMsix(b, -1)).toBe(54);
+  });
+});
+
+describe('"cannot mask IRQ" for a Dom0-owned device (e9607d4061)', () => {
+  function dom0Owned(id: string) {
+    const s = sysFor('nvme-hvm', xenFlags(id));
+    expect(mapMsix(s, 55)).toBe(55);
+    s.w.xen.pdevs[A]!.domain = 0;
+    s.w.hw[A]!.command.memory = false;
+    xen.msi_set_mask_bit(s, 48, true, true);
+    return logLines(s).join('\n');
+  }
+  it('up to 4.18 the first one is not printed (warned starts at 0)', () => {
+    expect(dom0Owned('4.18')).not.toContain('cannot mask');
+  });
+  it('4.19 prints it (MSIX_CHECK_WARN)', () => {
+    expect(dom0Owned('4.19')).toContain("cannot mask IRQ 48: masking MSI-X on Dom0's 0000:01:00.0");
+  });
+});
+
+describe('the release ids', () => {
+  const ids = ['4.13', '4.13.1', '4.13.3', '4.14', '4.15', '4.16', '4.17', '4.18', '4.19', '4.20', '4.21', '4.22'];
+  it('every id of 4.13 .. 4.22 exists with its tag and the id before it', () => {
+    for (const id of ids) {
+      const v = findVariant('xen', id);
+      expect(v?.release?.tag, id).toBe(`RELEASE-${id.split('.').length === 2 ? `${id}.0` : id}`);
+      expect(v!.release!.previous, id).not.toBeNull();
+      expect(findVariant('xen', v!.release!.previous!), id).toBeDefined();
+    }
+  });
+  it('releases with the same modelled behaviour share flags, and the groups are the ones the code has', () => {
+    const key = (id: string) => JSON.stringify(Object.entries({ ...findVariant('xen', id)!.flags }).sort());
+    const groups = new Map<string, string[]>();
+    for (const id of ids) groups.set(key(id), [...(groups.get(key(id)) ?? []), id]);
+    expect([...groups.values()]).toEqual([['4.13'], ['4.13.1', '4.14'], ['4.13.3', '4.15', '4.16', '4.17', '4.18'], ['4.19', '4.20', '4.21', '4.22']]);
+    expect(VARIANTS.filter((v) => v.component === 'xen' && v.release).length).toBe(ids.length + 2); // + 4.12, xen-3.4
+  });
+});
+
+describe('libxl per release', () => {
+  const base = { guest: 'fresh-pirq', qemu: 'unmap-on-disable', dom0: 'pvops-7681f31e', scenario: 'reboot-hvm', xen: '4.22' };
+  function destroyLines(toolstack: string, killQemu: boolean): string[] {
+    const r = resolveConfig({ ...base, toolstack });
+    let w = initialWorld(findScenario('reboot-hvm')!);
+    const lines: string[] = [];
+    const kinds: Action['kind'][] = ['dom0.pcistub_probe', 'toolstack.libxl__device_pci_add', ...(killQemu ? (['qemu.sigkill'] as const) : []), 'toolstack.libxl__destroy_domid'];
+    for (const k of kinds) {
+      const a = enabled(w, r).find((x) => x.kind === k)!;
+      const res = apply(w, a, r);
+      for (const c of res.calls) lines.push(...c.log);
+      w = res.world;
+    }
+    return lines;
+  }
+  const line = 'libxl: warning: libxl_pci.c: pci_remove_timeout: Domain 1:timed out waiting for DM to remove pci-pt-03_00.0';
+  it('4.13 .. 4.22: destroy with the device model alive waits for an eject that never comes, warns and goes on (pci_remove_timeout @RELEASE-4.13.0 line 2140)', () => {
+    for (const ts of ['libxl', 'libxl-4.15', 'libxl-4.18', 'libxl-4.22']) expect(destroyLines(ts, false), ts).toContain(line);
+  });
+  it('with the device model dead the QMP send fails at once: no timeout line', () => {
+    expect(destroyLines('libxl', true)).not.toContain(line);
+  });
+  it('4.12 (libxl-4.12-async-del): device_del does not wait, no timeout', () => {
+    expect(destroyLines('libxl-4.12-async-del', false)).not.toContain(line);
+  });
+  it('every toolstack release id has its tag and the id before it', () => {
+    for (const id of ['libxl', 'libxl-4.14', 'libxl-4.15', 'libxl-4.16', 'libxl-4.17', 'libxl-4.18', 'libxl-4.19', 'libxl-4.20', 'libxl-4.21', 'libxl-4.22']) {
+      const v = findVariant('toolstack', id)!;
+      expect(v.release?.tag, id).toMatch(/^RELEASE-4\.\d+\.0$/);
+      expect(findVariant('toolstack', v.release!.previous!), id).toBeDefined();
+    }
+  });
+});

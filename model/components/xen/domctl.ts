@@ -5,7 +5,8 @@
  *
  * Left out: memory, vCPUs, grant tables, zombie domains held by references.
  */
-import { ERRNO, DOMID_HARDWARE } from '../../types.ts';
+import { ERRNO } from '../../types.ts';
+import { reassign_to_target } from './passthrough-pci.ts';
 import type { Sys } from '../../context.ts';
 import { edit, own } from '../../cow.ts';
 import { newDomain, pirqInfo, setPirq, pdevName } from './state.ts';
@@ -38,7 +39,13 @@ export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
         for (const [pS, info] of Object.entries(d.pirqs)) {
           if (!info.dpci) continue;
           s.fn.xen.pirq_guest_unbind(s, d, Number(pS));
-          setPirq(s, d, Number(pS), { dpci: null });
+          // xenCleanDpciDropsPirq: 6a1036e282 / 5b58dad089 (Xen 4.13.1, 4.14.0), pci_clean_dpci_irq
+          // @RELEASE-4.13.1: `radix_tree_delete(&d->pirq_tree, dpci_pirq(pirq_dpci)->pirq);` after the
+          // unbind: the pirq leaves the tree with its irq still mapped, so free_domain_pirqs
+          // (`domain_pirq_to_irq(d, i) > 0`) skips it and nothing unmaps the irq (XSA-360). Undone by
+          // 58427889f5 / e4161938b3, which only clear the binding (`pirq_dpci->flags = 0`).
+          if (s.flags.xenCleanDpciDropsPirq) delete own(s, d, 'pirqs')[Number(pS)];
+          else setPirq(s, d, Number(pS), { dpci: null });
         }
       });
       for (const [devS, pdev] of Object.entries(s.w.xen.pdevs)) {
@@ -47,7 +54,8 @@ export function XEN_DOMCTL_destroydomain(s: Sys, domid: number): number {
         // deassign_device (removed by 15a9f34d1b, Xen 4.2): MSI and MSI-X ENABLE cleared, every msi_desc of
         // the device torn down (msi_free_vectors); free_domain_pirqs later finds no descriptor to disable.
         if (s.flags.xenReleaseCleansMsi) pci_cleanup_msi(s, Number(devS));
-        edit(s, 'xen', 'pdevs', Number(devS)).domain = DOMID_HARDWARE;
+        // deassign_device(d, ...): to dom_io with quarantine (4.13+), else the hardware domain.
+        reassign_to_target(s, Number(devS));
       }
     });
     s.log.call('xen', 'free_domain_pirqs', `dom${domid}`, () => {

@@ -65,7 +65,10 @@ export function msi_set_mask_bit(s: Sys, irq: number, host: boolean, guest: bool
     if (flag && !controlMaskall) {
       maskall = true;
       pushAudit(s, { kind: 'mask_without_decoding', fn: 'msi_set_mask_bit', dev: md.dev, irq, owner: pdev.domain });
-      if (pm.warned !== pdev.domain) {
+      // xenMsixWarnDom0First: up to 4.18 `warned` starts at 0 (xzalloc'd arch_msix), as if Dom0 had been
+      // warned already; e9607d4061 (4.19) MSIX_CHECK_WARN prints the first warning for any owner.
+      const warned = pm.warned === -1 && !s.flags.xenMsixWarnDom0First ? 0 : pm.warned;
+      if (warned !== pdev.domain) {
         pm.warned = pdev.domain;
         s.log.log(
           `(XEN) cannot mask IRQ ${irq}: masking MSI-X on Dom${pdev.domain}'s 0000:${pdevName(s, md.dev)}`,

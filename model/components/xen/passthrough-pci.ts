@@ -3,9 +3,11 @@
  * (XEN_DOMCTL_assign_device / XEN_DOMCTL_deassign_device through iommu_do_pci_domctl), with 575e18d54d's
  * pci_reset_msix_state (Xen 4.13) and seed 004's chao-v6 unmap on deassign as flags.
  *
- * Left out: IOMMU context setup, quarantine (DOMID_IO), phantom functions.
+ * Device quarantine (319f9a0ba9, ba2ab00bbb, Xen 4.13): a device leaving a domain goes to dom_io
+ * (`xenQuarantine`); a dom_io-owned device is assignable. Left out: IOMMU context setup and the quarantine
+ * page tables, phantom functions.
  */
-import { ERRNO, DOMID_HARDWARE } from '../../types.ts';
+import { ERRNO, DOMID_HARDWARE, DOMID_IO } from '../../types.ts';
 import type { Sys } from '../../context.ts';
 import { edit, own } from '../../cow.ts';
 import { pushAudit } from '../device.ts';
@@ -48,7 +50,9 @@ export function assign_device(s: Sys, domid: number, dev: number): number {
   const hw = s.w.hw[dev];
   if (!pdev || !hw) return -ERRNO.ENODEV;
   if (!s.w.xen.domains[domid]) return -ERRNO.ESRCH;
-  if (pdev.domain !== DOMID_HARDWARE) return -ERRNO.EBUSY;
+  // device_assigned / assign_device @RELEASE-4.13.0: -EBUSY unless `pdev->domain == hardware_domain ||
+  // pdev->domain == dom_io` (a quarantined device is assignable). Before 4.13 no device is dom_io's.
+  if (pdev.domain !== DOMID_HARDWARE && pdev.domain !== DOMID_IO) return -ERRNO.EBUSY;
   if (s.flags.xenResetMsixOnAssign) {
     // 575e18d54d: "if ( pdev->msix ) { rc = pci_reset_msix_state(pdev); if ( rc ) goto done; ... }"
     const r = s.fn.xen.pci_reset_msix_state(s, dev);
@@ -93,7 +97,8 @@ export function XEN_DOMCTL_deassign_device(s: Sys, domid: number, dev: number): 
 
 /**
  * Models xen/drivers/passthrough/pci.c:deassign_device @4.12 for a device `domid` owns: the device goes back
- * to the hardware domain; the old owner's pirqs stay mapped. With chao-v6 (`xenUnmapOnDeassign`) every pirq
+ * to the hardware domain, or to dom_io with quarantine (4.13+, reassign_to_target); the old owner's pirqs
+ * stay mapped. With chao-v6 (`xenUnmapOnDeassign`) every pirq
  * of the old owner mapped to the device is unbound and unmapped first and marked force_unbound /
  * force_unmapped.
  */
@@ -113,6 +118,26 @@ export function deassign_device(s: Sys, domid: number, dev: number): number {
       s.log.log(`(XEN) dom${domid}: force unmapped pirq ${m.pirq} of 0000:${pdevName(s, dev)} on deassign`);
     }
   }
-  edit(s, 'xen', 'pdevs', dev).domain = DOMID_HARDWARE;
+  reassign_to_target(s, dev);
   return 0;
+}
+
+/**
+ * The target of xen/drivers/passthrough/pci.c:deassign_device @RELEASE-4.13.0 (the one read of
+ * `xenQuarantine`): `target = ((pdev->quarantine || iommu_quarantine) && pdev->domain != dom_io) ? dom_io :
+ * hardware_domain`, then `if ( pdev->domain == hardware_domain ) pdev->quarantine = false;` (4.17+ writes the
+ * same test as an `if`, with iommu_quarantine_dev_init first). Used by the domctl and by
+ * pci_release_devices at destroy, which calls the same deassign_device.
+ */
+export function reassign_to_target(s: Sys, dev: number): void {
+  const pdev = edit(s, 'xen', 'pdevs', dev);
+  const quarantine = pdev.quarantine === true || s.flags.xenQuarantine !== 'off';
+  if (quarantine && pdev.domain !== DOMID_IO) {
+    pdev.domain = DOMID_IO;
+    // assign_device's `done:` label for dom_io: "The device is assigned to dom_io so mark it as quarantined".
+    pdev.quarantine = true;
+  } else {
+    pdev.domain = DOMID_HARDWARE;
+    delete pdev.quarantine;
+  }
 }

@@ -92,6 +92,12 @@ export interface XenPdev {
   /** pdev->domain: the owner domid (0 is the hardware domain). */
   readonly domain: number;
   readonly msix: ArchMsix;
+  /**
+   * pdev->quarantine (319f9a0ba9, Xen 4.13): set when the device is assigned to dom_io, cleared when it goes
+   * back to the hardware domain; a quarantined device returns to dom_io whatever `iommu_quarantine` says.
+   * Absent: false.
+   */
+  readonly quarantine?: true;
 }
 
 export interface XenState {
