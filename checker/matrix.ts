@@ -46,6 +46,14 @@ const SEED001_CASES: Readonly<Record<string, string>> = {
   'reuse-pirq-live/unmap-on-disable': 'seed 000/001: 2.6.39-4.10 guest, QEMU >= 2.1',
 };
 
+/** The Xen release ids of 4.13 .. 4.22 (model/variants.ts). */
+export const XEN_RELEASES = ['4.13', '4.13.1', '4.13.3', '4.14', '4.15', '4.16', '4.17', '4.18', '4.19', '4.20', '4.21', '4.22'] as const;
+
+/** The toolstack released with a Xen release: libxl (4.13's) for 4.13.x, libxl-x.y from 4.14. */
+function libxlOf(x: string): string {
+  return x.startsWith('4.13') ? 'libxl' : `libxl-${x}`;
+}
+
 /** The lifecycle rows: scenario, dom0, xen, toolstack, label. */
 const LIFECYCLE: readonly (readonly [string, string, string, string, string])[] = [
   ['igbvf-pv', 'xen-2.6.18', 'xen-3.4', 'libxl', 'seed 002: 2.6.18-xen dom0, Xen 3.4'],
@@ -59,6 +67,16 @@ const LIFECYCLE: readonly (readonly [string, string, string, string, string])[] 
   ['reboot-hvm', 'pvops', '4.12', 'unbind-before-reset', 'seed 004: toolstack unbind-before-reset'],
   // --- Xen releases (issue 14): one block, rows per release with the dom0 and toolstack of its era ---
   ['igbvf-pv', 'xen-2.6.18', '4.12', 'libxl', 'seed 002 dom0 on Xen 4.12: domain_crash'],
+  // Each release with the software of its era: dom0 pvops-7681f31e (Linux 5.1 and later, 2019-), the libxl of
+  // the same release (libxl = 4.13's order; libxl-4.14 .. libxl-4.22 have the same order for the modelled
+  // paths), guest fresh-pirq (Linux 4.11+) and QEMU unmap-on-disable (2.1+), the defaults. Every release on
+  // reboot-hvm; igbvf-pv and admin-unbind-hvm once per group of releases with the same flags (the other
+  // members' rows would repeat the group's verdicts: model/components/xen-releases.test.ts checks the groups).
+  ...XEN_RELEASES.map((x) => ['reboot-hvm', 'pvops-7681f31e', x, libxlOf(x), `Xen ${x}`] as const),
+  ...(['4.13', '4.13.1', '4.15', '4.19'] as const).flatMap((x) => [
+    ['igbvf-pv', 'pvops-7681f31e', x, libxlOf(x), `Xen ${x} (PV guest)`] as const,
+    ['admin-unbind-hvm', 'pvops-7681f31e', x, libxlOf(x), `Xen ${x} (admin unbind)`] as const,
+  ]),
   // --- end of the Xen releases block ---
 ];
 
