@@ -67,6 +67,10 @@ const LIFECYCLE: readonly (readonly [string, string, string, string, string])[] 
   ['reboot-hvm', 'pvops', '4.12', 'unbind-before-reset', 'seed 004: toolstack unbind-before-reset'],
   // --- Xen releases (issue 14): one block, rows per release with the dom0 and toolstack of its era ---
   ['igbvf-pv', 'xen-2.6.18', '4.12', 'libxl', 'seed 002 dom0 on Xen 4.12: domain_crash'],
+  // The same dom0 (no prepare_msix, PCI_COMMAND=0 on reset, as every pciback before Linux 3.9) with an HVM
+  // guest: Xen's destroy masks with decoding off (host_maskall), the next guest's first map crashes it and
+  // clears host_maskall in the same msix_capability_init.
+  ['reboot-hvm', 'xen-2.6.18', '4.12', 'libxl', 'seed 002 dom0 on Xen 4.12, HVM guest'],
   // Each release with the software of its era: dom0 pvops-7681f31e (Linux 5.1 and later, 2019-), the libxl of
   // the same release (libxl = 4.13's order; libxl-4.14 .. libxl-4.22 have the same order for the modelled
   // paths), guest fresh-pirq (Linux 4.11+) and QEMU unmap-on-disable (2.1+), the defaults. Every release on

@@ -20,8 +20,8 @@ const RELEASE_ROW = /^Xen 4\.\d+(\.\d+)?( \(.*\))?$/;
 
 export const BUGS_DOC_REGIONS: readonly Region[] = [
   { name: 'seed001', scenarios: ['nvme-hvm', 'nvme-msi-hvm'], layout: 'list' },
-  { name: 'seed002', scenarios: ['igbvf-pv'], layout: 'grid', labels: (l) => !RELEASE_ROW.test(l) },
-  { name: 'proposals', scenarios: ['reboot-hvm'], layout: 'grid', labels: (l) => !RELEASE_ROW.test(l) },
+  { name: 'seed002', scenarios: ['igbvf-pv', 'reboot-hvm'], layout: 'grid', labels: (l) => l.startsWith('seed 002') },
+  { name: 'proposals', scenarios: ['reboot-hvm'], layout: 'grid', labels: (l) => !RELEASE_ROW.test(l) && !l.startsWith('seed 002') },
   { name: 'releases', scenarios: ['reboot-hvm', 'igbvf-pv', 'admin-unbind-hvm'], layout: 'list', labels: (l) => RELEASE_ROW.test(l) },
 ];
 
