@@ -72,7 +72,7 @@ describe('msix_capability_init: first map by dom0 for a domU with used_entries =
   });
 });
 
-describe('msi_set_mask_bit with memory decoding off (msi.c:msi_set_mask_bit @RELEASE-4.12.0 lines 410-440)', () => {
+describe('msi_set_mask_bit with memory decoding off (msi.c:msi_set_mask_bit @RELEASE-4.12.0 lines 415-463)', () => {
   function mapped() {
     const s = sysFor('nvme-hvm');
     expect(mapMsix(s, 55)).toBe(55);

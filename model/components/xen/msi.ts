@@ -75,7 +75,7 @@ export function msi_set_mask_bit(s: Sys, irq: number, host: boolean, guest: bool
         );
       }
     }
-    // msi.c:msi_set_mask_bit @RELEASE-4.12.0 lines 410-440: without decoding neither the `else if` branch
+    // msi.c:msi_set_mask_bit @RELEASE-4.12.0 lines 415-463: without decoding neither the `else if` branch
     // nor its skip (an unmask, or MASKALL already set) reaches `entry->msi_attrib.host_masked = host;
     // ...guest_masked = guest;`: the attributes stay as they were.
     attrs = { host_masked: md.host_masked, guest_masked: md.guest_masked };
