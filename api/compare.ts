@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { CONFIG_COMPONENTS, DEFAULT_CONFIG, resolveConfig, type Config, type Resolved } from '../model/config.ts';
 import { INVARIANTS, type InvariantKind } from '../model/invariants.ts';
 import { SCENARIOS } from '../model/scenarios.ts';
-import { findVariant, variantsOf, type Flags, type VariantComponent } from '../model/variants.ts';
+import { DEFAULT_FLAGS, findVariant, variantsOf, type Flags, type VariantComponent } from '../model/variants.ts';
 import { matrixEntries, violatedSet } from '../checker/matrix.ts';
 import { exhaustiveSet } from '../checker/exhaustive.ts';
 import { configKey } from '../counterexamples/corpus.ts';
@@ -167,11 +167,29 @@ export function comparisonConfigs(
           : pinned[c] !== undefined
             ? [pinned[c]!]
             : s.components.includes(c)
-              ? variantsOf(c).filter((v) => builtIn(c, v.id)).map((v) => v.id)
+              ? distinctBuiltIns(c, builtIn)
               : [DEFAULT_CONFIG[c]];
       partial = partial.flatMap((p) => choices.map((id) => ({ ...p, [c]: id })));
     }
     out.push(...partial.map((p) => ({ ...DEFAULT_CONFIG, ...p }) as unknown as Config));
+  }
+  return out;
+}
+
+/**
+ * The built-in variants of `c`, one per distinct set of flags: releases that share their flags (Xen 4.15 ..
+ * 4.18, libxl-4.14 .. libxl-4.22 with libxl) behave the same for every modelled function, so comparing a fix
+ * in each of them would repeat identical searches. The first in VARIANTS order stands for its group.
+ */
+function distinctBuiltIns(c: VariantComponent, builtIn: (c: VariantComponent, id: string) => boolean): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const v of variantsOf(c)) {
+    if (!builtIn(c, v.id)) continue;
+    const key = JSON.stringify(Object.entries({ ...DEFAULT_FLAGS, ...v.flags }).sort(([a], [b]) => (a < b ? -1 : 1)));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(v.id);
   }
   return out;
 }

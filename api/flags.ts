@@ -88,6 +88,50 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'toolstack',
     doc: 'tools/libxl/libxl_qmp.c:libxl__qmp_pci_del @RELEASE-4.12.0: QMP device_del returns once QEMU answered, without waiting for the guest\'s eject; the eject (guest driver remove, then xen_pt_destroy) becomes a pending step that can come before the reset, between reset and deassign, after the xenstore removal, or never (4.13 waits: pci_remove_qmp_device_del_cb).',
   },
+  xenMsixForeignFirstMap: {
+    component: 'xen',
+    doc: "xen/arch/x86/msi.c:msix_capability_init, a real map by dom0 for a domU-owned device with used_entries == 0: 'crash' (4245d331e0, Xen 4.3: \"Potentially insecure use of MSI-X\", domain_crash of the owner, the map goes on), 'enodata' (beb54596cf, XSA-337, Xen 4.15/4.14.1/4.13.2: -ENODATA, control as read), 'none' (before 4.3).",
+    values: ['crash', 'enodata', 'none'],
+  },
+  xenMsiC: {
+    component: 'xen',
+    doc: "xen/arch/x86/msi.c as a whole: 'xen-4.6' (host/guest maskall, memory_decoded checks, the config-write intercept, prepare_msix) or 'xen-3.4' (msi.c @3.4.0-rc3: one masked attribute, control word restored as read, no intercept, no prepare_msix).",
+    values: ['xen-4.6', 'xen-3.4'],
+  },
+  xenMapPirqConflict: {
+    component: 'xen',
+    doc: "xen/arch/x86/irq.c:map_domain_pirq, pirq or irq already mapped to something else: 'silent' (bfc341a65c, Xen 4.0: return 0) or 'einval' (Xen 3.4).",
+    values: ['silent', 'einval'],
+  },
+  xenMapOwnerCheck: {
+    component: 'xen',
+    doc: 'xen/arch/x86/irq.c:map_domain_pirq: -ENODEV for a device the target domain does not own (pci_get_pdev_by_domain, 3308374b1b, XSA-237, Xen 4.10).',
+  },
+  xenReleaseCleansMsi: {
+    component: 'xen',
+    doc: 'xen/drivers/passthrough/pci.c:pci_release_devices: pci_cleanup_msi of every device the dying domain still owns, before the deassign (Xen 3.4 .. 4.1; removed by 15a9f34d1b, 4.2).',
+  },
+  xenQuarantine: {
+    component: 'xen',
+    doc: "xen/drivers/passthrough/pci.c:deassign_device: where a device leaving a domain goes: dom_io when quarantine is on or the device was quarantined ('basic', the default from Xen 4.13; 'scratch-page', iommu=quarantine=scratch-page from 4.16), else dom0 ('off': Xen 4.12, or iommu=no-quarantine) (319f9a0ba9, ba2ab00bbb).",
+    values: ['off', 'basic', 'scratch-page'],
+  },
+  xenCleanDpciDropsPirq: {
+    component: 'xen',
+    doc: 'xen/drivers/passthrough/pci.c:pci_clean_dpci_irq at destroy: the dpci-bound pirq is deleted from the domain after its unbind, so free_domain_pirqs never unmaps its irq (6a1036e282 / 5b58dad089, Xen 4.13.1 and 4.14.0; XSA-360, fixed by 58427889f5 / e4161938b3).',
+  },
+  xenAllocPirqReturnsCurrent: {
+    component: 'xen',
+    doc: "xen/arch/x86/irq.c:allocate_pirq: a request for any pirq of an irq that already has one maps that pirq (0d2b87b5ad, Xen 4.19) instead of returning the caller's -1.",
+  },
+  xenMsixWarnDom0First: {
+    component: 'xen',
+    doc: 'xen/arch/x86/msi.c:msi_set_mask_bit: the first "cannot mask IRQ" warning for a Dom0-owned device is printed (MSIX_CHECK_WARN, e9607d4061, Xen 4.19); before, `warned` starts at 0 and Dom0 is skipped.',
+  },
+  libxlDeviceDelTimeout: {
+    component: 'toolstack',
+    doc: 'tools/libxl/libxl_pci.c:pci_remove_timeout (fae4880c45, c9cccbdff8, libxl 4.13+): the forced removal of a destroy waits 10 s for an eject that never comes, warns "timed out waiting for DM to remove pci-pt-BB_DD.F" and goes on.',
+  },
 };
 
 function isComponent(c: unknown): c is VariantComponent {

@@ -71,7 +71,9 @@ describe(`every action kind a scenario can produce runs in a search of it (seed 
     expect(res.verdict).toBe('holds');
     const never = new Set(neverRan(res.coverage));
     const holes = [...can].filter((k) => never.has(k)).sort();
-    const known = [...(KNOWN_HOLES[c.scenario] ?? [])].sort();
+    // A known hole of the scenario that this configuration never offers (a guest Xen crashes before its
+    // driver unloads) is no hole here.
+    const known = [...(KNOWN_HOLES[c.scenario] ?? [])].filter((k) => can.has(k)).sort();
     expect(holes, `offered by the scenario but never ran: ${holes.join(', ')} (known: ${known.join(', ') || 'none'})`).toEqual(known);
     // And the converse: nothing ran that exploration never saw offered.
     const ran = Object.entries(res.coverage).filter(([, n]) => n > 0).map(([k]) => k);

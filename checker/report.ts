@@ -119,6 +119,11 @@ export const INVARIANT_IMPACT: Readonly<Record<string, { readonly headline: stri
     impact:
       'dom0\'s dmesg shows "MSI-X release failed (-16)" (or "MSI-X preparation failed"): Xen still counts MSI-X descriptors of a domain for the device, so the unbind does not release its MSI-X state, the next bind to pciback cannot prepare it, and with seed 003\'s reset on export the next guest does not get the device at all.',
   },
+  'no-domain-crash': {
+    headline: 'Xen crashes the guest',
+    impact:
+      'The guest dies where it stood (its vCPUs are paused, "Domain N reported crashed by domain 0" in xl dmesg) and the toolstack destroys it (on_crash=destroy); with the same hardware and software it crashes again at every boot.',
+  },
   'no-leaked-irq': {
     headline: 'Xen leaks an irq created for an MSI mapping',
     impact: 'Every enable/disable cycle leaks a host irq (and its vector) in Xen: after enough driver reloads or resets, mapping new interrupts fails with -ENOSPC and devices cannot enable MSI at all.',

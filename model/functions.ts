@@ -58,6 +58,8 @@ export const XEN_TABLE = {
   pci_msi_conf_write_intercept: m(`xen/arch/x86/msi.c ${X}`, "dom0's write of MSI-X Message Control: guest_maskall recorded, MASKALL forced while host_maskall", xen.pci_msi_conf_write_intercept),
   msi_set_mask_bit: m(`xen/arch/x86/msi.c ${X}`, 'mask or unmask a vector; with memory decoding off, MASKALL instead ("cannot mask IRQ")', xen.msi_set_mask_bit),
   guest_mask_msi_irq: m(`xen/arch/x86/msi.c ${X}`, "the guest's mask of a vector (msi_set_mask_bit with the host mask kept)", xen.guest_mask_msi_irq),
+  pci_prepare_msix: m(`xen/arch/x86/msi.c ${X}`, 'PHYSDEVOP_prepare_msix / release_msix: -EBUSY unless used_entries == !!off, then the pseudo-entry (-ENOSYS in Xen 3.4)', xen.pci_prepare_msix),
+  domain_crash: m(`xen/common/domain.c ${X}`, '__domain_crash: "Domain %d reported crashed by domain %d", domain_shutdown(SHUTDOWN_crash)', xen.domain_crash),
   msix_capability_init: m(`xen/arch/x86/msi.c ${X}`, 'one MSI-X entry set up (or the prepare pseudo-entry): host_maskall while it works, cleared for the first user', xen.msix_capability_init),
   __pci_disable_msix: m(`xen/arch/x86/msi.c ${X}`, 'mask the entry (or MASKALL with memory decoding off), used_entries--', xen.__pci_disable_msix),
   map_domain_pirq: m(`xen/arch/x86/irq.c ${X}`, 'pirq <-> irq with an msi_desc; silently 0 when either is mapped to something else', xen.map_domain_pirq),

@@ -745,6 +745,26 @@ const pcibackMsixCallsSucceed: Invariant = {
   },
 };
 
+const noDomainCrash: Invariant = {
+  name: 'no-domain-crash',
+  doc: 'Xen never crashes a guest domain: no domain is shut down with SHUTDOWN_crash by the hypervisor (a failure the user sees: the guest dies, "Domain N reported crashed by domain 0" in xl dmesg).',
+  ref: 'xen/arch/x86/msi.c:msix_capability_init @RELEASE-4.12.0 (4245d331e0), xen/common/domain.c:__domain_crash',
+  kind: 'failure',
+  why: 'xen/arch/x86/msi.c:msix_capability_init @RELEASE-4.12.0 prints "Potentially insecure use of MSI-X" and calls domain_crash: the guest stops where it stood, xl reports it crashed and the toolstack destroys it.',
+  check(w) {
+    for (const domS in w.xen.domains) {
+      const d = w.xen.domains[domS]!;
+      if (d.shutdown === 'crash') {
+        return {
+          text: `dom${d.domid} was crashed by Xen (d->shutdown_code SHUTDOWN_crash): the guest stops, the toolstack destroys it${w.toolstack.domains[d.domid] ? ' (on_crash=destroy)' : ''}.`,
+          facts: { domid: d.domid, shutdown: d.shutdown },
+        };
+      }
+    }
+    return undefined;
+  },
+};
+
 export const INVARIANTS: readonly Invariant[] = [
   enabledVectorDelivers,
   guestXenAgree,
@@ -767,6 +787,7 @@ export const INVARIANTS: readonly Invariant[] = [
   usedEntriesAccounting,
   noStuckPirq,
   pcibackMsixCallsSucceed,
+  noDomainCrash,
 ];
 
 export function findInvariant(name: string): Invariant | undefined {

@@ -12,6 +12,7 @@ import { initialGuestDevice, type GuestKernel } from './components/guest.ts';
 import { initialDom0Device } from './components/dom0.ts';
 import type { LifecycleSpec } from './components/lifecycle.ts';
 import type { VariantComponent } from './variants.ts';
+import { DOMID_IO } from './types.ts';
 
 export interface ScenarioDevice {
   /** Host BDF. */
@@ -77,7 +78,7 @@ const REBOOT_HVM: Scenario = {
   hostileConfigWrites: false,
   components: ['guest', 'qemu', 'xen', 'dom0', 'toolstack'],
   lifecycle: { hvm: true, nvec: 2, nr_pirqs: 56, vslot: '00:04.0', entries: 3, bdf: '0000:03:00.0', maxBoots: 3 },
-  invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq'],
+  invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq', 'no-domain-crash'],
 };
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -136,7 +137,7 @@ export const SCENARIOS: readonly Scenario[] = [
     hostileConfigWrites: false,
     components: ['xen', 'dom0', 'toolstack'],
     lifecycle: { hvm: false, nvec: 3, nr_pirqs: 56, vslot: '00:00.0', entries: 3, bdf: '0000:01:10.0', maxBoots: 3 },
-    invariants: ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'dom0-flag-matches-holdings', 'no-stale-pirq-after-destroy', 'maskall-clear-after-assign', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stuck-pirq'],
+    invariants: ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'dom0-flag-matches-holdings', 'no-stale-pirq-after-destroy', 'maskall-clear-after-assign', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stuck-pirq', 'no-domain-crash'],
   },
   REBOOT_HVM,
   {
@@ -163,16 +164,22 @@ export function findScenario(id: string): Scenario | undefined {
 
 export const DEFAULT_SCENARIO = 'nvme-hvm';
 
-/** The world before the first step: devices assigned to the guest, nothing enabled. */
+/**
+ * The world before the first step: devices assigned to the guest, nothing enabled, each bound to a pvops
+ * pciback that made Xen set up its MSI-X table (pcistub_init_device: PHYSDEVOP_prepare_msix, Linux 3.9+:
+ * used_entries 1, host_maskall clear), as on the systems of seeds 000 and 001.
+ */
 export function initialWorld(sc: Scenario): World {
   if (sc.lifecycle) return initialLifecycleWorld(sc, sc.lifecycle);
   const hw: Record<number, ReturnType<typeof initialDevice>> = {};
   const pdevs: Record<number, ReturnType<typeof newPdev>> = {};
   const qdevs: Record<number, ReturnType<typeof initialQemuDevice>> = {};
   const gdevs: Record<number, ReturnType<typeof initialGuestDevice>> = {};
+  const d0devs: Record<number, ReturnType<typeof initialDom0Device>> = {};
   sc.devices.forEach((d, i) => {
     hw[i] = initialDevice(d.bdf, d.msixEntries);
-    pdevs[i] = newPdev(sc.domid);
+    pdevs[i] = { ...newPdev(sc.domid), msix: { ...newPdev(sc.domid).msix, used_entries: 1 } };
+    d0devs[i] = { ...initialDom0Device(), bound: true, owner: sc.domid, prepared: true };
     qdevs[i] = initialQemuDevice(d.vslot, d.msixEntries);
     gdevs[i] = initialGuestDevice(d.vslot, d.mode);
   });
@@ -183,7 +190,7 @@ export function initialWorld(sc: Scenario): World {
     xen: { ...xen, domains: { [sc.domid]: newDomain(sc.domid, true, sc.nr_pirqs) }, pdevs },
     qemu: { [sc.domid]: { domid: sc.domid, alive: true, devices: qdevs } },
     guests: { [sc.domid]: guest },
-    dom0: { devices: {} },
+    dom0: { devices: d0devs },
     pv: {},
     toolstack: { next_domid: sc.domid + 1, max_domid: 0, domains: {}, last_owner: sc.domid },
     audit: [],
@@ -223,7 +230,9 @@ function lifecycleActions(w: World, sc: Scenario, out: Action[]): void {
   const detached = sc.reassignWhileLive === true && Object.values(ts.domains).every((td) => !td.attached);
   const allDown = sc.adminUnbindInUse ? Object.values(ts.domains).every((td) => td.state === 'shutdown') : !live || detached;
   if (d0?.bound && allDown && ts.next_domid > 1) out.push({ kind: 'dom0.pcistub_remove', dev });
-  if (d0?.bound && (!live || detached) && w.xen.pdevs[dev]?.domain === 0) {
+  // Assignable: owned by dom0, or by dom_io once quarantined (Xen 4.13+: device_assigned accepts both).
+  const owner = w.xen.pdevs[dev]?.domain;
+  if (d0?.bound && (!live || detached) && (owner === 0 || owner === DOMID_IO)) {
     if (ts.next_domid <= ts.max_domid) out.push({ kind: 'toolstack.libxl__device_pci_add', dev });
   }
   for (const [domidS, td] of Object.entries(ts.domains)) {

@@ -176,4 +176,5 @@ export function run(s: Sys, a: Action, r: Resolved): void {
       log.call('toolstack', 'libxl__device_pci_remove_xenstore', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'xenstore'), show),
     )
     .exhaustive();
+  log.inStep(() => life.xl_crash_watch(s));
 }

@@ -25,6 +25,22 @@ export class CallLog {
     }
   }
 
+  /**
+   * Run `body` inside the step's own call (the first one, depth 0) after it returned: what happens in the
+   * same step once the action's function is done (xl's death watch after a domain_crash). Its calls nest
+   * under the action's.
+   */
+  inStep<T>(body: () => T): T {
+    const top = this.calls[0];
+    if (!top || this.stack.length > 0) return body();
+    this.stack.push(top);
+    try {
+      return body();
+    } finally {
+      this.stack.pop();
+    }
+  }
+
   /** A line the real code prints at this point (printk, dprintk, XEN_PT_ERR, dev_warn, ...). */
   log(line: string): void {
     const top = this.stack[this.stack.length - 1];

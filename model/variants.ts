@@ -49,6 +49,73 @@ export interface Flags {
    * eject runs inside device_del, as 4.13's pci_remove_qmp_device_del_cb / pci_remove_qmp_query_cb wait for it.
    */
   readonly libxlAsyncDeviceDel: boolean;
+  /**
+   * xen/arch/x86/msi.c:msix_capability_init, a real map (not prepare_msix) with `used_entries == 0` by dom0
+   * for a device a domU owns. 'crash': 4245d331e0 (Xen 4.3) prints "Potentially insecure use of MSI-X on
+   * %04x:%02x:%02x.%u by Dom%d" and calls domain_crash(owner), then goes on and maps. 'enodata': beb54596cf
+   * (XSA-337; Xen 4.15, backported to 4.13.2 and 4.14.1) locates the table only for prepare_msix or a device
+   * dom0 or dom_io owns; any other first map writes the control word back as read and returns -ENODATA.
+   * 'none': Xen before 4.3 (no used_entries, no check).
+   */
+  readonly xenMsixForeignFirstMap: 'crash' | 'enodata' | 'none';
+  /**
+   * The msi.c the hypervisor has: 'xen-4.6' (484d7c852e, 0dba393db0, 082fdc6ce8, 2015: host_maskall and
+   * guest_maskall, the memory_decoded checks and their MASKALL fallback, dom0's MSI-X control writes
+   * intercepted, PHYSDEVOP_prepare_msix since 4245d331e0) or 'xen-3.4' (xen/arch/x86/msi.c @3.4.0-rc3: one
+   * `masked` attribute, table writes whatever PCI_COMMAND says, the control word restored as read, no
+   * intercept, no prepare_msix). Read once, in msi.ts:msiC.
+   */
+  readonly xenMsiC: 'xen-4.6' | 'xen-3.4';
+  /**
+   * xen/arch/x86/irq.c:map_domain_pirq, "pirq or irq already mapped": 'silent' (bfc341a65c, Xen 4.0: dprintk
+   * and return 0) or 'einval' (Xen 3.4: dprintk "dom%d: pirq %d or vector %d already mapped" and -EINVAL).
+   */
+  readonly xenMapPirqConflict: 'silent' | 'einval';
+  /**
+   * xen/arch/x86/irq.c:map_domain_pirq: pci_get_pdev_by_domain(d, ...) -ENODEV for a device d does not own
+   * (3308374b1b, XSA-237, Xen 4.10); false: pci_get_pdev(bus, devfn), any owner (Xen 3.4 .. 4.9).
+   */
+  readonly xenMapOwnerCheck: boolean;
+  /**
+   * xen/drivers/passthrough/pci.c:pci_release_devices at destroy: pci_cleanup_msi(pdev) of every device the
+   * domain still owns before its deassign (Xen 3.4 .. 4.1; removed by 15a9f34d1b, Xen 4.2).
+   */
+  readonly xenReleaseCleansMsi: boolean;
+  /**
+   * xen/drivers/passthrough/iommu.c `iommu_quarantine` as the hypervisor booted with it, read in
+   * passthrough/pci.c:deassign_device: `target = ((pdev->quarantine || iommu_quarantine) && pdev->domain !=
+   * dom_io) ? dom_io : hardware_domain` (319f9a0ba9 + ba2ab00bbb, XSA-302/306, Xen 4.13). 'off': no such code
+   * (4.12 and before) or `iommu=no-quarantine`; 'basic': the default from 4.13.0 (`bool iommu_quarantine =
+   * true`; from 4.16 the Kconfig default IOMMU_QUARANTINE_BASIC); 'scratch-page': `iommu=quarantine=scratch-page`
+   * (980d6acf15, 4.16+), the same ownership. A release sets its default; the command-line choice is the same
+   * flag set by a variant of that release (`base: '4.22', flags: { xenQuarantine: 'off' }`).
+   */
+  readonly xenQuarantine: 'off' | 'basic' | 'scratch-page';
+  /**
+   * xen/drivers/passthrough/pci.c:pci_clean_dpci_irq at destroy: after pirq_guest_unbind,
+   * `radix_tree_delete(&d->pirq_tree, pirq)` (6a1036e282 / 5b58dad089, Xen 4.13.1 and 4.14.0): the pirq leaves
+   * the domain with its irq still mapped, so free_domain_pirqs never unmaps it: the irq, its msi_desc and
+   * used_entries leak (XSA-360). Undone by 58427889f5 / e4161938b3 (4.13.3, 4.14.2, 4.15).
+   */
+  readonly xenCleanDpciDropsPirq: boolean;
+  /**
+   * xen/arch/x86/irq.c:allocate_pirq, a request for any pirq (-1) of an irq that already has pirq p > 0: true
+   * maps p (0d2b87b5ad, Xen 4.19; 4.17.5, 4.18.3), false returns the caller's -1 (0762e2502f, Xen 4.10).
+   */
+  readonly xenAllocPirqReturnsCurrent: boolean;
+  /**
+   * xen/arch/x86/msi.c:msi_set_mask_bit's once-per-owner "cannot mask IRQ" warning: false: `warned` starts
+   * at 0 (xzalloc), so a device dom0 owns is not warned about until another owner was (Xen 4.6 .. 4.18);
+   * true: MSIX_CHECK_WARN (e9607d4061, Xen 4.19), the first warning for any owner is printed.
+   */
+  readonly xenMsixWarnDom0First: boolean;
+  /**
+   * tools/libxl/libxl_pci.c:pci_remove_qmp_device_del -> pci_remove_timeout @RELEASE-4.13.0 (fae4880c45,
+   * c9cccbdff8): libxl waits up to LIBXL_QMP_CMD_TIMEOUT (10 s) for the device to leave `query-pci`; at the
+   * forced removal of a destroy, whose guest never ejects, it warns "timed out waiting for DM to remove
+   * pci-pt-BB_DD.F" and goes on. False: 4.12's device_del returns at once (libxl-4.12-async-del).
+   */
+  readonly libxlDeviceDelTimeout: boolean;
 }
 
 export const DEFAULT_FLAGS: Flags = {
@@ -67,6 +134,16 @@ export const DEFAULT_FLAGS: Flags = {
   xenForceUnmappedRc: 'ok',
   libxlUnbindBeforeReset: false,
   libxlAsyncDeviceDel: false,
+  xenMsixForeignFirstMap: 'crash',
+  xenMsiC: 'xen-4.6',
+  xenMapPirqConflict: 'silent',
+  xenMapOwnerCheck: true,
+  xenReleaseCleansMsi: false,
+  xenQuarantine: 'off',
+  xenCleanDpciDropsPirq: false,
+  xenAllocPirqReturnsCurrent: false,
+  xenMsixWarnDom0First: false,
+  libxlDeviceDelTimeout: true,
 };
 
 export type VariantComponent = Extract<Component, 'guest' | 'qemu' | 'xen' | 'dom0' | 'toolstack'>;
@@ -82,6 +159,12 @@ export interface Variant {
   /** How sure the reference is of the versions and behaviour: what was read in code and what was not. */
   readonly confidence: string;
   readonly flags: Partial<Flags>;
+  /**
+   * For a released version: its tag, the id of the release before it on its line and the commits between
+   * the two that touch the modelled functions, each with what it changes in the model (or why it changes
+   * nothing there). Shown by `pirqcheck variants` and docs/variants.md.
+   */
+  readonly release?: Release;
   /**
    * False for a variant that splits one step of the others into several (libxl-4.12-async-del: the
    * removal after device_del). A trace recorded under another variant, replayed under it, stops midway
@@ -104,6 +187,16 @@ export interface VariantSource {
   /** sha256 of its content, hex. */
   readonly sha256: string;
   readonly functions: readonly string[];
+}
+
+/** A release as read from its tag. */
+export interface Release {
+  /** The git tag, e.g. RELEASE-4.17.0. */
+  readonly tag: string;
+  /** The id of the release before it on its line (stable-4.13 or master), or null for the first one modelled. */
+  readonly previous: string | null;
+  /** Commits in `previous..tag` that touch a modelled function, short id and what it does to the model. */
+  readonly commits: readonly { readonly id: string; readonly what: string }[];
 }
 
 export const VARIANTS: readonly Variant[] = [
@@ -166,16 +259,249 @@ export const VARIANTS: readonly Variant[] = [
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.12.0',
     confidence: 'read in code (X4.1, X4.8, X4.12, master)',
     flags: {},
+    release: { tag: 'RELEASE-4.12.0', previous: null, commits: [] },
+  },
+  {
+    id: 'xen-3.4',
+    component: 'xen',
+    title: 'Xen 3.3/3.4 (the hypervisor of RHEL 5\'s era): msi.c without used_entries, host/guest maskall, decoding checks or prepare_msix; no domain_crash; -EINVAL on a pirq conflict; pci_cleanup_msi at release',
+    upstream: 'xen/arch/x86/msi.c, irq.c, drivers/passthrough/pci.c @3.4.0-rc3 (fcaf4a2871); RELEASE-4.0.0 for the 4.0 changes noted',
+    versions: 'Xen 3.3 - 3.4 (RHEL 5 ships 3.1.2 with these MSI paths backported, 5.4 and later)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=3.4.0-rc3',
+    confidence: 'read in code at 3.4.0-rc3 and 3.3.0-rc7 (no RELEASE-3.x tag in xen.git); the RHEL 5 backport itself unread [unconfirmed]',
+    flags: { xenMsiC: 'xen-3.4', xenMsixForeignFirstMap: 'none', xenMapPirqConflict: 'einval', xenMapOwnerCheck: false, xenReleaseCleansMsi: true, xenResetMsixOnAssign: false, xenAllocPirqReturnsCurrent: true },
+    release: { tag: '3.4.0-rc3', previous: null, commits: [] },
   },
   {
     id: '4.13',
     component: 'xen',
-    title: 'pci: clear {host/guest}_maskall field on assign (pci_reset_msix_state: -EBUSY if MASKALL is set in hardware)',
-    upstream: '575e18d54d (Xen), Roger Pau Monne, 2019-10-10, Tested-by Chao Gao',
-    versions: 'Xen 4.13.0 and later (moved into pdev_msix_assign by a12ceae85b, 4.16)',
-    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h=575e18d54d',
-    confidence: 'read in code (reference C); the rest of the 4.13 paths modelled as 4.12',
-    flags: { xenResetMsixOnAssign: true },
+    title: 'Xen 4.13.0: pci_reset_msix_state on assign (575e18d54d); device quarantine on by default (a device that leaves a guest belongs to dom_io)',
+    upstream: 'RELEASE-4.13.0 (a2e84d8e42c9)',
+    versions: 'Xen 4.13.0 (575e18d54d also in 4.12.2 and 4.11.3; quarantine also in 4.12.2)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.13.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic' },
+    release: {
+      tag: 'RELEASE-4.13.0',
+      previous: '4.12',
+      commits: [
+        { id: '575e18d54d', what: 'assign_device -> pci_reset_msix_state: -EBUSY while MASKALL is set in hardware, else host_maskall = guest_maskall = false (xenResetMsixOnAssign)' },
+        { id: '319f9a0ba9', what: 'XSA-302: deassign_device targets dom_io when pdev->quarantine or iommu_quarantine; assign accepts a dom_io-owned device; libxl pci-assignable-add assigns to DOMID_IO (xenQuarantine)' },
+        { id: 'ba2ab00bbb', what: 'XSA-306: iommu_quarantine defaults to true (xenQuarantine basic)' },
+        { id: '92d9101eab', what: 'create_irq(node, grant_access): irq access for a stub domain; no modelled change' },
+      ],
+    },
+  },
+  {
+    id: '4.13.1',
+    component: 'xen',
+    title: 'Xen 4.13.1: destroy drops dpci-bound pirqs from the domain before free_domain_pirqs (XSA-360 leak)',
+    upstream: 'RELEASE-4.13.1 (6278553325a9)',
+    versions: 'Xen 4.13.1 - 4.13.2 (stable-4.13)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.13.1',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenCleanDpciDropsPirq: true },
+    release: {
+      tag: 'RELEASE-4.13.1',
+      previous: '4.13',
+      commits: [
+        { id: '6a1036e282', what: 'pci_clean_dpci_irq: radix_tree_delete of the pirq after pirq_guest_unbind: free_domain_pirqs never unmaps it, irq, msi_desc and used_entries leak (xenCleanDpciDropsPirq)' },
+        { id: 'ac75ea8b67', what: 'IOMMU hardware-domain check; no modelled change' },
+      ],
+    },
+  },
+  {
+    id: '4.13.3',
+    component: 'xen',
+    title: 'Xen 4.13.3: first foreign MSI-X map is -ENODATA (XSA-337 backport), XSA-360 leak undone',
+    upstream: 'RELEASE-4.13.3 (57a60c1f2779)',
+    versions: 'Xen 4.13.3 - 4.13.x (stable-4.13; f27980a330 came with 4.13.2)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.13.3',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    release: {
+      tag: 'RELEASE-4.13.3',
+      previous: '4.13.1',
+      commits: [
+        { id: 'f27980a330', what: 'backport of beb54596cf (XSA-337): msix_capability_init locates the table with used_entries == 0 only for prepare_msix or a device dom0/dom_io owns; any other first map is -ENODATA, control as read; never the domain_crash (xenMsixForeignFirstMap enodata)' },
+        { id: 'e4161938b3', what: 'backport of 58427889f5 (XSA-360): pci_clean_dpci_irq keeps the pirq (flags = 0), free_domain_pirqs unmaps it again (xenCleanDpciDropsPirq false)' },
+        { id: '54becf611d', what: 'evtchn_destroy preemptible (-ERESTART continuation); no modelled change' },
+      ],
+    },
+  },
+  {
+    id: '4.14',
+    component: 'xen',
+    title: 'Xen 4.14.0: the XSA-360 leak of 4.13.1 (5b58dad089); the domain_crash branch still reachable',
+    upstream: 'RELEASE-4.14.0 (456957aaa139)',
+    versions: 'Xen 4.14.0 (beb54596cf only in 4.14.1, 58427889f5 in 4.14.2)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.14.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenCleanDpciDropsPirq: true },
+    release: {
+      tag: 'RELEASE-4.14.0',
+      previous: '4.13',
+      commits: [
+        { id: '5b58dad089', what: 'pci_clean_dpci_irq drops the pirq from the domain (= 6a1036e282): the XSA-360 leak (xenCleanDpciDropsPirq)' },
+        { id: 'cd7dedad82', what: 'assign_device prints "%pd: assign (...) failed (%d)"; pci_release_devices no longer prints; log text only (not modelled)' },
+        { id: 'ea38867831', what: 'scratch page in the quarantine domain: DMA only, same ownership' },
+        { id: '37663f36df', what: 'd->tot_pages -> domain_tot_pages(d) in the crash test; no change' },
+      ],
+    },
+  },
+  {
+    id: '4.15',
+    component: 'xen',
+    title: 'Xen 4.15.0: XSA-337 (-ENODATA for the first foreign MSI-X map) and the XSA-360 fix',
+    upstream: 'RELEASE-4.15.0 (e25aa9939ae0)',
+    versions: 'Xen 4.15.0 - 4.15.x',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.15.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    release: {
+      tag: 'RELEASE-4.15.0',
+      previous: '4.14',
+      commits: [
+        { id: 'beb54596cf', what: 'XSA-337: -ENODATA instead of the 4245d331e0 domain_crash; _pci_cleanup_msix zeroes table.first with the last user (xenMsixForeignFirstMap enodata)' },
+        { id: '58427889f5', what: 'XSA-360 fix: pci_clean_dpci_irq keeps the pirq (xenCleanDpciDropsPirq false)' },
+        { id: '1ee1441835', what: '%pp / %pd log formats ("by d1"): only the unreachable crash line changes' },
+        { id: '710f62cc82', what: 'pci_remove_device cleans MSI before the IOMMU removal; pci_remove_device is not modelled' },
+        { id: 'f7e77e55d3', what: 'pci_clean_dpci_irq moved to x86/hvm.c (arch_pci_clean_pirqs); same behaviour' },
+      ],
+    },
+  },
+  {
+    id: '4.16',
+    component: 'xen',
+    title: 'Xen 4.16.0: same modelled behaviour as 4.15; quarantine=scratch-page option (same ownership)',
+    upstream: 'RELEASE-4.16.0 (b0b4661fa3cb)',
+    versions: 'Xen 4.16.0 - 4.16.x (913751d7af in 4.16.5: device add, not modelled)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.16.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    release: {
+      tag: 'RELEASE-4.16.0',
+      previous: '4.15',
+      commits: [
+        { id: '980d6acf15', what: 'IOMMU_QUARANTINE_{NONE,BASIC,SCRATCH_PAGE} Kconfig (default BASIC) and iommu=quarantine=scratch-page: same ownership (xenQuarantine scratch-page)' },
+        { id: 'a12ceae85b', what: 'pci_reset_msix_state moved into pdev_msix_assign; same behaviour' },
+        { id: 'f591755823', what: 'pci_release_devices returns a deassign error; not reachable in the model' },
+      ],
+    },
+  },
+  {
+    id: '4.17',
+    component: 'xen',
+    title: 'Xen 4.17.0: same modelled behaviour as 4.16 (locking, pci_get_pdev fold, per-device quarantine page tables)',
+    upstream: 'RELEASE-4.17.0 (11560248ffda)',
+    versions: 'Xen 4.17.0 - 4.17.4 (4.17.5 has 0d2b87b5ad)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.17.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    release: {
+      tag: 'RELEASE-4.17.0',
+      previous: '4.16',
+      commits: [
+        { id: '9875c69c4b', what: 'event_lock becomes an rwlock; no modelled change' },
+        { id: 'a37f9ea7a6', what: 'pci_get_pdev{,_by_domain} folded into pci_get_pdev(d, sbdf); same semantics' },
+        { id: '14dd241aad', what: 'per-device quarantine page tables (iommu_quarantine_dev_init); same ownership' },
+        { id: '7b4b36fcba', what: 'pdev->broken -> -EBADF on assign; no broken devices in the model' },
+      ],
+    },
+  },
+  {
+    id: '4.18',
+    component: 'xen',
+    title: 'Xen 4.18.0: same modelled behaviour as 4.17',
+    upstream: 'RELEASE-4.18.0 (d75f1e9b7431)',
+    versions: 'Xen 4.18.0 - 4.18.2 (4.18.3 has 0d2b87b5ad)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.18.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    release: {
+      tag: 'RELEASE-4.18.0',
+      previous: '4.17',
+      commits: [
+        { id: '913751d7af', what: 'pdev_msi_init clears MASKALL/ENABLE found at PHYSDEVOP_pci_device_add ("unexpected initial MSI-X state"); device add is not modelled (devices start clean)' },
+      ],
+    },
+  },
+  {
+    id: '4.19',
+    component: 'xen',
+    title: 'Xen 4.19.0: allocate_pirq returns the pirq an irq already has (0d2b87b5ad); "cannot mask" printed for Dom0 the first time (e9607d4061)',
+    upstream: 'RELEASE-4.19.0 (026c9fa29716)',
+    versions: 'Xen 4.19.0 - 4.19.x',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.19.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true },
+    release: {
+      tag: 'RELEASE-4.19.0',
+      previous: '4.18',
+      commits: [
+        { id: '0d2b87b5ad', what: "allocate_pirq: pirq = current_pirq instead of returning the caller's -1 (xenAllocPirqReturnsCurrent)" },
+        { id: 'e9607d4061', what: 'msi_set_mask_bit: MSIX_CHECK_WARN, the first "cannot mask" for a Dom0-owned device is printed (xenMsixWarnDom0First)' },
+        { id: 'daa90dfea9', what: 'pirq_cleanup_check macro fixed: pirq structs freed; memory only (the model already drops all-default pirqs)' },
+        { id: 'b2cd07a044', what: 'guest access to registers sharing the MSI-X table page; not modelled' },
+        { id: '64b21662b1', what: 'msixtbl forwards vector-control writes to the device model; msixtbl not modelled (QEMU sees every write)' },
+        { id: '401448f2d1', what: 'physdev_{,un}map_pirq self test by domain pointer; not modelled' },
+      ],
+    },
+  },
+  {
+    id: '4.20',
+    component: 'xen',
+    title: 'Xen 4.20.0: same modelled behaviour as 4.19 for a PV dom0',
+    upstream: 'RELEASE-4.20.0 (3ad5d648cda5)',
+    versions: 'Xen 4.20.0 - 4.20.x',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.20.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true },
+    release: {
+      tag: 'RELEASE-4.20.0',
+      previous: '4.19',
+      commits: [
+        { id: '035baa203b', what: "PHYSDEVOP_{,un}map_pirq allowed for HVM/PVH callers without pirqs (PVH dom0); the model's dom0 is PV" },
+        { id: '43a1f8b38e', what: 'PHYSDEVOP_setup_gsi for a PVH dom0; GSI not modelled' },
+        { id: '9a2d7b5bb6', what: 'PHYSDEVOP_pci_device_state_reset (vPCI); not modelled' },
+        { id: '7ab6951981', what: 'pci_disable_msi_all at host shutdown; not modelled' },
+        { id: 'c01855bec5', what: 'msix_pos/msi_pos cached at device add (stale VF pdevs); not modelled' },
+      ],
+    },
+  },
+  {
+    id: '4.21',
+    component: 'xen',
+    title: 'Xen 4.21.0: same modelled behaviour as 4.20',
+    upstream: 'RELEASE-4.21.0 (06af9ef22996)',
+    versions: 'Xen 4.21.0 - 4.21.x',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.21.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true },
+    release: {
+      tag: 'RELEASE-4.21.0',
+      previous: '4.20',
+      commits: [
+        { id: 'cb587f620a', what: 'pt_irq_create_bind posted-interrupt error path; posted interrupts not modelled' },
+      ],
+    },
+  },
+  {
+    id: '4.22',
+    component: 'xen',
+    title: 'Xen 4.22.0: same modelled behaviour as 4.21',
+    upstream: 'RELEASE-4.22.0 (d45d5687f144)',
+    versions: 'Xen 4.22.0 and staging (4.23-dev) for the modelled functions',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.22.0',
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true },
+    release: {
+      tag: 'RELEASE-4.22.0',
+      previous: '4.21',
+      commits: [
+        { id: '4aa218acd4', what: 'pirq_cleanup_check() macro deleted, callers test pirq->evtchn themselves; memory only' },
+      ],
+    },
   },
   {
     id: 'chao-v6',
@@ -251,11 +577,20 @@ export const VARIANTS: readonly Variant[] = [
     id: 'libxl',
     component: 'toolstack',
     title: 'libxl: device_del, reset, deassign, pciback release, kill QEMU, xc_domain_destroy; never unmaps MSI pirqs',
-    upstream: 'tools/libxl/libxl_pci.c:do_pci_remove, libxl_domain.c:libxl__destroy_domid @ RELEASE-4.12.0',
-    versions: 'Xen 4.1 - master (pci_remove_detached in master, same order)',
+    upstream: 'tools/libxl/libxl_pci.c:do_pci_remove, libxl_domain.c:libxl__destroy_domid @ RELEASE-4.13.0',
+    versions: 'Xen 4.13 (4.13.0 - 4.13.x); the same order through 4.22 (libxl-4.14 .. libxl-4.22)',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=tools/libxl/libxl_pci.c;hb=RELEASE-4.12.0',
-    confidence: 'read in code (X4.12, Xm)',
+    confidence: 'read in code (X4.12, Xm); the add/remove/destroy order re-read at RELEASE-4.13.0 .. RELEASE-4.22.0',
     flags: { libxlUnbindBeforeReset: false },
+    release: {
+      tag: 'RELEASE-4.13.0',
+      previous: 'libxl-4.12-async-del',
+      commits: [
+        { id: 'fae4880c45', what: 'libxl_pci: Use ev_qmp for pci_remove: device_del, then query-pci every second until the device is gone, pci_remove_timeout after 10 s (the eject inside device_del of the model)' },
+        { id: 'c9cccbdff8', what: 'libxl_pci: Fix guest shutdown with PCI PT attached: on the timeout a forced removal goes on with the reset, xc_deassign_device and the xenstore removal ("timed out waiting for DM to remove", libxlDeviceDelTimeout)' },
+        { id: '319f9a0ba9', what: 'libxl__device_pci_assignable_add assigns the device to DOMID_IO (xl pci-assignable-add); the model binds pciback directly (dom0.pcistub_probe), see docs/model.md' },
+      ],
+    },
   },
   {
     id: 'unbind-before-reset',
@@ -275,8 +610,163 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.12 and earlier (qemu-xen device model); 4.13 and later wait up to LIBXL_QMP_CMD_TIMEOUT (10 s)',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=tools/libxl/libxl_qmp.c;hb=RELEASE-4.12.0',
     confidence: 'libxl order and the synchronous QMP command read in code (RELEASE-4.12.0, RELEASE-4.13.0); QEMU side (hw/acpi/pcihp.c:acpi_pcihp_device_unplug_request_cb sets the slot\'s down bit, sends the SCI and returns; acpi_pcihp_eject_slot completes the unplug on the guest\'s eject write) read in hw/acpi/pcihp.c as quoted in later QEMU patch threads, the qemu-xen release shipped with 4.12 not read; the eject as one step (guest remove, then xen_pt_destroy) as in the synchronous model',
-    flags: { libxlAsyncDeviceDel: true },
+    flags: { libxlAsyncDeviceDel: true, libxlDeviceDelTimeout: false },
     replayCompatible: false,
+    release: { tag: 'RELEASE-4.12.0', previous: null, commits: [] },
+  },
+  {
+    id: 'libxl-4.14',
+    component: 'toolstack',
+    title: 'libxl 4.14: add, remove and destroy in the order of libxl 4.13 for the modelled MSI paths',
+    upstream: 'tools/libxl/libxl_pci.c, libxl_domain.c @RELEASE-4.14.0',
+    versions: 'Xen 4.14',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;f=tools/libxl;hb=RELEASE-4.14.0',
+    confidence: 'read in code at the tag (libxl__device_pci_add, do_pci_remove / pci_remove_detached, libxl__destroy_domid); the same order as libxl 4.13 for the modelled MSI paths',
+    flags: {},
+    release: {
+      tag: 'RELEASE-4.14.0',
+      previous: 'libxl',
+      commits: [
+        { id: 'fc7b56510d', what: 'libxl__device_pci_setdefault gets the right hotplug argument; no modelled change' },
+        { id: '2b02882ebb', what: 'libxl__mark_domid_recent before xc_domain_destroy: recently destroyed domids are not reused (the model never reuses a domid)' },
+      ],
+    },
+  },
+  {
+    id: 'libxl-4.15',
+    component: 'toolstack',
+    title: 'libxl 4.15: moved to tools/libs/light; add, remove and destroy in the order of libxl 4.13 for the modelled MSI paths',
+    upstream: 'tools/libs/light/libxl_pci.c, libxl_domain.c @RELEASE-4.15.0',
+    versions: 'Xen 4.15',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;f=tools/libs/light;hb=RELEASE-4.15.0',
+    confidence: 'read in code at the tag (libxl__device_pci_add, do_pci_remove / pci_remove_detached, libxl__destroy_domid); the same order as libxl 4.13 for the modelled MSI paths',
+    flags: {},
+    release: {
+      tag: 'RELEASE-4.15.0',
+      previous: 'libxl-4.14',
+      commits: [
+        { id: '41aea82de2', what: 'tools/libxl moved to tools/libs/light; no behaviour change' },
+        { id: '33e1c5a5a8', what: 'pci_remove_detatched renamed pci_remove_detached; no behaviour change' },
+      ],
+    },
+  },
+  {
+    id: 'libxl-4.16',
+    component: 'toolstack',
+    title: 'libxl 4.16: add, remove and destroy in the order of libxl 4.13 for the modelled MSI paths',
+    upstream: 'tools/libs/light/libxl_pci.c, libxl_domain.c @RELEASE-4.16.0',
+    versions: 'Xen 4.16',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;f=tools/libs/light;hb=RELEASE-4.16.0',
+    confidence: 'read in code at the tag (libxl__device_pci_add, do_pci_remove / pci_remove_detached, libxl__destroy_domid); the same order as libxl 4.13 for the modelled MSI paths',
+    flags: {},
+    release: {
+      tag: 'RELEASE-4.16.0',
+      previous: 'libxl-4.15',
+      commits: [
+        { id: 'bc2bdd4af4', what: 'PCI removal allowed for every domain type (PVH takes the PV branch); no change for HVM/PV x86' },
+      ],
+    },
+  },
+  {
+    id: 'libxl-4.17',
+    component: 'toolstack',
+    title: 'libxl 4.17: add, remove and destroy in the order of libxl 4.13 for the modelled MSI paths',
+    upstream: 'tools/libs/light/libxl_pci.c, libxl_domain.c @RELEASE-4.17.0',
+    versions: 'Xen 4.17',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;f=tools/libs/light;hb=RELEASE-4.17.0',
+    confidence: 'read in code at the tag (libxl__device_pci_add, do_pci_remove / pci_remove_detached, libxl__destroy_domid); the same order as libxl 4.13 for the modelled MSI paths',
+    flags: {},
+    release: {
+      tag: 'RELEASE-4.17.0',
+      previous: 'libxl-4.16',
+      commits: [
+        { id: '0f4fd6b6d8', what: 'QMP device_add retried up to 10 times on error; device_add does not fail in the model' },
+      ],
+    },
+  },
+  {
+    id: 'libxl-4.18',
+    component: 'toolstack',
+    title: 'libxl 4.18: add, remove and destroy in the order of libxl 4.13 for the modelled MSI paths; the INTx revoke/unmap moves after device_del for HVM (not modelled)',
+    upstream: 'tools/libs/light/libxl_pci.c, libxl_domain.c @RELEASE-4.18.0',
+    versions: 'Xen 4.18',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;f=tools/libs/light;hb=RELEASE-4.18.0',
+    confidence: 'read in code at the tag (libxl__device_pci_add, do_pci_remove / pci_remove_detached, libxl__destroy_domid); the same order as libxl 4.13 for the modelled MSI paths',
+    flags: {},
+    release: {
+      tag: 'RELEASE-4.18.0',
+      previous: 'libxl-4.17',
+      commits: [
+        { id: '39113a8a23', what: 'tools/light: Revoke permissions when a PCI detach for HVM domain: iomem/ioport revoke and the INTx xc_physdev_unmap_pirq in pci_remove_detached, before the reset; INTx is not modelled and no MSI pirq is unmapped' },
+      ],
+    },
+  },
+  {
+    id: 'libxl-4.19',
+    component: 'toolstack',
+    title: 'libxl 4.19: add, remove and destroy in the order of libxl 4.13 for the modelled MSI paths; HVM guests built without XENFEAT_hvm_pirqs unless hvm_pirq=1 (024e7131be, not modelled yet)',
+    upstream: 'tools/libs/light/libxl_pci.c, libxl_domain.c @RELEASE-4.19.0',
+    versions: 'Xen 4.19',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;f=tools/libs/light;hb=RELEASE-4.19.0',
+    confidence: 'read in code at the tag (libxl__device_pci_add, do_pci_remove / pci_remove_detached, libxl__destroy_domid); the same order as libxl 4.13 for the modelled MSI paths',
+    flags: {},
+    release: {
+      tag: 'RELEASE-4.19.0',
+      previous: 'libxl-4.18',
+      commits: [
+        { id: '024e7131be', what: 'tools: don\'t expose XENFEAT_hvm_pirqs by default: HVM domains lose XEN_X86_EMU_USE_PIRQ and the guest takes the native MSI path; not in this variant: it needs the guest-side XENFEAT_hvm_pirqs parameter (docs/model.md)' },
+      ],
+    },
+  },
+  {
+    id: 'libxl-4.20',
+    component: 'toolstack',
+    title: 'libxl 4.20: add, remove and destroy in the order of libxl 4.13 for the modelled MSI paths for a PV dom0',
+    upstream: 'tools/libs/light/libxl_pci.c, libxl_domain.c @RELEASE-4.20.0',
+    versions: 'Xen 4.20',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;f=tools/libs/light;hb=RELEASE-4.20.0',
+    confidence: 'read in code at the tag (libxl__device_pci_add, do_pci_remove / pci_remove_detached, libxl__destroy_domid); the same order as libxl 4.13 for the modelled MSI paths',
+    flags: {},
+    release: {
+      tag: 'RELEASE-4.20.0',
+      previous: 'libxl-4.19',
+      commits: [
+        { id: 'f97f885c71', what: 'PIRQ (un)map through libxl__arch_hvm_map_gsi on a PVH dom0 (no pirq notion); a PV dom0 keeps the sysfs-irq path' },
+      ],
+    },
+  },
+  {
+    id: 'libxl-4.21',
+    component: 'toolstack',
+    title: 'libxl 4.21: add, remove and destroy in the order of libxl 4.13 for the modelled MSI paths',
+    upstream: 'tools/libs/light/libxl_pci.c, libxl_domain.c @RELEASE-4.21.0',
+    versions: 'Xen 4.21',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;f=tools/libs/light;hb=RELEASE-4.21.0',
+    confidence: 'read in code at the tag (libxl__device_pci_add, do_pci_remove / pci_remove_detached, libxl__destroy_domid); the same order as libxl 4.13 for the modelled MSI paths',
+    flags: {},
+    release: {
+      tag: 'RELEASE-4.21.0',
+      previous: 'libxl-4.20',
+      commits: [
+        { id: '19ab8356ab', what: 'qemu-traditional removed; the model\'s device model is qemu-xen' },
+        { id: 'd3ac8fdce2', what: 'missing PCI GSIs skipped; INTx not modelled' },
+      ],
+    },
+  },
+  {
+    id: 'libxl-4.22',
+    component: 'toolstack',
+    title: 'libxl 4.22: add, remove and destroy in the order of libxl 4.13 for the modelled MSI paths',
+    upstream: 'tools/libs/light/libxl_pci.c, libxl_domain.c @RELEASE-4.22.0',
+    versions: 'Xen 4.22',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;f=tools/libs/light;hb=RELEASE-4.22.0',
+    confidence: 'read in code at the tag (libxl__device_pci_add, do_pci_remove / pci_remove_detached, libxl__destroy_domid); the same order as libxl 4.13 for the modelled MSI paths',
+    flags: {},
+    release: {
+      tag: 'RELEASE-4.22.0',
+      previous: 'libxl-4.21',
+      commits: [],
+    },
   },
 ];
 

@@ -18,7 +18,7 @@ const run = (c: Partial<Config>, invs: string[], runs = 300) =>
 
 describe('seed 002: igbvf-pv', () => {
   it(`xen-2.6.18 violates pv-vectors-bound with the seed's log lines (seed ${SEED})`, () => {
-    const r = run({ scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }, ['pv-vectors-bound']);
+    const r = run({ scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }, ['pv-vectors-bound']);
     expect(r.verdict).toBe('violated');
     const lines = (r.steps ?? []).flatMap((s) => s.log);
     expect(lines.some((l) => /^msix entry \d for dev 01:10:0 are not freed before acquire again\.$/.test(l))).toBe(true);
@@ -26,7 +26,7 @@ describe('seed 002: igbvf-pv', () => {
     expect(r.actions?.map((a) => a.kind)).toContain('guest.igbvf_shutdown');
   });
   it(`xen-2.6.18-prune holds for pv-vectors-bound and dom0-no-stale-msix-entries (seed ${SEED})`, () => {
-    const r = run({ scenario: 'igbvf-pv', dom0: 'xen-2.6.18-prune' }, ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'no-stale-pirq-after-destroy']);
+    const r = run({ scenario: 'igbvf-pv', dom0: 'xen-2.6.18-prune', xen: 'xen-3.4' }, ['pv-vectors-bound', 'dom0-no-stale-msix-entries', 'no-stale-pirq-after-destroy']);
     expect(r.verdict).toBe('holds');
   });
 });
@@ -38,12 +38,15 @@ describe('seeds 003/004: reboot-hvm', () => {
     expect(r.verdict).toBe('violated');
     const steps = r.steps ?? [];
     const zero = steps.findIndex((s) => s.calls.some((c) => c.fn === 'pci_write_config_word' && c.args === 'PCI_COMMAND 0' && s.action === 'libxl__destroy_domid'));
-    const mask = steps.findIndex((s) => s.log.some((l) => l.includes('cannot mask IRQ')));
+    // Xen's masking at destroy (pci_clean_dpci_irqs / free_domain_pirqs); on 4.12 its "cannot mask IRQ" line
+    // is not printed for a device dom0 owns again (`warned` starts at 0 up to 4.18).
+    const masks = (c: { fn: string }) => c.fn === 'pci_clean_dpci_irqs' || c.fn === 'free_domain_pirqs';
+    const mask = steps.findIndex((s) => s.action === 'libxl__destroy_domid' && s.calls.some(masks));
     expect(zero).toBeGreaterThanOrEqual(0);
     expect(mask).toBe(zero); // same destroy step: PCI_COMMAND=0 in pcistub_put_pci_dev, then Xen masks
     const calls = steps[zero]!.calls;
     const zeroAt = calls.find((c) => c.args === 'PCI_COMMAND 0')!.at;
-    const maskAt = calls.find((c) => c.log.some((l) => l.includes('cannot mask IRQ')))!.at;
+    const maskAt = calls.find(masks)!.at;
     expect(zeroAt).toBeLessThan(maskAt);
   });
   it(`pciback unbind and rebind before the reboot recovers it (seed ${SEED})`, () => {
@@ -64,15 +67,15 @@ describe('seeds 003/004: reboot-hvm', () => {
 
 describe('witnesses: each new invariant can fail', () => {
   const cases: [string, Partial<Config>][] = [
-    ['pv-vectors-bound', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }],
-    ['dom0-no-stale-msix-entries', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }],
-    ['dom0-flag-matches-holdings', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }],
-    ['no-stale-pirq-after-destroy', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18' }],
+    ['pv-vectors-bound', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }],
+    ['dom0-no-stale-msix-entries', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }],
+    ['dom0-flag-matches-holdings', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }],
+    ['no-stale-pirq-after-destroy', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: 'xen-3.4' }],
     ['maskall-clear-after-assign', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['no-carried-over-mask', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['no-mask-without-decoding', { scenario: 'reboot-hvm', dom0: 'pvops' }],
     ['clean-handover', { scenario: 'reboot-hvm', dom0: 'pvops' }],
-    ['host-maskall-not-guest-clearable', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18-prune' }],
+    ['no-domain-crash', { scenario: 'igbvf-pv', dom0: 'xen-2.6.18', xen: '4.12' }],
     ['used-entries-accounting', { scenario: 'admin-unbind-hvm', dom0: 'pvops' }],
     ['no-stuck-pirq', { scenario: 'reboot-hvm', dom0: 'pvops', xen: '4.12' }],
   ];

@@ -23,7 +23,17 @@ for (const c of CONFIG_COMPONENTS) {
   for (const x of VARIANTS.filter((y) => y.component === c)) {
     v.push(`### \`${x.id}\`${DEFAULT_VARIANT[c] === x.id ? ' (default)' : ''}`, '', x.title, '');
     v.push(`- upstream: ${x.upstream}`, `- versions: ${x.versions}`, `- link: ${x.link}`, `- confidence: ${x.confidence}`);
-    v.push(`- flags: ${Object.entries(x.flags).map(([k, val]) => `\`${k}: ${JSON.stringify(val)}\``).join(', ') || 'none (the defaults)'}`, '');
+    v.push(`- flags: ${Object.entries(x.flags).map(([k, val]) => `\`${k}: ${JSON.stringify(val)}\``).join(', ') || 'none (the defaults)'}`);
+    if (x.release) {
+      v.push(`- tag: \`${x.release.tag}\``);
+      if (x.release.previous === null) v.push('- commits: the first release modelled on its line');
+      else if (x.release.commits.length === 0) v.push(`- commits since \`${x.release.previous}\`: none on the modelled paths`);
+      else {
+        v.push(`- commits since \`${x.release.previous}\`:`);
+        for (const c of x.release.commits) v.push(`  - \`${c.id}\`: ${c.what}`);
+      }
+    }
+    v.push('');
   }
 }
 v.push('## Flags', '', '| flag | component | values | default | decision point |', '|---|---|---|---|---|');

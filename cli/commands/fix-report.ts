@@ -147,7 +147,7 @@ export async function runFixReport(o: FixReportOptions): Promise<number> {
     bar.stop();
     stop.release();
     const corpusDir = o.corpusDir ?? PACKAGE_CORPUS_DIR;
-    const corpus: CorpusReplay = stop.requested ? { dir: corpusDir, total: 0, otherBase: 0, componentUnused: 0, rows: [], unreadable: [] } : replayCorpus(v, corpusDir, changedBehaviour(v));
+    const corpus: CorpusReplay = stop.requested ? { dir: corpusDir, total: 0, otherBase: 0, componentUnused: 0, flagsUnread: 0, rows: [], unreadable: [] } : replayCorpus(v, corpusDir, changedBehaviour(v));
     if (stop.requested) interrupted = `interrupted: ${cmp.configs} of ${configs.length} configurations compared (shown); the corpus replay was not run`;
     const rel = relative(process.cwd(), corpusDir) || '.';
     const shownDir = rel.startsWith('..') || isAbsolute(rel) ? corpusDir.replace(/\/$/, '') : rel;

@@ -54,6 +54,15 @@ export function register(program: Command): void {
         out.push(`      flags:      ${flags}`);
         if (v.link) out.push(`      link:       ${v.link}`);
         out.push(`      confidence: ${v.confidence}`);
+        if (v.release) {
+          out.push(`      tag:        ${v.release.tag}`);
+          if (v.release.previous === null) out.push('      commits:    (first release modelled on its line)');
+          else if (v.release.commits.length === 0) out.push(`      commits:    none since ${v.release.previous} on the modelled paths`);
+          else {
+            out.push(`      commits since ${v.release.previous}:`);
+            for (const c of v.release.commits) out.push(`        ${c.id}  ${c.what}`);
+          }
+        }
       }
       out.push('');
     }

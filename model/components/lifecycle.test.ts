@@ -73,8 +73,9 @@ describe('libxl__destroy_domid', () => {
     expect(life.libxl__destroy_domid(s, 1, DEV)).toBe(0);
     const order = s.log.calls.slice(from).map((c) => c.fn).filter((f) => ['QMP device_del', 'pci_reset_function', 'XEN_DOMCTL_deassign_device', 'pcistub_put_pci_dev', 'pci_write_config_word', 'libxl__destroy_device_model', 'XEN_DOMCTL_destroydomain', 'pci_clean_dpci_irqs', 'free_domain_pirqs'].includes(f));
     expect(order).toEqual(['QMP device_del', 'pci_reset_function', 'XEN_DOMCTL_deassign_device', 'pcistub_put_pci_dev', 'pci_write_config_word', 'libxl__destroy_device_model', 'XEN_DOMCTL_destroydomain', 'pci_clean_dpci_irqs', 'free_domain_pirqs']);
-    // Xen masks with decoding off (PCI_COMMAND = 0 came first): host_maskall survives
-    expect(logLines(s).some((l) => l.startsWith('(XEN) cannot mask IRQ 48'))).toBe(true);
+    // Xen masks with decoding off (PCI_COMMAND = 0 came first): host_maskall survives. Silently on 4.12: the
+    // device is dom0's again and `warned` starts at 0 up to 4.18 (e9607d4061 prints it from 4.19).
+    expect(logLines(s).some((l) => l.startsWith('(XEN) cannot mask IRQ 48'))).toBe(false);
     expect(s.w.xen.pdevs[DEV]!.msix.host_maskall).toBe(true);
     expect(s.w.audit.find((a) => a.kind === 'handover' && a.at === 'reset')).toMatchObject({ mapped: [{ domid: 1, pirq: 55, entry: 0 }] });
     expect(life.libxl__destroy_domid(s, 1, DEV)).toBe(-ERRNO.ESRCH);

@@ -206,7 +206,17 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
   if (!td) return -ERRNO.ESRCH;
   if (td.attached) {
     s.log.call('toolstack', 'libxl__device_pci_destroy_all', `dom${domid}`, () => {
-      if (td.hvm) s.log.call('qemu', 'QMP device_del', `dom${domid}`, () => 'no eject from the guest: nothing done');
+      if (td.hvm) {
+        s.log.call('qemu', 'QMP device_del', `dom${domid}`, () => 'no eject from the guest: nothing done');
+        // libxlDeviceDelTimeout: libxl 4.13+ waits for the device to leave query-pci; with the device model
+        // alive and no eject, pci_remove_timeout fires after LIBXL_QMP_CMD_TIMEOUT (10 s) and the forced
+        // removal goes on (tools/libxl/libxl_pci.c:pci_remove_timeout @RELEASE-4.13.0 line 2140, the same
+        // in tools/libs/light/libxl_pci.c @RELEASE-4.22.0 line 1989). With the device model dead the QMP
+        // send fails at once: no wait, no line.
+        if (s.flags.libxlDeviceDelTimeout && s.w.qemu[domid]?.alive) {
+          s.log.log(`libxl: warning: libxl_pci.c: pci_remove_timeout: Domain ${domid}:timed out waiting for DM to remove ${ptQdevId(s.w.hw[dev]?.bdf)}`);
+        }
+      }
       s.fn.toolstack.do_pci_remove(s, domid, dev, td.hvm);
     });
   }
@@ -220,6 +230,12 @@ export function libxl__destroy_domid(s: Sys, domid: number, dev: number): number
   if (s.w.pv[domid]) delete edit(s, 'pv')[domid];
   delete edit(s, 'toolstack', 'domains')[domid];
   return r;
+}
+
+/** PCI_PT_QDEV_ID "pci-pt-%02x_%02x.%01x" (bus, device, function), the qdev id libxl gives the device in QEMU. */
+function ptQdevId(bdf: string | undefined): string {
+  const m = /^(?:[0-9a-f]{4}:)?([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/i.exec(bdf ?? '');
+  return m ? `pci-pt-${m[1]}_${m[2]}.${m[3]}` : `pci-pt-${bdf ?? '?'}`;
 }
 
 /**
@@ -338,6 +354,24 @@ export function qemu_sigkill(s: Sys, domid: number): number {
   return 0;
 }
 
+/**
+ * A domain Xen crashed during the step (domain_crash: its vCPUs are paused and never run again): its kernel
+ * stops where it was, as in guest_power_off, and xl's death watch (@releaseDomain, tools/xl/xl_vmcontrol.c
+ * @RELEASE-4.12.0 line 1023) reports "Domain %u has shut down, reason code %d 0x%x" with SHUTDOWN_crash (3);
+ * on_crash=destroy (the default) makes the toolstack destroy it, the libxl__destroy_domid step offered for
+ * any domain. Run after every step (model/step.ts); changes nothing unless a running domain is crashed.
+ */
+export function xl_crash_watch(s: Sys): void {
+  for (const domidS in s.w.toolstack.domains) {
+    const domid = Number(domidS);
+    if (s.w.toolstack.domains[domid]!.state !== 'running' || s.w.xen.domains[domid]?.shutdown !== 'crash') continue;
+    s.log.call('toolstack', 'xl: domain death watch', `dom${domid}`, () => {
+      s.log.log(`xl: Domain ${domid} has shut down, reason code 3 0x3`);
+      guest_power_off(s, domid);
+    });
+  }
+}
+
 /** The guest kernel stops (power off or crash) without its driver disabling MSI-X. */
 export function guest_power_off(s: Sys, domid: number): number {
   const td = s.w.toolstack.domains[domid];
@@ -361,6 +395,9 @@ export function igbvf_probe(s: Sys, domid: number, dev: number, nvec: number): n
   s.log.call('guest', 'pci_enable_device', 'pcifront PCI_COMMAND MEMORY=1', () => s.fn.dom0.command_write(s, dev, true));
   const r = s.log.call('guest', 'pci_frontend_enable_msix', `nvec=${nvec}`, () => s.fn.dom0.xen_pcibk_enable_msix(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
   if (typeof r === 'number') return r;
+  // Crashed by Xen while pciback mapped its vectors (msix_capability_init, xenMsixForeignFirstMap 'crash'):
+  // the guest's vCPUs are paused, it never reads pcifront's answer (xl_crash_watch stops it).
+  if (s.w.xen.domains[domid]?.shutdown) return 0;
   const vectors: PvVector[] = [];
   r.forEach((pirq, entry) => {
     const port = s.log.call('guest', 'startup_pirq', `pirq=${pirq}`, () => {

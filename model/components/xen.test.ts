@@ -31,7 +31,7 @@ describe('xen.PHYSDEVOP_map_pirq', () => {
     const irq = s.w.xen.domains[D]!.pirqs[55]!.irq;
     expect(irq).toBe(48);
     expect(s.w.xen.irqs[irq]!.msi_desc).toMatchObject({ dev: A, entry_nr: 0, msix: true });
-    expect(s.w.xen.pdevs[A]!.msix.used_entries).toBe(1);
+    expect(s.w.xen.pdevs[A]!.msix.used_entries).toBe(2); // pciback's prepare_msix pseudo-entry + this one
     expect(s.w.hw[A]!.msix.entries[0]!.xen_irq).toBe(irq);
   });
   it('returns success without mapping when the pirq already maps another irq, and leaks the new irq', () => {
@@ -53,12 +53,21 @@ describe('xen.PHYSDEVOP_map_pirq', () => {
     expect(mapMsix(s, 55)).toBe(-ERRNO.ENODEV);
     expect(s.w.xen.irqs[48]).toBeUndefined();
   });
-  it('returns -ENXIO and leaves host_maskall set when memory decoding is off', () => {
+  it('returns -ENXIO with memory decoding off: writes control & ~ENABLE (MASKALL as read), host_maskall left set (msi.c:msix_capability_init @RELEASE-4.12.0 lines 879-883)', () => {
     const s = sysFor();
     s.w.hw[A]!.command.memory = false;
+    s.w.hw[A]!.msix.enable = true;
+    s.w.hw[A]!.msix.maskall = false;
     expect(mapMsix(s, 55)).toBe(-ERRNO.ENXIO);
     expect(s.w.xen.pdevs[A]!.msix.host_maskall).toBe(true);
-    expect(s.w.hw[A]!.msix.maskall).toBe(true);
+    expect(s.w.hw[A]!.msix.enable).toBe(false);
+    expect(s.w.hw[A]!.msix.maskall).toBe(false);
+    const t = sysFor();
+    t.w.hw[A]!.command.memory = false;
+    t.w.hw[A]!.msix.maskall = true;
+    expect(mapMsix(t, 55)).toBe(-ERRNO.ENXIO);
+    expect(t.w.hw[A]!.msix.maskall).toBe(true);
+    expect(t.w.hw[A]!.msix.enable).toBe(false);
   });
   it('returns -ESRCH for a domain that does not exist', () => {
     const s = sysFor();
@@ -77,7 +86,7 @@ describe('xen.PHYSDEVOP_unmap_pirq', () => {
     expect(xen.PHYSDEVOP_unmap_pirq(s, D, 55)).toBe(0);
     expect(s.w.xen.domains[D]!.pirqs[55]).toBeUndefined();
     expect(s.w.xen.irqs[48]).toBeUndefined();
-    expect(s.w.xen.pdevs[A]!.msix.used_entries).toBe(0);
+    expect(s.w.xen.pdevs[A]!.msix.used_entries).toBe(1); // the prepare_msix pseudo-entry stays
     expect(s.w.hw[A]!.msix.entries[0]!.masked).toBe(true);
   });
   it('force-unbinds a still-bound guest and leaves arch.irq negative', () => {

@@ -106,11 +106,20 @@ export function map_domain_pirq(s: Sys, d: D, p: number, irq: number, a: MapPirq
   const oldIrq = pirqInfo(d, p).irq;
   const oldPirq = d.irq_pirq[irq] ?? 0;
   if ((oldIrq > 0 && oldIrq !== irq) || (oldPirq !== 0 && oldPirq !== p)) {
+    // xenMapPirqConflict: bfc341a65c (Xen 4.0) made this `return 0`; Xen 3.4's map_domain_pirq @3.4.0-rc3
+    // prints "dom%d: pirq %d or vector %d already mapped" (dprintk) and returns -EINVAL.
+    if (s.flags.xenMapPirqConflict === 'einval') {
+      s.log.log(`(XEN) dom${d.domid}: pirq ${p} or vector ${irq} already mapped [dprintk: debug builds only]`);
+      return -ERRNO.EINVAL;
+    }
     s.log.log(`(XEN) dom${d.domid}: pirq ${p} or irq ${irq} already mapped (${oldPirq},${oldIrq}) [dprintk: debug builds only]`);
     return 0;
   }
   const pdev = s.w.xen.pdevs[a.dev];
-  if (!pdev || pdev.domain !== d.domid) return -ERRNO.ENODEV; // pci_get_pdev_by_domain
+  if (!pdev) return -ERRNO.ENODEV;
+  // xenMapOwnerCheck: pci_get_pdev_by_domain(d, ...) since 3308374b1b (XSA-237, Xen 4.10); before it
+  // pci_get_pdev(bus, devfn) finds the device whoever owns it (map_domain_pirq @3.4.0-rc3).
+  if (s.flags.xenMapOwnerCheck && pdev.domain !== d.domid) return -ERRNO.ENODEV;
   let md: XenMsiDesc;
   if (a.msix) {
     // __pci_enable_msix: -EEXIST only if this irq already has an MSI-X descriptor, which a fresh irq never has.

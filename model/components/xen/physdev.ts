@@ -7,7 +7,7 @@
  */
 import { ERRNO, IRQ_UNBOUND, PIRQ_ALLOCATED } from '../../types.ts';
 import type { Sys } from '../../context.ts';
-import { edit, own } from '../../cow.ts';
+import { own } from '../../cow.ts';
 import { pushAudit } from '../device.ts';
 import { pirqInfo, setPirq, dom, pdevName, rcStr } from './state.ts';
 import { type MapPirqArgs } from './irq.ts';
@@ -29,8 +29,17 @@ export function PHYSDEVOP_map_pirq(s: Sys, a: MapPirqArgs): number {
     // allocate_pirq
     let p = a.pirq;
     const current = d.irq_pirq[irq] ?? 0;
-    if (p < 0) {
-      if (current) return current < 0 ? -ERRNO.EBUSY : p;
+    if (p < 0 && current) {
+      // allocate_pirq @RELEASE-4.12.0 lines 2576-2582: "already mapped", -EBUSY for a negative (force-unbound)
+      // current pirq; for a positive one the caller's -1 comes back (0762e2502f) unless xenAllocPirqReturnsCurrent
+      // (0d2b87b5ad, Xen 4.19: `pirq = current_pirq;`, then mapped). allocate_and_map_msi_pirq's `done:`
+      // destroys the irq it created on any error.
+      if (current > 0 && s.flags.xenAllocPirqReturnsCurrent) p = current;
+      else {
+        s.fn.xen.destroy_irq(s, irq);
+        return current < 0 ? -ERRNO.EBUSY : p;
+      }
+    } else if (p < 0) {
       p = s.fn.xen.get_free_pirq(s, d);
       if (p < 0) {
         s.log.log(`(XEN) dom${d.domid}: no free pirq`);
@@ -113,13 +122,6 @@ export function PHYSDEVOP_get_free_pirq(s: Sys, domid: number): number {
  */
 export function PHYSDEVOP_prepare_msix(s: Sys, dev: number, off: boolean): number {
   return s.log.call('xen', off ? 'PHYSDEVOP_release_msix' : 'PHYSDEVOP_prepare_msix', `0000:${pdevName(s, dev)}`, () => {
-    const pdev = s.w.xen.pdevs[dev];
-    if (!pdev) return -ERRNO.ENODEV;
-    if (pdev.msix.used_entries !== (off ? 1 : 0)) return -ERRNO.EBUSY;
-    if (off) {
-      edit(s, 'xen', 'pdevs', dev, 'msix').used_entries = 0;
-      return 0;
-    }
-    return s.fn.xen.msix_capability_init(s, dev, null);
+    return s.fn.xen.pci_prepare_msix(s, dev, off);
   });
 }

@@ -46,6 +46,12 @@ export interface XenDomain {
   readonly irq_pirq: Readonly<Record<number, number>>;
   /** Event channel ports in state ECS_PIRQ: port -> pirq. */
   readonly ports: Readonly<Record<number, number>>;
+  /**
+   * d->is_shutting_down with d->shutdown_code SHUTDOWN_crash: set by domain_crash (xen/common/domain.c
+   * __domain_crash -> domain_shutdown), the vCPUs paused; the toolstack destroys the domain (on_crash=destroy).
+   * Absent while the domain runs.
+   */
+  readonly shutdown?: 'crash';
   /** chao-v6 only: pirqs Xen unmapped/unbound behind QEMU and pciback (force_unmapped/force_unbound). */
   readonly forced: Readonly<Record<number, { readonly unmapped: boolean; readonly unbound: boolean }>>;
 }
@@ -86,6 +92,12 @@ export interface XenPdev {
   /** pdev->domain: the owner domid (0 is the hardware domain). */
   readonly domain: number;
   readonly msix: ArchMsix;
+  /**
+   * pdev->quarantine (319f9a0ba9, Xen 4.13): set when the device is assigned to dom_io, cleared when it goes
+   * back to the hardware domain; a quarantined device returns to dom_io whatever `iommu_quarantine` says.
+   * Absent: false.
+   */
+  readonly quarantine?: true;
 }
 
 export interface XenState {
