@@ -19,6 +19,8 @@ export const ERRNO = {
   ENODEV: 19,
   EINVAL: 22,
   ENOSPC: 28,
+  ENOSYS: 38,
+  EALREADY: 114,
 } as const;
 export type ErrnoName = keyof typeof ERRNO;
 

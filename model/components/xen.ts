@@ -29,3 +29,4 @@ export * from './xen/passthrough-io.ts';
 export * from './xen/passthrough-pci.ts';
 export * from './xen/event-channel.ts';
 export * from './xen/domctl.ts';
+export * from './xen/vmsi.ts';
