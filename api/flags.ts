@@ -112,6 +112,10 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'qemu',
     doc: 'hw/xen/xen_pt_msi.c XEN_PT_ERR lines: "(err: errno)" instead of "(rc: -1)" (3782f60d20, QEMU 2.4).',
   },
+  pcibackMsixEnableChecks: {
+    component: 'dom0',
+    doc: 'pciback_ops.c:xen_pcibk_enable_msix: -EALREADY while dev->msix_enabled, -ENXIO with dev->msi_enabled or PCI_COMMAND_MEMORY off (XSA-157, Linux 4.4).',
+  },
   xenMsixtblForwardAll: {
     component: 'xen',
     doc: 'xen/arch/x86/hvm/vmsi.c:_msixtbl_write: a vector-control write Xen handled is also forwarded to the device model (64b21662b1, Xen 4.19, XENFEAT_dm_msix_all_writes).',

@@ -86,6 +86,11 @@ export interface Flags {
    */
   readonly qemuLogErrno: boolean;
   /**
+   * drivers/xen/xen-pciback/pciback_ops.c:xen_pcibk_enable_msix, XSA-157 (Linux 4.4, CVE-2015-8551/8552/8553):
+   * -EALREADY if dev->msix_enabled, -ENXIO if dev->msi_enabled or PCI_COMMAND_MEMORY is off.
+   */
+  readonly pcibackMsixEnableChecks: boolean;
+  /**
    * xen/arch/x86/hvm/vmsi.c:_msixtbl_write, 64b21662b1 "x86/msi: passthrough all MSI-X vector ctrl writes to
    * device model" (Xen 4.19, XENFEAT_dm_msix_all_writes): a vector-control write Xen handled also goes to QEMU.
    */
@@ -114,6 +119,7 @@ export const DEFAULT_FLAGS: Flags = {
   qemuLatchMsixTable: false,
   qemuBindUnmasked: false,
   qemuLogErrno: false,
+  pcibackMsixEnableChecks: false,
   xenMsixtblForwardAll: false,
 };
 
@@ -303,12 +309,12 @@ export const VARIANTS: readonly Variant[] = [
   {
     id: 'pvops',
     component: 'dom0',
-    title: 'pvops dom0 (Linux 3.9 to 5.0): pciback prepare/release MSI-X, FLR on put, xen_pcibk_reset_device writes PCI_COMMAND=0',
+    title: 'pvops dom0 (Linux 3.9 to 5.0): pciback prepare/release MSI-X, FLR on put, xen_pcibk_reset_device writes PCI_COMMAND=0, XSA-157 checks in xen_pcibk_enable_msix (4.4+)',
     upstream: 'drivers/xen/xen-pciback (PB-old), before 7681f31ec9cd',
     versions: 'Linux 3.9 - 5.0 (4.19.y before 4.19.48)',
     link: 'https://git.kernel.org/torvalds/c/7681f31ec9cdacab4fd10570be924f2cef6669ba',
     confidence: 'read in code (PB-old, PB-new); the 3.9 lower bound of PHYSDEVOP_prepare_msix use approximate',
-    flags: { pcibackResetZeroesCommand: true },
+    flags: { pcibackResetZeroesCommand: true, pcibackMsixEnableChecks: true },
   },
   {
     id: 'pvops-7681f31e',
@@ -318,7 +324,17 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Linux 5.1 and later; 4.19.48',
     link: 'https://git.kernel.org/torvalds/c/7681f31ec9cdacab4fd10570be924f2cef6669ba',
     confidence: 'commit per stable-list mail; its effect on late masking derived [unconfirmed]',
-    flags: { pcibackResetZeroesCommand: false },
+    flags: { pcibackResetZeroesCommand: false, pcibackMsixEnableChecks: true },
+  },
+  {
+    id: 'pvops-6x',
+    component: 'dom0',
+    title: 'PV dom0 Linux 6.x: pvops-7681f31e, XSA-157 checks in xen_pcibk_enable_msix, pcistub_reset_device_state (no PHYSDEVOP_pci_device_reset from a PV dom0)',
+    upstream: '7681f31ec9cd + XSA-157 (Linux 4.4) + pcistub_reset_device_state (Jiqian Chen, 6.12, with Xen 9a2d7b5bb6)',
+    versions: 'Linux 5.1 - 6.x as a PV dom0',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h=9a2d7b5bb6',
+    confidence: 'pciback_ops.c and pci_stub.c of 6.12+ read (file ids 63015977, 18165457464); pcistub_reset_device_state issues the hypercall only `if (!xen_pv_domain())`, and Xen\'s handler (vpci_reset_device) resets vPCI state only, so for the PV dom0 modelled it is the same FLR and no flag; XSA-157 commit ids not read',
+    flags: { pcibackResetZeroesCommand: false, pcibackMsixEnableChecks: true },
   },
   {
     id: 'pvops-msix-reset',
@@ -328,7 +344,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'proposal against Linux 4.20 (pvops with PCI_COMMAND=0)',
     link: 'https://lkml.org/lkml/2018/12/4/1099',
     confidence: 'patch per seed 003 [code]; applied on top of the pvops variant',
-    flags: { pcibackResetZeroesCommand: true, pcibackMsixResetOnExport: true },
+    flags: { pcibackResetZeroesCommand: true, pcibackMsixResetOnExport: true, pcibackMsixEnableChecks: true },
   },
   {
     id: 'libxl',
