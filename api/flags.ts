@@ -102,7 +102,11 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
   },
   qemuLatchMsixTable: {
     component: 'qemu',
-    doc: 'hw/xen/xen_pt_msi.c:pci_msix_write: table writes latched, never refused, committed at the next unmask or enable; guest MASKALL tracked (f0ada3608ac1, QEMU 2.6).',
+    doc: 'hw/xen/xen_pt_msi.c:pci_msix_write: address/data writes latched, never refused; an unmask of an updated entry while enabled commits it (f0ada3608ac1, QEMU 2.6).',
+  },
+  qemuMsixCommitOnMask: {
+    component: 'qemu',
+    doc: 'hw/xen/xen_pt_msi.c:xen_pt_msix_update_one: the latched message is committed only with no pirq, guest MASKALL or the entry masked; otherwise the old one is bound again (f0ada3608ac1, QEMU 2.6).',
   },
   qemuBindUnmasked: {
     component: 'qemu',

@@ -75,6 +75,12 @@ export interface Flags {
    */
   readonly qemuLatchMsixTable: boolean;
   /**
+   * hw/xen/xen_pt_msi.c:xen_pt_msix_update_one, the same f0ada3608ac1: the latched message is committed only
+   * while the entry has no pirq, the guest has MASKALL set or the entry is masked; otherwise the last committed
+   * one is bound again.
+   */
+  readonly qemuMsixCommitOnMask: boolean;
+  /**
    * hw/xen/xen_pt_msi.c:msi_msix_update, "xen/pt: allow QEMU to request MSI unmasking at bind time" (QEMU
    * 2.11): gflags |= XEN_DOMCTL_VMSI_X86_UNMASKED when the entry is unmasked (Xen's side: 69d99d1b22, 4.10).
    */
@@ -117,6 +123,7 @@ export const DEFAULT_FLAGS: Flags = {
   guestMsixEarlyEnable: false,
   guestMsixMaskForUpdate: false,
   qemuLatchMsixTable: false,
+  qemuMsixCommitOnMask: false,
   qemuBindUnmasked: false,
   qemuLogErrno: false,
   pcibackMsixEnableChecks: false,
@@ -193,7 +200,7 @@ export const VARIANTS: readonly Variant[] = [
     upstream: '438553958ba1 + da181dc974ad (Linux 5.14, stable), 7e0815b3e099 (5.18, stable), msix_mask_all late (Stefan Roese, 2021-12, stable)',
     versions: 'Linux 5.18 - 6.x (5.14 - 5.17 for the native path)',
     link: 'https://git.kernel.org/torvalds/c/438553958ba19296663c6d6583d208dfb6792830',
-    confidence: 'diffs of 438553958ba1, da181dc974ad, 7e0815b3e099 and the late msix_mask_all read in list/stable mails; pci_write_msg_msix and msi_domain_deactivate (zero message) read in 6.x text; the early (reservation-mode) vector MANAGED_IRQ_SHUTDOWN_VECTOR 0xef from arch/x86/kernel/apic/vector.c [unverified here]; 5.14-5.17 pirq-path vector-control writes left out',
+    confidence: 'diffs of 438553958ba1, da181dc974ad, 7e0815b3e099 and the late msix_mask_all read in list/stable mails; pci_write_msg_msix and msi_domain_deactivate (zero message) read in 6.x text; the early (reservation-mode) message carries MANAGED_IRQ_SHUTDOWN_VECTOR (arch/x86/kernel/apic/vector.c:x86_vector_activate `if (reserve || irqd_is_managed_and_shutdown(irqd)) vector_assign_managed_shutdown(irqd);` read in stored text; its value 0xef from irq_vectors.h not re-read); 5.14-5.17 pirq-path vector-control writes left out',
     flags: { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true },
   },
   {
@@ -234,7 +241,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'QEMU 2.6 - 2.10; qemu-xen of Xen 4.7 - 4.9',
     link: 'https://gitlab.com/qemu-project/qemu/-/commit/f0ada3608ac13cf13f4e2955ed348dc93a38ac45',
     confidence: 'pci_msix_write, xen_pt_msix_update_one, xen_pt_msixctrl_reg_write read @upstream-tested (2.6.50) in xen-project/qemu-xen; merge-base with v2.5.0/v2.6.0 read',
-    flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLogErrno: true, qemuLatchMsixTable: true },
+    flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true },
   },
   {
     id: 'bind-unmasked',
@@ -244,7 +251,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'QEMU 2.11 - 10.x (no XENFEAT_dm_msix_all_writes use in the upstream tree read)',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h=69d99d1b22',
     confidence: 'msi_msix_update with `masked` read in marmarek/qemu @217c906307 and patchew-project/qemu @033628ec19 (a recent tree: latch, UNMASKED, /dev/mem unconditional); the QEMU commit id and release (2.11) not read [unverified]; no 9.x/10.x tag read',
-    flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLogErrno: true, qemuLatchMsixTable: true, qemuBindUnmasked: true },
+    flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuBindUnmasked: true },
   },
   {
     id: '4.12',

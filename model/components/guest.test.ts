@@ -3,6 +3,8 @@ import { sysFor, logLines, results } from '../testkit.ts';
 import * as guest from './guest.ts';
 import * as xen from './xen.ts';
 import type { Flags } from '../variants.ts';
+import { findInvariant } from '../invariants.ts';
+import { MANAGED_IRQ_SHUTDOWN_VECTOR } from './guest.ts';
 
 const D = 1;
 const A = 0;
@@ -128,7 +130,7 @@ describe('guest.pci_xen_hvm_init', () => {
 const calls = (s: ReturnType<typeof sysFor>) => s.log.calls.map((c) => `${c.fn}(${c.args})`);
 
 describe('guest native MSI-X path (x86 PCI/MSI irqdomain)', () => {
-  const today = { guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, qemuLatchMsixTable: true, qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true };
+  const today = { guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true };
   it('438553958ba1 (guestMsixEarlyEnable): ENABLE|MASKALL before the early message, no hypercall from the guest', () => {
     const s = sysFor('nvme-hvm-vmsi', today);
     expect(guest.pci_enable_msix(s, D, A, 1)).toBe(1);
@@ -190,5 +192,30 @@ describe('guest native MSI-X path (x86 PCI/MSI irqdomain)', () => {
     expect(results(s, 'PHYSDEVOP_unmap_pirq')).toEqual(['0']);
     expect(s.w.guests[D]!.native_irqs).toEqual({});
     expect(s.w.xen.domains[D]!.pirqs[55]).toBeUndefined();
+  });
+});
+
+describe('enabled-vector-delivers on the native path (a vMSI with the irq\'s vector)', () => {
+  const today = { guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true };
+  const inv = findInvariant('enabled-vector-delivers')!;
+  function running() {
+    const s = sysFor('nvme-hvm-vmsi', today);
+    guest.pci_enable_msix(s, D, A, 1);
+    guest.pci_msix_clear_and_set_ctrl(s, D, A);
+    guest.request_irq(s, D, A, 0);
+    return s;
+  }
+  it('holds when QEMU bound the vector the irq uses and the entry is unmasked', () => {
+    expect(inv.check(running().w)).toBeUndefined();
+  });
+  it('is violated when Xen injects another vector than the irq uses (gvec of a stale bind)', () => {
+    const s = running();
+    s.w.xen.domains[D]!.pirqs[55] = { ...s.w.xen.domains[D]!.pirqs[55]!, dpci: { gvec: MANAGED_IRQ_SHUTDOWN_VECTOR } };
+    expect(inv.check(s.w)?.text).toBe('an interrupt from 01:00.0 MSI-X entry 0 reaches dom1 as vector 0xef (pirq 55), not guest irq 24 of dom1, which uses vector 0x22.');
+  });
+  it('is violated when the entry stays masked in hardware', () => {
+    const s = running();
+    xen.guest_mask_msi_irq(s, 48, true);
+    expect(inv.check(s.w)?.text).toContain('never reaches guest irq 24 of dom1 (vector 0x22, native MSI): MSI-X entry 0 is masked in hardware');
   });
 });

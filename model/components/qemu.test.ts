@@ -200,7 +200,7 @@ describe('qemu.xen_pt_destroy (device_del)', () => {
 });
 
 describe('qemu >= 2.6 latch (qemuLatchMsixTable, f0ada3608ac1)', () => {
-  const latch = { ...newQemu, qemuLogErrno: true, qemuLatchMsixTable: true };
+  const latch = { ...newQemu, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true };
   /** The device's entry 0 enabled, mapped and bound to pirq 55 by a pirq guest, then unmasked in hardware. */
   function bound(flags: object) {
     const s = sysFor('nvme-hvm', flags);
@@ -226,6 +226,13 @@ describe('qemu >= 2.6 latch (qemuLatchMsixTable, f0ada3608ac1)', () => {
     qemu.pci_msix_write_vector_ctrl(s, D, A, 0, false);
     expect(entry(s).committed).toMatchObject({ data: 0x4300 });
     expect(entry(s).updated).toBe(false);
+  });
+  it('without qemuMsixCommitOnMask (pre-2.6 update_one) the entry\'s own message is bound, whatever the masks', () => {
+    const s = bound({ ...latch, qemuMsixCommitOnMask: false });
+    qemu.pci_msix_write(s, D, A, 0, { ...xen_msi_compose_msg(55), data: 0x4301 });
+    qemu.pci_msix_write_vector_ctrl(s, D, A, 0, false);
+    expect(entry(s).committed).toBeUndefined();
+    expect(s.log.calls.filter((c) => c.fn === 'XEN_DOMCTL_bind_pt_irq')).toHaveLength(2);
   });
   it('the same unmask with the hardware entry masked commits the latched message', () => {
     const s = bound(latch);
@@ -256,14 +263,14 @@ describe('qemu >= 2.6 latch (qemuLatchMsixTable, f0ada3608ac1)', () => {
 
 describe('qemu.msi_msix_update with qemuBindUnmasked (QEMU 2.11)', () => {
   it('binds an unmasked entry with XEN_DOMCTL_VMSI_X86_UNMASKED, so Xen unmasks it at bind (69d99d1b22)', () => {
-    const s = sysFor('nvme-hvm', { ...newQemu, qemuLogErrno: true, qemuLatchMsixTable: true, qemuBindUnmasked: true });
+    const s = sysFor('nvme-hvm', { ...newQemu, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuBindUnmasked: true });
     xen.PHYSDEVOP_get_free_pirq(s, D);
     enable(s, 55); // vector control latched 0: unmasked
     expect(s.log.calls.find((c) => c.fn === 'XEN_DOMCTL_bind_pt_irq')!.args).toContain('gflags=XEN_DOMCTL_VMSI_X86_UNMASKED');
     expect(s.w.xen.irqs[48]!.msi_desc!.guest_masked).toBe(false);
   });
   it('without it (or for a masked entry) the bind leaves the guest mask as it was', () => {
-    const s = sysFor('nvme-hvm', { ...newQemu, qemuLogErrno: true, qemuLatchMsixTable: true });
+    const s = sysFor('nvme-hvm', { ...newQemu, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true });
     xen.PHYSDEVOP_get_free_pirq(s, D);
     enable(s, 55);
     expect(s.log.calls.find((c) => c.fn === 'XEN_DOMCTL_bind_pt_irq')!.args).not.toContain('UNMASKED');

@@ -250,28 +250,31 @@ function entryMsg(e: XenPTMSIXEntry): MsiMsg {
   return { address_lo: e.addr_lo, address_hi: e.addr_hi, data: e.data };
 }
 
-/** The message QEMU maps and binds: entry->addr/data (the committed one with the latch, QEMU >= 2.6). */
-function usedMsg(s: Sys, e: XenPTMSIXEntry): MsiMsg {
-  if (!s.flags.qemuLatchMsixTable) return entryMsg(e);
+/**
+ * The message QEMU maps and binds: entry->addr/data. With the latch (QEMU >= 2.6) that is `committed`, set
+ * whenever the entry gets its pirq, so an entry that has one always has it; before 2.6 the entry's message.
+ */
+function usedMsg(e: XenPTMSIXEntry): MsiMsg {
   const c = e.committed;
-  return c ? { address_lo: c.addr_lo, address_hi: c.addr_hi, data: c.data } : { address_lo: 0, address_hi: 0, data: 0 };
+  return c ? { address_lo: c.addr_lo, address_hi: c.addr_hi, data: c.data } : entryMsg(e);
 }
 
 /**
  * Models hw/xen/xen_pt_msi.c:xen_pt_msix_update_one: map if the entry has no pirq yet, then bind; clear
- * `updated` on success. An entry that was not written since its last map is skipped. With the latch
- * (`qemuLatchMsixTable`, f0ada3608ac1) the latched message is committed first only "when the entry is masked
- * or they are all masked" or it has no pirq (`pirq == XEN_PT_UNASSIGNED_PIRQ || s->msix->maskall || (vec_ctrl &
- * PCI_MSIX_ENTRY_CTRL_MASKBIT)`); otherwise the old committed message is bound again. `vecCtrlMasked`: the
- * vec_ctrl argument (the latched word on the control-register path, the hardware word on the unmask path).
+ * `updated` on success. An entry that was not written since its last map is skipped. With
+ * `qemuMsixCommitOnMask` (f0ada3608ac1's xen_pt_msix_update_one, the one read) the latched message is
+ * committed first only "when the entry is masked or they are all masked" or it has no pirq (`pirq ==
+ * XEN_PT_UNASSIGNED_PIRQ || s->msix->maskall || (vec_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT)`); otherwise the old
+ * committed message is bound again. `vecCtrlMasked`: the vec_ctrl argument (the latched word on the
+ * control-register path, the hardware word on the unmask path).
  */
 export function xen_pt_msix_update_one(s: Sys, domid: number, dev: number, d: Dev, k: number, vecCtrlMasked = (d.msix.msix_entry[k]?.vector_ctrl ?? 0) !== 0): number {
   if (!d.msix.msix_entry[k]?.updated) return 0;
   const e = entryW(s, d, k);
-  if (s.flags.qemuLatchMsixTable && (e.pirq === XEN_PT_UNASSIGNED_PIRQ || d.msix.maskall || vecCtrlMasked)) {
+  if (s.flags.qemuMsixCommitOnMask && (e.pirq === XEN_PT_UNASSIGNED_PIRQ || d.msix.maskall || vecCtrlMasked)) {
     e.committed = { addr_lo: e.addr_lo, addr_hi: e.addr_hi, data: e.data };
   }
-  const msg = usedMsg(s, e);
+  const msg = usedMsg(e);
   const notMapped = e.pirq === XEN_PT_UNASSIGNED_PIRQ;
   const setup = s.fn.qemu.msi_msix_setup(s, domid, dev, d, msg, true, k, notMapped, e.pirq);
   if (setup.rc) return setup.rc;
@@ -300,7 +303,7 @@ export function xen_pt_msix_disable(s: Sys, domid: number, dev: number, d: Dev):
     s.fn.xen.pci_msi_conf_write_intercept(s, dev, false, s.w.hw[dev]?.msix.maskall ?? false);
     for (let k = 0; k < d.msix.msix_entry.length; k++) {
       const e = d.msix.msix_entry[k]!;
-      s.fn.qemu.msi_msix_disable(s, domid, d, usedMsg(s, e), e.pirq, true, true);
+      s.fn.qemu.msi_msix_disable(s, domid, d, usedMsg(e), e.pirq, true, true);
       const w = entryW(s, d, k);
       w.pirq = XEN_PT_UNASSIGNED_PIRQ;
       w.updated = false;
@@ -309,13 +312,37 @@ export function xen_pt_msix_disable(s: Sys, domid: number, dev: number, d: Dev):
 }
 
 /**
- * Models hw/xen/xen_pt_msi.c:pci_msix_write for an entry's address/data. A changed value sets `updated`;
- * with `qemuRewriteIfUnassigned` an unchanged value also does while the entry has no pirq. Refused while
- * MSI-X is enabled and the entry is unmasked in hardware, up to QEMU 2.5; from f0ada3608ac1
- * (`qemuLatchMsixTable`, the one read of the flag) only latched, to be committed by xen_pt_msix_update_one.
+ * Models hw/xen/xen_pt_msi.c:pci_msix_write, both kinds of dword (the address/data dwords of one entry as one
+ * write, or its vector control). Address/data: a changed value sets `updated`; with `qemuRewriteIfUnassigned`
+ * an unchanged value also does while the entry has no pirq; refused while MSI-X is enabled and the entry is
+ * unmasked in hardware, up to QEMU 2.5 ("Can't update msix entry %d since MSI-X is already enabled."), only
+ * latched from f0ada3608ac1 (`qemuLatchMsixTable`, QEMU 2.6; the one read of the flag). Vector control:
+ * QEMU >= 2.6 runs xen_pt_msix_update_one for an unmask of an `updated` entry while MSI-X is enabled, with the
+ * hardware vector control (read through its /dev/mem mapping), then latches the value; before it
+ * (qemu-xen-4.6 text read: "set_entry_value(entry, offset, val); if (msix->enabled && !(val & MASKBIT))
+ * xen_pt_msix_update_one(s, entry_nr)") the value is stored and any unmask while enabled updates the entry.
+ * QEMU never writes the mask bit to the device: Xen owns it.
  */
-export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m: MsiMsg): void {
+function pciMsixWrite(s: Sys, domid: number, dev: number, k: number, w: { readonly msg: MsiMsg } | { readonly masked: boolean }): void {
   const d = get(s, domid, dev);
+  const latch = s.flags.qemuLatchMsixTable;
+  if ('masked' in w) {
+    s.log.call('qemu', 'pci_msix_write', `entry=${k} VECTOR_CTRL=${w.masked ? 'MASKBIT' : '0'}`, () => {
+      if (!d) return 'ioreq not served: no device model';
+      const cur = d.msix.msix_entry[k];
+      if (!cur) return 'no such entry';
+      if (latch && d.msix.enabled && cur.updated && !w.masked) {
+        s.fn.qemu.xen_pt_msix_update_one(s, domid, dev, d, k, s.w.hw[dev]?.msix.entries[k]?.masked ?? true);
+      }
+      const e = entryW(s, d, k);
+      if (w.masked) e.vector_ctrl = 1;
+      else delete e.vector_ctrl;
+      if (!latch && d.msix.enabled && !w.masked) s.fn.qemu.xen_pt_msix_update_one(s, domid, dev, d, k, false);
+      return '';
+    });
+    return;
+  }
+  const m = w.msg;
   s.log.call('qemu', 'pci_msix_write', `entry=${k} addr=${hex(m.address_hi)}:${hex(m.address_lo)} data=${hex(m.data)}`, () => {
     if (!d) return 'ioreq not served: no device model';
     const cur = d.msix.msix_entry[k];
@@ -324,7 +351,7 @@ export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m:
     // c976437c-era QEMU also treats an unchanged value as new while the entry has no pirq.
     if (unchanged && !(s.flags.qemuRewriteIfUnassigned && cur.pirq === XEN_PT_UNASSIGNED_PIRQ)) return 'unchanged';
     const hwEntry = s.w.hw[dev]?.msix.entries[k];
-    if (!s.flags.qemuLatchMsixTable && d.msix.enabled && hwEntry && !hwEntry.masked) {
+    if (!latch && d.msix.enabled && hwEntry && !hwEntry.masked) {
       s.log.log(pt(d, 'pci_msix_write', `Can't update msix entry ${k} since MSI-X is already enabled.`));
       return 'refused';
     }
@@ -333,34 +360,18 @@ export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m:
     e.addr_hi = m.address_hi;
     e.data = m.data;
     e.updated = true;
-    return s.flags.qemuLatchMsixTable ? 'latched, updated=true' : 'updated=true';
+    return latch ? 'latched, updated=true' : 'updated=true';
   });
 }
 
-/**
- * Models hw/xen/xen_pt_msi.c:pci_msix_write for an entry's vector control dword. QEMU >= 2.6
- * (`qemuLatchMsixTable`): an unmask of an `updated` entry while MSI-X is enabled runs xen_pt_msix_update_one with
- * the hardware vector control (read through its /dev/mem mapping), then the value is latched. Before
- * (qemu-xen-4.6 text read: "set_entry_value(entry, offset, val); if (msix->enabled && !(val & MASKBIT))
- * xen_pt_msix_update_one(s, entry_nr)"): stored, then any unmask while enabled updates the entry. QEMU never
- * writes the mask bit to the device: Xen owns it.
- */
+/** hw/xen/xen_pt_msi.c:pci_msix_write of an entry's address/data dwords (see pciMsixWrite). */
+export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m: MsiMsg): void {
+  pciMsixWrite(s, domid, dev, k, { msg: m });
+}
+
+/** hw/xen/xen_pt_msi.c:pci_msix_write of an entry's vector control dword (see pciMsixWrite). */
 export function pci_msix_write_vector_ctrl(s: Sys, domid: number, dev: number, k: number, masked: boolean): void {
-  const d = get(s, domid, dev);
-  s.log.call('qemu', 'pci_msix_write', `entry=${k} VECTOR_CTRL=${masked ? 'MASKBIT' : '0'}`, () => {
-    if (!d) return 'ioreq not served: no device model';
-    const cur = d.msix.msix_entry[k];
-    if (!cur) return 'no such entry';
-    const latch = s.flags.qemuLatchMsixTable;
-    if (latch && d.msix.enabled && cur.updated && !masked) {
-      s.fn.qemu.xen_pt_msix_update_one(s, domid, dev, d, k, s.w.hw[dev]?.msix.entries[k]?.masked ?? true);
-    }
-    const e = entryW(s, d, k);
-    if (masked) e.vector_ctrl = 1;
-    else delete e.vector_ctrl;
-    if (!latch && d.msix.enabled && !masked) s.fn.qemu.xen_pt_msix_update_one(s, domid, dev, d, k, false);
-    return '';
-  });
+  pciMsixWrite(s, domid, dev, k, { masked });
 }
 
 /** Models hw/xen/xen_pt_msi.c:pci_msix_read of the vector control dword: the stored (latched) word; true = masked. */

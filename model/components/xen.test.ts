@@ -255,7 +255,7 @@ describe('xen has_pirq (X86_EMU_USE_PIRQ, 024e7131be default off)', () => {
 });
 
 describe('xen vmsi.c msixtbl intercept', () => {
-  const q = { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLatchMsixTable: true };
+  const q = { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true };
   /** Entry 0 mapped (pirq 55) and bound with gvec 0x22, MSI-X enabled in QEMU. */
   function bound(flags: object = q) {
     const s = sysFor('nvme-hvm-vmsi', flags);
