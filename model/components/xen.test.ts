@@ -289,9 +289,9 @@ describe('xen vmsi.c msixtbl intercept', () => {
   it('an unmask after an address/data write exits to QEMU, then msix_write_completion unmasks', () => {
     const s = bound();
     xen.msixtbl_write(s, D, A, 0, { address_lo: 0xfee00000, address_hi: 0, data: 0x23 });
-    expect(s.w.xen.domains[D]!.msixtbl_flags).toEqual({ [A]: 1 });
+    expect(s.w.xen.domains[D]!.msixtbl).toEqual({ devices: { [A]: { table_flags: 1 } } });
     xen.msixtbl_write_vector_ctrl(s, D, A, 0, false);
-    expect(s.w.xen.domains[D]!.msixtbl_flags).toBeUndefined();
+    expect(s.w.xen.domains[D]!.msixtbl).toBeUndefined();
     expect(s.w.xen.domains[D]!.pirqs[55]!.dpci).toEqual({ gvec: 0x23 }); // QEMU committed and re-bound
     expect(s.w.xen.irqs[48]!.msi_desc!.guest_masked).toBe(false);
   });
@@ -304,7 +304,7 @@ describe('xen vmsi.c msixtbl intercept', () => {
     const s = bound();
     xen.msixtbl_write(s, D, A, 0, { address_lo: 0xfee00000, address_hi: 0, data: 0x23 });
     expect(xen.XEN_DOMCTL_unbind_pt_irq(s, D, 55)).toBe(0);
-    expect(s.w.xen.domains[D]!.msixtbl_flags).toBeUndefined();
+    expect(s.w.xen.domains[D]!.msixtbl).toBeUndefined();
   });
   it('deliver(): with emuirq IRQ_UNBOUND a native-path caller gets the vMSI vector, a pirq-path caller a non-delivery', () => {
     const s = bound();

@@ -32,23 +32,28 @@ function msixtblAddrToIrq(x: XenState, d: XenDomain, dev: number, entry: number)
 
 /** msixtbl_pt_unregister: the last bound pirq of the device gone, the entry (and its table_flags) freed. */
 export function msixtbl_pt_unregister(s: Sys, d: D, dev: number | undefined): void {
-  if (dev === undefined || d.msixtbl_flags?.[dev] === undefined) return;
+  if (dev === undefined || d.msixtbl?.devices[dev] === undefined) return;
   if (msixtblRegistered(s.w.xen, d, dev)) return;
-  const f = { ...d.msixtbl_flags };
-  delete f[dev];
-  if (Object.keys(f).length) d.msixtbl_flags = f;
-  else delete d.msixtbl_flags;
+  setTableFlags(d, dev, 0);
+}
+
+function tableFlags(d: XenDomain, dev: number): number {
+  return d.msixtbl?.devices[dev]?.table_flags ?? 0;
+}
+
+/** Store the device's table_flags (replacing the small record, never writing into a shared one). */
+function setTableFlags(d: D, dev: number, next: number): void {
+  if (next === tableFlags(d, dev)) return;
+  const f: Record<number, { readonly table_flags: number }> = { ...(d.msixtbl?.devices ?? {}) };
+  if (next) f[dev] = { table_flags: next };
+  else delete f[dev];
+  if (Object.keys(f).length) d.msixtbl = { devices: f };
+  else delete d.msixtbl;
 }
 
 function setTableFlag(d: D, dev: number, entry: number, on: boolean): void {
-  const cur = d.msixtbl_flags?.[dev] ?? 0;
-  const next = on ? cur | (1 << entry) : cur & ~(1 << entry);
-  if (next === cur) return;
-  const f = { ...(d.msixtbl_flags ?? {}) };
-  if (next) f[dev] = next;
-  else delete f[dev];
-  if (Object.keys(f).length) d.msixtbl_flags = f;
-  else delete d.msixtbl_flags;
+  const cur = tableFlags(d, dev);
+  setTableFlags(d, dev, on ? cur | (1 << entry) : cur & ~(1 << entry));
 }
 
 /**
@@ -86,7 +91,7 @@ export function msixtbl_write_vector_ctrl(s: Sys, domid: number, dev: number, en
       if (!masked) deferredUnmask();
       return 'device model';
     }
-    if (!masked && ((d.msixtbl_flags?.[dev] ?? 0) & (1 << entry)) !== 0) {
+    if (!masked && (tableFlags(d, dev) & (1 << entry)) !== 0) {
       setTableFlag(d, dev, entry, false);
       s.fn.qemu.pci_msix_write_vector_ctrl(s, domid, dev, entry, masked);
       deferredUnmask();
