@@ -98,6 +98,7 @@ export const QEMU_TABLE = {
 
 export const GUEST_TABLE = {
   xen_hvm_setup_msi_irqs: m('arch/x86/pci/xen.c @v4.4 (af42b8d1 reuse test per guestReuse; c74fd80f)', 'per vector: reuse the cached pirq or PHYSDEVOP_get_free_pirq, write the message, bind an irq', guest.xen_hvm_setup_msi_irqs),
+  pci_write_msg_msix: m('drivers/pci/msi/msi.c @v6.x (da181dc974ad mask bracket with guestMsixMaskForUpdate)', "native path: an entry's message through Xen's msixtbl to QEMU, bracketed by mask/unmask when Linux believes it unmasked", guest.pci_write_msg_msix),
   xen_bind_pirq_msi_to_irq: m(`drivers/xen/events/events_base.c ${L}`, 'a new irq_info for the pirq; no hypercall, no duplicate check', guest.xen_bind_pirq_msi_to_irq),
   xen_teardown_msi_irqs: m(`arch/x86/pci/xen.c ${L}`, 'xen_destroy_irq of every vector: no unmap from an HVM guest, the irq_info dropped', guest.xen_teardown_msi_irqs),
   pci_enable_msix: m(`drivers/pci/msi.c ${L}`, 'msix_capability_init up to ENABLE|MASKALL: xen_hvm_setup_msi_irqs, the control write QEMU traps', guest.pci_enable_msix),

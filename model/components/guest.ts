@@ -321,7 +321,7 @@ function nativeEnableMsix(s: Sys, k: G, dev: number, d: GD, nvec: number): numbe
       const ctrlMasked = s.fn.xen.msixtbl_read_vector_ctrl(s, k.domid, dev, e);
       const rec = nativeAlloc(s, k, dev, e, true, ctrlMasked);
       own(s, d, 'msi_list')[e] = rec.irq;
-      pci_write_msg_msix(s, k.domid, dev, e, nativeMsiMsg(MANAGED_IRQ_SHUTDOWN_VECTOR), ctrlMasked);
+      s.fn.guest.pci_write_msg_msix(s, k.domid, dev, e, nativeMsiMsg(MANAGED_IRQ_SHUTDOWN_VECTOR), ctrlMasked);
     }
     if (!early) s.fn.qemu.xen_pt_msixctrl_reg_write(s, k.domid, dev, true, true);
     const tsize = s.w.qemu[k.domid]?.devices[dev]?.msix.msix_entry.length ?? nvec;
@@ -357,7 +357,7 @@ function nativeEnableMsi(s: Sys, k: G, dev: number, d: GD): number {
 function nativeRequestIrq(s: Sys, k: G, dev: number, d: GD, rec: GuestNativeIrq): number {
   return s.log.call('guest', 'irq_startup', `irq=${rec.irq} vector=${hex(rec.vector)}`, () => {
     if (rec.msix) {
-      pci_write_msg_msix(s, k.domid, dev, rec.entry, nativeMsiMsg(rec.vector), rec.msix_ctrl_masked);
+      s.fn.guest.pci_write_msg_msix(s, k.domid, dev, rec.entry, nativeMsiMsg(rec.vector), rec.msix_ctrl_masked);
       writeVectorCtrl(s, k.domid, dev, rec.entry, false);
     } else {
       s.fn.qemu.xen_pt_msg_reg_write(s, k.domid, dev, nativeMsiMsg(rec.vector));
@@ -377,7 +377,7 @@ function nativeFreeIrq(s: Sys, k: G, dev: number, d: GD, rec: GuestNativeIrq): n
   return s.log.call('guest', 'irq_shutdown_and_deactivate', `irq=${rec.irq}`, () => {
     if (rec.msix) {
       writeVectorCtrl(s, k.domid, dev, rec.entry, true);
-      pci_write_msg_msix(s, k.domid, dev, rec.entry, nativeMsiMsg(0), true);
+      s.fn.guest.pci_write_msg_msix(s, k.domid, dev, rec.entry, nativeMsiMsg(0), true);
     } else {
       s.fn.qemu.xen_pt_msg_reg_write(s, k.domid, dev, nativeMsiMsg(0));
     }
