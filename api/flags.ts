@@ -132,6 +132,42 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'toolstack',
     doc: 'tools/libxl/libxl_pci.c:pci_remove_timeout (fae4880c45, c9cccbdff8, libxl 4.13+): the forced removal of a destroy waits 10 s for an eject that never comes, warns "timed out waiting for DM to remove pci-pt-BB_DD.F" and goes on.',
   },
+  guestXenMsiIrqdomain: {
+    component: 'guest',
+    doc: 'arch/x86/pci/xen.c:xen_hvm_setup_msi_irqs after the 5.10 irqdomain rework (2e4386eba0c0): the pirq message carries delivery mode ExtINT (data 0x700) and a failed setup prints "Failed to create MSI%s! ret=%d!".',
+  },
+  guestMsixEarlyEnable: {
+    component: 'guest',
+    doc: 'drivers/pci/msi.c:msix_capability_init (native path): ENABLE and MASKALL first, the entries programmed while enabled and masked (438553958ba1, Linux 5.14).',
+  },
+  guestMsixMaskForUpdate: {
+    component: 'guest',
+    doc: 'drivers/pci/msi.c:pci_write_msg_msix (native path): a message for an entry Linux believes unmasked is bracketed by a mask and an unmask (da181dc974ad, Linux 5.14).',
+  },
+  qemuLatchMsixTable: {
+    component: 'qemu',
+    doc: 'hw/xen/xen_pt_msi.c:pci_msix_write: address/data writes latched, never refused; an unmask of an updated entry while enabled commits it (f0ada3608ac1, QEMU 2.6).',
+  },
+  qemuMsixCommitOnMask: {
+    component: 'qemu',
+    doc: 'hw/xen/xen_pt_msi.c:xen_pt_msix_update_one: the latched message is committed only with no pirq, guest MASKALL or the entry masked; otherwise the old one is bound again (f0ada3608ac1, QEMU 2.6).',
+  },
+  qemuBindUnmasked: {
+    component: 'qemu',
+    doc: 'hw/xen/xen_pt_msi.c:msi_msix_update: XEN_DOMCTL_VMSI_X86_UNMASKED in gflags when the entry is unmasked (QEMU 2.11; Xen 69d99d1b22).',
+  },
+  qemuLogErrno: {
+    component: 'qemu',
+    doc: 'hw/xen/xen_pt_msi.c XEN_PT_ERR lines: "(err: errno)" instead of "(rc: -1)" (3782f60d20, QEMU 2.4).',
+  },
+  pcibackMsixEnableChecks: {
+    component: 'dom0',
+    doc: 'pciback_ops.c:xen_pcibk_enable_msix: -EALREADY while dev->msix_enabled, -ENXIO with dev->msi_enabled or PCI_COMMAND_MEMORY off (XSA-157, Linux 4.4).',
+  },
+  xenMsixtblForwardAll: {
+    component: 'xen',
+    doc: 'xen/arch/x86/hvm/vmsi.c:_msixtbl_write: a vector-control write Xen handled is also forwarded to the device model (64b21662b1, Xen 4.19, XENFEAT_dm_msix_all_writes).',
+  },
 };
 
 function isComponent(c: unknown): c is VariantComponent {

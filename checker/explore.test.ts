@@ -159,10 +159,13 @@ describe('explore --symmetry', () => {
   it('swapping the two devices is a symmetry of the model on every state checked', async () => {
     const { checkDeviceSymmetry } = await import('./explore-symmetry.ts');
     const hostile = resolveConfig({ ...DEFAULT_CONFIG, scenario: 'hostile-hvm', guest: 'reuse-pirq', qemu: 'unmap-on-disable', xen: '4.12' });
+    // The native MSI path of today's stack (msixtbl table_flags by device, native irqs with vectors).
+    const native = resolveConfig({ ...DEFAULT_CONFIG, scenario: 'nvme-hvm-vmsi', guest: 'linux-6x', qemu: 'keep-pirqs', xen: '4.12' });
     for (const [r, depth] of [
       [keep, 9],
       [msi, 30],
       [hostile, 8],
+      [native, 9],
     ] as const) {
       const c = checkDeviceSymmetry(r, depth, INVARIANTS);
       expect(c.failures).toEqual({});

@@ -91,6 +91,27 @@ const LIFECYCLE: readonly (readonly [string, string, string, string, string])[] 
 ];
 
 /**
+ * Today's stack, in one place (the today rows of the matrix and docs/bugs.md read it): the current guest
+ * (Linux 6.x, both interrupt paths: the pirq path where the scenario's domain has hvm_pirq=1, the native path
+ * in the -vmsi scenarios, hvm_pirq=0, Xen 4.19's default), today's QEMU xen_pt, Linux 6.x pciback in a PV
+ * dom0, Xen 4.22 and libxl 4.22.
+ */
+export const TODAY = { guest: 'linux-6x', qemu: 'bind-unmasked', xen: '4.22', dom0: 'pvops-6x', toolstack: 'libxl-4.22' } as const;
+
+/** The scenarios of the today rows, with the interrupt path each drives. */
+const TODAY_SCENARIOS: readonly (readonly [string, string])[] = [
+  ['nvme-hvm', 'pirq path (hvm_pirq=1)'],
+  ['nvme-msi-hvm', 'pirq path (hvm_pirq=1), MSI'],
+  ['hostile-hvm', 'pirq path (hvm_pirq=1), setpci'],
+  ['nvme-hvm-vmsi', 'native path (hvm_pirq=0)'],
+  ['igbvf-pv', 'PV guest'],
+  ['reboot-hvm', 'pirq path (hvm_pirq=1)'],
+  ['admin-unbind-hvm', 'pirq path (hvm_pirq=1)'],
+  ['reboot-hvm-vmsi', 'native path (hvm_pirq=0)'],
+  ['handover-hvm', 'pirq path (hvm_pirq=1), new owner after pci-detach'],
+];
+
+/**
  * Seed 001's 2x2 of guest kernel and QEMU, with the 2.6.39-4.10 kernel as a third row, in both interrupt
  * modes; then seed 002's igbvf-pv and the reboot-hvm of seeds 003/004, with every proposed fix.
  */
@@ -107,6 +128,7 @@ export function matrixEntries(): MatrixEntry[] {
   for (const [scenario, dom0, xen, toolstack, label] of LIFECYCLE) {
     out.push({ config: { scenario, guest: DEFAULT_CONFIG.guest, qemu: DEFAULT_CONFIG.qemu, xen, dom0, toolstack }, label });
   }
+  for (const [scenario, path] of TODAY_SCENARIOS) out.push({ config: { scenario, ...TODAY }, label: `today: ${path}` });
   return out;
 }
 

@@ -138,7 +138,7 @@ describe('report', () => {
 
   it('names each variant with its upstream commit and versions', () => {
     expect(md).toContain('c976437c7dba');
-    expect(md).toContain('QEMU 2.1.0 and later');
+    expect(md).toContain('QEMU 2.1.0 - 2.3');
   });
 
   it('gives the exact replay command with the given (relative) path', () => {

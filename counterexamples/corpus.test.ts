@@ -121,7 +121,12 @@ describe('seed 001: the combinations the seed calls correct replay every recorde
     { guest: 'reuse-pirq', qemu: 'keep-pirqs' },
     { guest: 'fresh-pirq', qemu: 'unmap-on-disable' },
   ];
-  const seed001 = files.filter((f) => findScenario(loadTraceFile(join(dir, f)).config.scenario)?.seeds.includes('001'));
+  // Seed 001's claim is about the driver's own enable/disable sequence; hostile-hvm's setpci (guest user space
+  // clearing ENABLE under requested vectors) breaks the guest's own interrupts in every combination.
+  const seed001 = files.filter((f) => {
+    const sc = findScenario(loadTraceFile(join(dir, f)).config.scenario);
+    return sc?.seeds.includes('001') && !sc.hostileConfigWrites;
+  });
   it('there are seed 001 traces', () => {
     expect(seed001.length).toBeGreaterThan(0);
   });

@@ -72,11 +72,17 @@ export const XEN_TABLE = {
   pirq_guest_unbind: m(`xen/arch/x86/irq.c ${X}`, '__pirq_guest_unbind, or free a force-unbound pirq', xen.pirq_guest_unbind),
   __pirq_guest_unbind: m(`xen/arch/x86/irq.c ${X}`, 'the domain leaves the irq; the last one gone masks it (->disable, ->shutdown)', xen.__pirq_guest_unbind),
   pirq_guest_force_unbind: m(`xen/arch/x86/irq.c ${X}`, 'unbind the domain if it is still bound', xen.pirq_guest_force_unbind),
+  XENVER_get_features: m('xen/common/kernel.c @RELEASE-4.22.0', 'do_xen_version XENVER_get_features: XENFEAT_hvm_pirqs iff has_pirq(d)', xen.XENVER_get_features),
+  msixtbl_write: m('xen/arch/x86/hvm/vmsi.c @RELEASE-4.22.0', "a guest write of an MSI-X entry's address/data: table_flags bit set if the device has an msixtbl entry, then to QEMU", xen.msixtbl_write),
+  msixtbl_write_vector_ctrl: m('xen/arch/x86/hvm/vmsi.c @RELEASE-4.22.0 (_msixtbl_write, msix_write_completion)', 'a guest vector-control write: Xen masks/unmasks a bound entry, or QEMU handles it (first unmask, modified address/data, 64b21662b1 forwarding with xenMsixtblForwardAll)', xen.msixtbl_write_vector_ctrl),
+  msixtbl_read_vector_ctrl: m('xen/arch/x86/hvm/vmsi.c @RELEASE-4.22.0', "a guest vector-control read: guest_masked of a bound entry, else QEMU's latch", xen.msixtbl_read_vector_ctrl),
 } satisfies Record<string, Modelled>;
 
 export const QEMU_TABLE = {
   pci_msix_write: m(`hw/xen/xen_pt_msi.c ${Q}`, "the guest's write of an MSI-X entry's address/data: updated = true (refused while enabled and unmasked)", qemu.pci_msix_write),
   pci_msix_read: m(`hw/xen/xen_pt_msi.c ${Q}`, "an MSI-X entry's message as the guest reads it back", qemu.pci_msix_read),
+  pci_msix_write_vector_ctrl: m('hw/xen/xen_pt_msi.c:pci_msix_write @upstream-tested (2.6) / @02879be2 (qemu-xen-4.6)', "an entry's vector control: latched; an unmask of an updated entry while enabled commits and binds (qemuLatchMsixTable)", qemu.pci_msix_write_vector_ctrl),
+  pci_msix_read_vector_ctrl: m('hw/xen/xen_pt_msi.c:pci_msix_read', "an entry's vector control as QEMU latched it", qemu.pci_msix_read_vector_ctrl),
   xen_pt_msixctrl_reg_write: m(`hw/xen/xen_pt_config_init.c ${QC}`, 'MSI-X Message Control: ENABLE updates every entry; clearing it unbinds and unmaps (qemuUnmapOnDisable)', qemu.xen_pt_msixctrl_reg_write),
   xen_pt_msgctrl_reg_write: m(`hw/xen/xen_pt_config_init.c ${QC}`, 'MSI Message Control: enable maps and binds the encoded pirq; disable unbinds and unmaps (qemuUnmapOnDisable)', qemu.xen_pt_msgctrl_reg_write),
   xen_pt_msg_reg_write: m(`hw/xen/xen_pt_config_init.c ${QC}`, 'xen_pt_msgaddr32_reg_write + xen_pt_msgdata_reg_write: store the MSI message, re-bind the old pirq if mapped', qemu.xen_pt_msg_reg_write),
@@ -95,6 +101,7 @@ export const QEMU_TABLE = {
 
 export const GUEST_TABLE = {
   xen_hvm_setup_msi_irqs: m('arch/x86/pci/xen.c @v4.4 (af42b8d1 reuse test per guestReuse; c74fd80f)', 'per vector: reuse the cached pirq or PHYSDEVOP_get_free_pirq, write the message, bind an irq', guest.xen_hvm_setup_msi_irqs),
+  pci_write_msg_msix: m('drivers/pci/msi/msi.c @v6.x (da181dc974ad mask bracket with guestMsixMaskForUpdate)', "native path: an entry's message through Xen's msixtbl to QEMU, bracketed by mask/unmask when Linux believes it unmasked", guest.pci_write_msg_msix),
   xen_bind_pirq_msi_to_irq: m(`drivers/xen/events/events_base.c ${L}`, 'a new irq_info for the pirq; no hypercall, no duplicate check', guest.xen_bind_pirq_msi_to_irq),
   xen_teardown_msi_irqs: m(`arch/x86/pci/xen.c ${L}`, 'xen_destroy_irq of every vector: no unmap from an HVM guest, the irq_info dropped', guest.xen_teardown_msi_irqs),
   pci_enable_msix: m(`drivers/pci/msi.c ${L}`, 'msix_capability_init up to ENABLE|MASKALL: xen_hvm_setup_msi_irqs, the control write QEMU traps', guest.pci_enable_msix),

@@ -8,7 +8,7 @@ import type { World } from './world.ts';
 import { initialDevice } from './components/device.ts';
 import { initialXen, newDomain, newPdev } from './components/xen.ts';
 import { initialQemuDevice } from './components/qemu.ts';
-import { initialGuestDevice, type GuestKernel } from './components/guest.ts';
+import { initialGuestDevice, initialGuestKernel, pci_xen_hvm_init } from './components/guest.ts';
 import { initialDom0Device } from './components/dom0.ts';
 import type { LifecycleSpec } from './components/lifecycle.ts';
 import type { VariantComponent } from './variants.ts';
@@ -59,6 +59,18 @@ export interface Scenario {
    * device already attached to a domain", none of which looks at the old domain's pirqs.
    */
   readonly reassignWhileLive?: boolean;
+  /**
+   * The HVM domain's X86_EMU_USE_PIRQ (xl.cfg hvm_pirq): false is libxl's default since 024e7131be (Xen 4.19),
+   * so Xen does not offer XENFEAT_hvm_pirqs and the guest takes the native MSI path. Absent: true (every libxl
+   * up to 4.18, or hvm_pirq=1). Read when the domain is created (XEN_DOMCTL_createdomain) and by the guest's
+   * boot-time decision (pci_xen_hvm_init).
+   */
+  readonly hvmPirq?: false;
+  /**
+   * The host has APIC virtualization (Intel APICv: Xen sets XEN_HVM_CPUID_APIC_ACCESS_VIRT in cpuid leaf 4,
+   * 3196856c65), so a Linux guest uses the native MSI path even when XENFEAT_hvm_pirqs is offered.
+   */
+  readonly hostApicVirt?: true;
 }
 
 const NVME_A: ScenarioDevice = { bdf: '0000:01:00.0', vslot: '00:04.0', msixEntries: 3, mode: 'msix' };
@@ -81,8 +93,7 @@ const REBOOT_HVM: Scenario = {
   invariants: ['enabled-vector-delivers', 'maskall-clear-after-assign', 'no-carried-over-mask', 'no-mask-without-decoding', 'clean-handover', 'host-maskall-not-guest-clearable', 'used-entries-accounting', 'no-stale-pirq-after-destroy', 'no-stuck-pirq', 'no-domain-crash'],
 };
 
-export const SCENARIOS: readonly Scenario[] = [
-  {
+const NVME_HVM: Scenario = {
     id: 'nvme-hvm',
     title: 'Two NVMe controllers passed through to a PV-on-HVM guest, probed concurrently, unloaded and reloaded',
     doc: 'Each controller enables one MSI-X vector for its admin queue, uses it, frees and disables it, then enables 2 or 3 vectors for its I/O queues (nvme_reset_work); nvme_remove frees every vector and disables MSI-X; the driver may be loaded again.',
@@ -94,7 +105,10 @@ export const SCENARIOS: readonly Scenario[] = [
     nvecChoices: [2, 3],
     hostileConfigWrites: false,
     components: ['guest', 'qemu', 'xen'],
-  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [
+  NVME_HVM,
   {
     id: 'nvme-msi-hvm',
     title: 'Two NVMe controllers in plain MSI mode (no MSI-X capability used), probed concurrently, unloaded and reloaded',
@@ -156,6 +170,22 @@ export const SCENARIOS: readonly Scenario[] = [
     doc: 'The reboot-hvm workload; in addition, once the guest has shut down or crashed and before libxl destroys it, the administrator may try seed 003\'s workaround (unbind from pciback, bind again): pcistub_remove warns "while still in-use by domain", puts the device (FLR, reset) and asks Xen to release the prepare_msix pseudo-entry while the dead guest\'s pirqs are still mapped.',
     adminUnbindInUse: true,
   },
+  {
+    ...NVME_HVM,
+    id: 'nvme-hvm-vmsi',
+    title: 'The nvme-hvm workload on a domain without XENFEAT_hvm_pirqs (hvm_pirq=0, the default since Xen 4.19): the guest programs vectors, QEMU picks the pirqs',
+    doc: 'Seeds 000/001\'s question on today\'s default path: two NVMe controllers, probe (one vector), free, disable, enable 2 or 3 vectors, unload, reload, with the native x86 PCI/MSI irqdomain: no PHYSDEVOP_get_free_pirq, no event channels; QEMU maps with pirq -1 (Xen picks) and binds the guest\'s vector; delivery is a vMSI.',
+    hvmPirq: false,
+  },
+  {
+    ...REBOOT_HVM,
+    id: 'reboot-hvm-vmsi',
+    title: 'reboot-hvm on a domain without XENFEAT_hvm_pirqs (hvm_pirq=0, the default since Xen 4.19): the native MSI path across QEMU kills, power-offs and reboots',
+    doc: 'Seed 003\'s question on today\'s default path: the reboot-hvm workload, the guest driving MSI-X with ordinary vectors (the native irqdomain), QEMU mapping and binding them.',
+    seeds: ['003', '004'],
+    hvmPirq: false,
+    lifecycle: { ...REBOOT_HVM.lifecycle!, hvm_pirq: false },
+  },
 ];
 
 export function findScenario(id: string): Scenario | undefined {
@@ -184,10 +214,13 @@ export function initialWorld(sc: Scenario): World {
     gdevs[i] = initialGuestDevice(d.vslot, d.mode);
   });
   const xen = initialXen({ nr_irqs_gsi: sc.nr_irqs_gsi, nr_irqs: sc.nr_irqs_gsi + 64 });
-  const guest: GuestKernel = { domid: sc.domid, irqs: {}, pirq_to_irq: {}, devices: gdevs };
+  // The domain as libxl created it (X86_EMU_USE_PIRQ per hvm_pirq) and the guest as it booted: pci_xen_hvm_init
+  // reads XENVER_get_features (XENFEAT_hvm_pirqs iff has_pirq) and cpuid leaf 4.
+  const usePirq = sc.hvmPirq !== false;
+  const guest = initialGuestKernel(sc.domid, gdevs, pci_xen_hvm_init(usePirq, sc.hostApicVirt === true));
   return {
     hw,
-    xen: { ...xen, domains: { [sc.domid]: newDomain(sc.domid, true, sc.nr_pirqs) }, pdevs },
+    xen: { ...xen, domains: { [sc.domid]: newDomain(sc.domid, true, sc.nr_pirqs, usePirq) }, pdevs },
     qemu: { [sc.domid]: { domid: sc.domid, alive: true, devices: qdevs } },
     guests: { [sc.domid]: guest },
     dom0: { devices: d0devs },
@@ -287,6 +320,9 @@ export function enabledActions(w: World, sc: Scenario): Action[] {
     // waits for an ioreq nobody serves: the vCPU blocks for good ([derived] from hvm_send_ioreq; the ioreq
     // server stays registered until the domain is destroyed). Only hypercall-only steps remain possible.
     const hung = !w.qemu[domid]?.alive;
+    // On the native path every setup and teardown step writes a message, which only QEMU serves: nothing is
+    // left (the mask Xen would apply before the vCPU blocks in free_irq is left out).
+    const hungNative = hung && k.msi_ops === 'native';
     for (const [devS, d] of Object.entries(k.devices)) {
       const start = out.length;
       const dev = Number(devS);
@@ -328,7 +364,7 @@ export function enabledActions(w: World, sc: Scenario): Action[] {
         out.push({ kind: 'guest.pci_write_config_word', domid, dev, reg: 'MSIX_FLAGS', value: 0 });
       }
       if (hung) {
-        const kept = out.splice(start).filter((a) => a.kind === 'guest.request_irq' || a.kind === 'guest.free_irq');
+        const kept = out.splice(start).filter((a) => !hungNative && (a.kind === 'guest.request_irq' || a.kind === 'guest.free_irq'));
         out.push(...kept);
       }
     }

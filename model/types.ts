@@ -21,6 +21,7 @@ export const ERRNO = {
   ENOSPC: 28,
   ENOSYS: 38,
   ENODATA: 61,
+  EALREADY: 114,
 } as const;
 export type ErrnoName = keyof typeof ERRNO;
 

@@ -116,6 +116,59 @@ export interface Flags {
    * pci-pt-BB_DD.F" and goes on. False: 4.12's device_del returns at once (libxl-4.12-async-del).
    */
   readonly libxlDeviceDelTimeout: boolean;
+  /**
+   * arch/x86/pci/xen.c:xen_hvm_setup_msi_irqs after the 5.10 irqdomain rework (2e4386eba0c0 and its series):
+   * xen_msi_compose_msg writes delivery mode ExtINT (data 0x700, no level-assert bit) instead of
+   * XEN_PIRQ_MSI_DATA (0x4300), and a failed setup prints "Failed to create MSI%s! ret=%d!" instead of "Xen PCI
+   * frontend has not registered MSI/MSI-X support!".
+   */
+  readonly guestXenMsiIrqdomain: boolean;
+  /**
+   * drivers/pci/msi.c:msix_capability_init, 438553958ba1 "PCI/MSI: Enable and mask MSI-X early" (Linux 5.14,
+   * stable): ENABLE|MASKALL is written first and the entries are programmed while MSI-X is enabled and
+   * function-masked; before it the messages were written with MSI-X disabled.
+   */
+  readonly guestMsixEarlyEnable: boolean;
+  /**
+   * drivers/pci/msi.c:pci_write_msg_msix (__pci_write_msi_msg before 5.17), da181dc974ad "PCI/MSI: Enforce that
+   * MSI-X table entry is masked for update" (Linux 5.14, stable): a message written to an entry Linux believes
+   * unmasked is bracketed by a mask and an unmask of its vector control word. Native MSI path only (the Xen
+   * pirq domain cannot mask, 7e0815b3e099).
+   */
+  readonly guestMsixMaskForUpdate: boolean;
+  /**
+   * hw/xen/xen_pt_msi.c:pci_msix_write, f0ada3608ac1 "xen/MSI-X: latch MSI-X table writes" (QEMU 2.6, qemu-xen
+   * b324ef9654 / Xen 4.7): table writes are never refused, only latched, and committed at the next unmask or
+   * enable (xen_pt_msix_update_one's rule), and the guest's MASKALL is recorded.
+   */
+  readonly qemuLatchMsixTable: boolean;
+  /**
+   * hw/xen/xen_pt_msi.c:xen_pt_msix_update_one, the same f0ada3608ac1: the latched message is committed only
+   * while the entry has no pirq, the guest has MASKALL set or the entry is masked; otherwise the last committed
+   * one is bound again.
+   */
+  readonly qemuMsixCommitOnMask: boolean;
+  /**
+   * hw/xen/xen_pt_msi.c:msi_msix_update, "xen/pt: allow QEMU to request MSI unmasking at bind time" (QEMU
+   * 2.11): gflags |= XEN_DOMCTL_VMSI_X86_UNMASKED when the entry is unmasked (Xen's side: 69d99d1b22, 4.10).
+   */
+  readonly qemuBindUnmasked: boolean;
+  /**
+   * hw/xen/xen_pt_msi.c XEN_PT_ERR lines, 3782f60d20 "xen/pass-through: log errno values rather than function
+   * return ones" (QEMU 2.4): "(err: errno)" instead of "(rc: -1)", and the update path's unmap line gains its
+   * number.
+   */
+  readonly qemuLogErrno: boolean;
+  /**
+   * drivers/xen/xen-pciback/pciback_ops.c:xen_pcibk_enable_msix, XSA-157 (Linux 4.4, CVE-2015-8551/8552/8553):
+   * -EALREADY if dev->msix_enabled, -ENXIO if dev->msi_enabled or PCI_COMMAND_MEMORY is off.
+   */
+  readonly pcibackMsixEnableChecks: boolean;
+  /**
+   * xen/arch/x86/hvm/vmsi.c:_msixtbl_write, 64b21662b1 "x86/msi: passthrough all MSI-X vector ctrl writes to
+   * device model" (Xen 4.19, XENFEAT_dm_msix_all_writes): a vector-control write Xen handled also goes to QEMU.
+   */
+  readonly xenMsixtblForwardAll: boolean;
 }
 
 export const DEFAULT_FLAGS: Flags = {
@@ -144,6 +197,15 @@ export const DEFAULT_FLAGS: Flags = {
   xenAllocPirqReturnsCurrent: false,
   xenMsixWarnDom0First: false,
   libxlDeviceDelTimeout: true,
+  guestXenMsiIrqdomain: false,
+  guestMsixEarlyEnable: false,
+  guestMsixMaskForUpdate: false,
+  qemuLatchMsixTable: false,
+  qemuMsixCommitOnMask: false,
+  qemuBindUnmasked: false,
+  qemuLogErrno: false,
+  pcibackMsixEnableChecks: false,
+  xenMsixtblForwardAll: false,
 };
 
 export type VariantComponent = Extract<Component, 'guest' | 'qemu' | 'xen' | 'dom0' | 'toolstack'>;
@@ -225,10 +287,30 @@ export const VARIANTS: readonly Variant[] = [
     component: 'guest',
     title: 'xen: do not re-use pirq number cached in pci device msi msg data (always PHYSDEVOP_get_free_pirq)',
     upstream: 'c74fd80f2f41 (Linux)',
-    versions: 'Linux 4.11 and later; Ubuntu Xenial 4.4.0-61 (LP: #1656381)',
+    versions: 'Linux 4.11 - 5.9; Ubuntu Xenial 4.4.0-61 (LP: #1656381)',
     link: 'https://git.kernel.org/torvalds/c/c74fd80f2f41d05f350bb478151021f88551afe8',
-    confidence: 'read in code (L-cur); exact first release unconfirmed (v4.10/v4.11 timeframe)',
+    confidence: 'read in code (L-cur, arch/x86/pci/xen.c @5d7ab8339a9a); exact first release unconfirmed (v4.10/v4.11 timeframe)',
     flags: { guestReuse: 'never' },
+  },
+  {
+    id: 'linux-5.10',
+    component: 'guest',
+    title: 'x86/xen: Wrap XEN MSI management into irqdomain (pirq message with delivery mode ExtINT, "Failed to create MSI%s! ret=%d!"); the native path on a domain without XENFEAT_hvm_pirqs or with APIC virtualization, messages written with MSI-X disabled',
+    upstream: '2e4386eba0c0 and the x86/irq MSI series (Linux 5.10); xen_hvm_msi_init\'s leaf-4 rule (before 5.10, with Xen 3196856c65)',
+    versions: 'Linux 5.10 - 5.13',
+    link: 'https://git.kernel.org/torvalds/c/2e4386eba0c0',
+    confidence: 'arch/x86/pci/xen.c @01be83eea08d (5.10-5.16 shape) and the msi_msg shadow-struct version read; the first release of the error text not identified [derived: present in every 5.10+ version read]; the native path\'s order from drivers/pci/msi.c v4.4..5.13 read',
+    flags: { guestReuse: 'never', guestXenMsiIrqdomain: true },
+  },
+  {
+    id: 'linux-6x',
+    component: 'guest',
+    title: 'Linux 6.x: MSI-X enabled and function-masked first (438553958ba1), table entries masked for update (da181dc974ad), the Xen pirq domain writes no vector control (7e0815b3e099)',
+    upstream: '438553958ba1 + da181dc974ad (Linux 5.14, stable), 7e0815b3e099 (5.18, stable), msix_mask_all late (Stefan Roese, 2021-12, stable)',
+    versions: 'Linux 5.18 - 6.x (5.14 - 5.17 for the native path)',
+    link: 'https://git.kernel.org/torvalds/c/438553958ba19296663c6d6583d208dfb6792830',
+    confidence: 'diffs of 438553958ba1, da181dc974ad, 7e0815b3e099 and the late msix_mask_all read in list/stable mails; pci_write_msg_msix and msi_domain_deactivate (zero message) read in 6.x text; the early (reservation-mode) message carries MANAGED_IRQ_SHUTDOWN_VECTOR (arch/x86/kernel/apic/vector.c:x86_vector_activate `if (reserve || irqd_is_managed_and_shutdown(irqd)) vector_assign_managed_shutdown(irqd);` read in stored text; its value 0xef from irq_vectors.h not re-read); 5.14-5.17 pirq-path vector-control writes left out',
+    flags: { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true },
   },
   {
     id: 'keep-pirqs',
@@ -245,10 +327,40 @@ export const VARIANTS: readonly Variant[] = [
     component: 'qemu',
     title: 'qemu-xen: free all the pirqs for msi/msix when driver unload',
     upstream: 'c976437c7dba (QEMU)',
-    versions: 'QEMU 2.1.0 and later (Ubuntu Vivid and later, UCA Kilo and later)',
+    versions: 'QEMU 2.1.0 - 2.3 (Ubuntu Vivid and later, UCA Kilo and later); "(rc: -1)" log lines',
     link: 'https://gitlab.com/qemu-project/qemu/-/commit/c976437c7dba9c7444fb41df45468968aaa326ad',
-    confidence: 'behaviour read in code (Q-new); version per LP: #1657489',
+    confidence: 'behaviour read in code (Q-new @003f8dbc8e09); version per LP: #1657489',
     flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true },
+  },
+  {
+    id: 'qemu-2.4',
+    component: 'qemu',
+    title: 'xen/pass-through: log errno values rather than function return ones ("(err: N)")',
+    upstream: '3782f60d20 (QEMU), qemu-xen 76403ddf6f (qemu-xen-4.6.0)',
+    versions: 'QEMU 2.4 - 2.5 (qemu-xen of Xen 4.6)',
+    link: 'https://gitlab.com/qemu-project/qemu/-/commit/3782f60d20',
+    confidence: 'the diff read in xen-project/qemu-xen history; is-ancestor of v2.4.0',
+    flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLogErrno: true },
+  },
+  {
+    id: 'latch-table',
+    component: 'qemu',
+    title: 'xen/MSI-X: latch MSI-X table writes (never refused; committed at the next unmask or enable; guest MASKALL tracked)',
+    upstream: 'f0ada3608ac1 (QEMU), qemu-xen b324ef9654',
+    versions: 'QEMU 2.6 - 2.10; qemu-xen of Xen 4.7 - 4.9',
+    link: 'https://gitlab.com/qemu-project/qemu/-/commit/f0ada3608ac13cf13f4e2955ed348dc93a38ac45',
+    confidence: 'pci_msix_write, xen_pt_msix_update_one, xen_pt_msixctrl_reg_write read @upstream-tested (2.6.50) in xen-project/qemu-xen; merge-base with v2.5.0/v2.6.0 read',
+    flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true },
+  },
+  {
+    id: 'bind-unmasked',
+    component: 'qemu',
+    title: 'xen/pt: allow QEMU to request MSI unmasking at bind time (XEN_DOMCTL_VMSI_X86_UNMASKED when the entry is unmasked); today\'s xen_pt',
+    upstream: 'Roger Pau Monne, 2017 (QEMU); Xen side 69d99d1b22 (4.10)',
+    versions: 'QEMU 2.11 - 10.x (no XENFEAT_dm_msix_all_writes use in the upstream tree read)',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h=69d99d1b22',
+    confidence: 'msi_msix_update with `masked` read in marmarek/qemu @217c906307 and patchew-project/qemu @033628ec19 (a recent tree: latch, UNMASKED, /dev/mem unconditional); the QEMU commit id and release (2.11) not read [unverified]; no 9.x/10.x tag read',
+    flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuBindUnmasked: true },
   },
   {
     id: '4.12',
@@ -434,7 +546,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.19.0 - 4.19.x',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.19.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true },
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true, xenMsixtblForwardAll: true },
     release: {
       tag: 'RELEASE-4.19.0',
       previous: '4.18',
@@ -443,7 +555,7 @@ export const VARIANTS: readonly Variant[] = [
         { id: 'e9607d4061', what: 'msi_set_mask_bit: MSIX_CHECK_WARN, the first "cannot mask" for a Dom0-owned device is printed (xenMsixWarnDom0First)' },
         { id: 'daa90dfea9', what: 'pirq_cleanup_check macro fixed: pirq structs freed; memory only (the model already drops all-default pirqs)' },
         { id: 'b2cd07a044', what: 'guest access to registers sharing the MSI-X table page; not modelled' },
-        { id: '64b21662b1', what: 'msixtbl forwards vector-control writes to the device model; msixtbl not modelled (QEMU sees every write)' },
+        { id: '64b21662b1', what: 'msixtbl forwards every vector-control write to the device model after handling it (xenMsixtblForwardAll; xen/arch/x86/hvm/vmsi.c:_msixtbl_write)' },
         { id: '401448f2d1', what: 'physdev_{,un}map_pirq self test by domain pointer; not modelled' },
       ],
     },
@@ -456,7 +568,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.20.0 - 4.20.x',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.20.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true },
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true, xenMsixtblForwardAll: true },
     release: {
       tag: 'RELEASE-4.20.0',
       previous: '4.19',
@@ -477,7 +589,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.21.0 - 4.21.x',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.21.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true },
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true, xenMsixtblForwardAll: true },
     release: {
       tag: 'RELEASE-4.21.0',
       previous: '4.20',
@@ -494,7 +606,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.22.0 and staging (4.23-dev) for the modelled functions',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.22.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true },
+    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true, xenMsixtblForwardAll: true },
     release: {
       tag: 'RELEASE-4.22.0',
       previous: '4.21',
@@ -546,12 +658,12 @@ export const VARIANTS: readonly Variant[] = [
   {
     id: 'pvops',
     component: 'dom0',
-    title: 'pvops dom0 (Linux 3.9 to 5.0): pciback prepare/release MSI-X, FLR on put, xen_pcibk_reset_device writes PCI_COMMAND=0',
+    title: 'pvops dom0 (Linux 3.9 to 5.0): pciback prepare/release MSI-X, FLR on put, xen_pcibk_reset_device writes PCI_COMMAND=0, XSA-157 checks in xen_pcibk_enable_msix (4.4+)',
     upstream: 'drivers/xen/xen-pciback (PB-old), before 7681f31ec9cd',
     versions: 'Linux 3.9 - 5.0 (4.19.y before 4.19.48)',
     link: 'https://git.kernel.org/torvalds/c/7681f31ec9cdacab4fd10570be924f2cef6669ba',
     confidence: 'read in code (PB-old, PB-new); the 3.9 lower bound of PHYSDEVOP_prepare_msix use approximate',
-    flags: { pcibackResetZeroesCommand: true },
+    flags: { pcibackResetZeroesCommand: true, pcibackMsixEnableChecks: true },
   },
   {
     id: 'pvops-7681f31e',
@@ -561,7 +673,17 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Linux 5.1 and later; 4.19.48',
     link: 'https://git.kernel.org/torvalds/c/7681f31ec9cdacab4fd10570be924f2cef6669ba',
     confidence: 'commit per stable-list mail; its effect on late masking derived [unconfirmed]',
-    flags: { pcibackResetZeroesCommand: false },
+    flags: { pcibackResetZeroesCommand: false, pcibackMsixEnableChecks: true },
+  },
+  {
+    id: 'pvops-6x',
+    component: 'dom0',
+    title: 'PV dom0 Linux 6.x: pvops-7681f31e, XSA-157 checks in xen_pcibk_enable_msix, pcistub_reset_device_state (no PHYSDEVOP_pci_device_reset from a PV dom0)',
+    upstream: '7681f31ec9cd + XSA-157 (Linux 4.4) + pcistub_reset_device_state (Jiqian Chen, 6.12, with Xen 9a2d7b5bb6)',
+    versions: 'Linux 5.1 - 6.x as a PV dom0',
+    link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h=9a2d7b5bb6',
+    confidence: 'pciback_ops.c and pci_stub.c of 6.12+ read (file ids 63015977, 18165457464); pcistub_reset_device_state issues the hypercall only `if (!xen_pv_domain())`, and Xen\'s handler (vpci_reset_device) resets vPCI state only, so for the PV dom0 modelled it is the same FLR and no flag; XSA-157 commit ids not read',
+    flags: { pcibackResetZeroesCommand: false, pcibackMsixEnableChecks: true },
   },
   {
     id: 'pvops-msix-reset',
@@ -571,7 +693,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'proposal against Linux 4.20 (pvops with PCI_COMMAND=0)',
     link: 'https://lkml.org/lkml/2018/12/4/1099',
     confidence: 'patch per seed 003 [code]; applied on top of the pvops variant',
-    flags: { pcibackResetZeroesCommand: true, pcibackMsixResetOnExport: true },
+    flags: { pcibackResetZeroesCommand: true, pcibackMsixResetOnExport: true, pcibackMsixEnableChecks: true },
   },
   {
     id: 'libxl',

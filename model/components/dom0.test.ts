@@ -203,3 +203,23 @@ describe('pvops pcistub_put_pci_dev, pcistub_device_release, export', () => {
     expect(s.w.dom0.devices[DEV]!.owner).toBe(G);
   });
 });
+
+describe('pciback xen_pcibk_enable_msix checks (XSA-157, pcibackMsixEnableChecks)', () => {
+  it('returns -EALREADY while dom0 has MSI-X enabled for the device, mapping nothing', () => {
+    const s = exported('pvops-6x');
+    expect(dom0.xen_pcibk_enable_msix(s, DEV, 3)).toEqual([55, 54, 53]);
+    expect(dom0.xen_pcibk_enable_msix(s, DEV, 3)).toBe(-ERRNO.EALREADY);
+    expect(s.log.calls.filter((c) => c.fn === 'PHYSDEVOP_map_pirq')).toHaveLength(3);
+  });
+  it('returns -ENXIO with memory decoding off', () => {
+    const s = exported('pvops-6x');
+    dom0.command_write(s, DEV, false);
+    expect(dom0.xen_pcibk_enable_msix(s, DEV, 3)).toBe(-ERRNO.ENXIO);
+  });
+  it('without the checks (2.6.18-xen) it goes on to map with memory decoding off (Xen refuses, -EBUSY)', () => {
+    const s = exported('xen-2.6.18');
+    dom0.command_write(s, DEV, false);
+    expect(dom0.xen_pcibk_enable_msix(s, DEV, 3)).toBe(-ERRNO.EBUSY);
+    expect(s.log.calls.filter((c) => c.fn === 'PHYSDEVOP_map_pirq')).toHaveLength(1);
+  });
+});

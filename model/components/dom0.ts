@@ -365,9 +365,21 @@ export function xen_pcibk_export_device(s: Sys, dev: number, domid: number): num
   });
 }
 
-/** Models pciback_ops.c:xen_pcibk_enable_msix (pciback_enable_msix in 2.6.18): returns the guest's pirqs. */
+/**
+ * Models pciback_ops.c:xen_pcibk_enable_msix (pciback_enable_msix in 2.6.18): returns the guest's pirqs. With
+ * `pcibackMsixEnableChecks` (XSA-157, Linux 4.4; the one read): "if (dev->msix_enabled) return -EALREADY;" and
+ * "pci_read_config_word(pci_physfn(dev), PCI_COMMAND, &cmd); if (dev->msi_enabled || !(cmd &
+ * PCI_COMMAND_MEMORY)) return -ENXIO;" before anything is mapped (dom0 never enables plain MSI for a PV
+ * guest's device in the model, so only the MEMORY half of the second test can fire).
+ */
 export function xen_pcibk_enable_msix(s: Sys, dev: number, nvec: number): number[] | number {
-  return s.log.call('dom0', 'xen_pcibk_enable_msix', `${bdfOf(s, dev)} nvec=${nvec}`, () => s.fn.dom0.msix_capability_init(s, dev, nvec), (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
+  return s.log.call('dom0', 'xen_pcibk_enable_msix', `${bdfOf(s, dev)} nvec=${nvec}`, () => {
+    if (s.flags.pcibackMsixEnableChecks) {
+      if (s.w.dom0.devices[dev]?.msix_enabled) return -ERRNO.EALREADY;
+      if (!(s.w.hw[dev]?.command.memory ?? false)) return -ERRNO.ENXIO;
+    }
+    return s.fn.dom0.msix_capability_init(s, dev, nvec);
+  }, (v) => (typeof v === 'number' ? rc(v) : `pirqs ${v.join(',')}`));
 }
 
 /** Models pciback_ops.c:xen_pcibk_disable_msix: dom0's pci_disable_msix. */

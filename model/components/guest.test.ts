@@ -3,6 +3,8 @@ import { sysFor, logLines, results } from '../testkit.ts';
 import * as guest from './guest.ts';
 import * as xen from './xen.ts';
 import type { Flags } from '../variants.ts';
+import { findInvariant } from '../invariants.ts';
+import { MANAGED_IRQ_SHUTDOWN_VECTOR } from './guest.ts';
 
 const D = 1;
 const A = 0;
@@ -56,9 +58,18 @@ describe('guest.xen_hvm_setup_msi_irqs (via pci_enable_msix)', () => {
     guest.pci_enable_msix(s, D, A, 1);
     expect(logLines(s)).toContain('nvme 0000:00:04.0: xen: msi already bound to pirq=55 [dev_dbg]');
   });
-  it('fails the probe with the kernel message when get_free_pirq has nothing left', () => {
+  it('fails the probe with the 4.11-5.9 kernel message when get_free_pirq has nothing left', () => {
     const s = sys({ guestReuse: 'never' });
     for (let i = 0; i < 8; i++) xen.PHYSDEVOP_get_free_pirq(s, D);
+    expect(guest.pci_enable_msix(s, D, A, 1)).toBe(-19);
+    expect(logLines(s)).toContain('nvme 0000:00:04.0: Xen PCI frontend has not registered MSI/MSI-X support!');
+    expect(s.w.guests[D]!.devices[A]!.msix_enabled).toBe(false);
+  });
+  it('5.10 irqdomain (guestXenMsiIrqdomain): "Failed to create MSI-X! ret=-ENODEV!" and an ExtINT message', () => {
+    const s = sys({ guestReuse: 'never', guestXenMsiIrqdomain: true });
+    expect(guest.pci_enable_msix(s, D, B, 1)).toBe(1);
+    expect(s.w.qemu[D]!.devices[B]!.msix.msix_entry[0]).toMatchObject({ data: 0x700 });
+    for (let i = 0; i < 7; i++) xen.PHYSDEVOP_get_free_pirq(s, D);
     expect(guest.pci_enable_msix(s, D, A, 1)).toBe(-19);
     expect(logLines(s)).toContain('nvme 0000:00:04.0: Failed to create MSI-X! ret=-ENODEV!');
     expect(s.w.guests[D]!.devices[A]!.msix_enabled).toBe(false);
@@ -95,5 +106,116 @@ describe('guest.pci_disable_msix', () => {
     expect(s.w.guests[D]!.pirq_to_irq[55]).toBe(24);
     expect(s.w.xen.domains[D]!.pirqs[55]!.irq).toBe(48);
     expect(s.w.guests[D]!.devices[A]!.driver.stage).toBe('probe-disabled');
+  });
+});
+
+describe('guest.pci_xen_hvm_init', () => {
+  it('takes the Xen pirq MSI ops when XENFEAT_hvm_pirqs is offered and the host has no APIC virtualization', () => {
+    expect(guest.pci_xen_hvm_init(true, false)).toBe('xen-pirq');
+  });
+  it('takes the native irqdomain without XENFEAT_hvm_pirqs (024e7131be default)', () => {
+    expect(guest.pci_xen_hvm_init(false, false)).toBe('native');
+  });
+  it('takes the native irqdomain with APIC virtualization even when the feature is offered', () => {
+    expect(guest.pci_xen_hvm_init(true, true)).toBe('native');
+  });
+  it('the vMSI scenario boots a native guest on a domain without X86_EMU_USE_PIRQ', () => {
+    const s = sysFor('nvme-hvm-vmsi');
+    expect(s.w.guests[D]!.msi_ops).toBe('native');
+    expect(s.w.xen.domains[D]!.use_pirq).toBe(false);
+  });
+});
+
+/** The native path's calls and their arguments, in order. */
+const calls = (s: ReturnType<typeof sysFor>) => s.log.calls.map((c) => `${c.fn}(${c.args})`);
+
+describe('guest native MSI-X path (x86 PCI/MSI irqdomain)', () => {
+  const today = { guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true };
+  it('438553958ba1 (guestMsixEarlyEnable): ENABLE|MASKALL before the early message, no hypercall from the guest', () => {
+    const s = sysFor('nvme-hvm-vmsi', today);
+    expect(guest.pci_enable_msix(s, D, A, 1)).toBe(1);
+    const c = calls(s);
+    expect(c.findIndex((x) => x.startsWith('xen_pt_msixctrl_reg_write(MSIX_FLAGS ENABLE=1 MASKALL=1'))).toBeLessThan(c.findIndex((x) => x.includes('data=0xef')));
+    expect(results(s, 'PHYSDEVOP_get_free_pirq')).toEqual([]);
+    expect(results(s, 'EVTCHNOP_bind_pirq')).toEqual([]);
+    // QEMU's latch read "unmasked", so the message was bracketed; the unmask made QEMU map (pirq -1) and bind.
+    expect(c.filter((x) => x.startsWith('PHYSDEVOP_map_pirq'))[0]).toContain('pirq=-1');
+    expect(results(s, 'XEN_DOMCTL_bind_pt_irq')).toEqual(['0']);
+    expect(s.log.calls.find((x) => x.fn === 'XEN_DOMCTL_bind_pt_irq')!.args).toContain('gvec=0xef');
+  });
+  it('before 438553958ba1: the early message is written with MSI-X disabled, ENABLE|MASKALL after it', () => {
+    const s = sysFor('nvme-hvm-vmsi', { ...today, guestMsixEarlyEnable: false });
+    guest.pci_enable_msix(s, D, A, 1);
+    const c = calls(s);
+    expect(c.findIndex((x) => x.startsWith('xen_pt_msixctrl_reg_write(MSIX_FLAGS ENABLE=1 MASKALL=1'))).toBeGreaterThan(c.findIndex((x) => x.includes('data=0xef')));
+    expect(results(s, 'PHYSDEVOP_map_pirq')).toEqual([]); // QEMU maps at the MASKALL clear
+    guest.pci_msix_clear_and_set_ctrl(s, D, A);
+    expect(results(s, 'PHYSDEVOP_map_pirq')).toEqual(['0, pirq=55']);
+  });
+  it('da181dc974ad (guestMsixMaskForUpdate): a message for an entry Linux believes unmasked is bracketed by mask/unmask', () => {
+    const s = sysFor('nvme-hvm-vmsi', today);
+    guest.pci_write_msg_msix(s, D, A, 0, guest.nativeMsiMsg(0x30), false);
+    expect(calls(s).filter((x) => x.startsWith('msixtbl_write') || x.startsWith('pci_msix_write'))).toEqual([
+      'msixtbl_write(mask entry 0 (vector control))',
+      'pci_msix_write(entry=0 VECTOR_CTRL=MASKBIT)',
+      'pci_msix_write(entry=0 addr=0x0:0xfee00000 data=0x30)',
+      'msixtbl_write(unmask entry 0 (vector control))',
+      'pci_msix_write(entry=0 VECTOR_CTRL=0)',
+    ]);
+  });
+  it('without da181dc974ad the message is written alone', () => {
+    const s = sysFor('nvme-hvm-vmsi', { ...today, guestMsixMaskForUpdate: false });
+    guest.pci_write_msg_msix(s, D, A, 0, guest.nativeMsiMsg(0x30), false);
+    expect(calls(s)).toEqual(['pci_msix_write(entry=0 addr=0x0:0xfee00000 data=0x30)']);
+  });
+  it('request_irq writes the final vector and unmasks: QEMU re-binds the same pirq with it; free_irq masks and writes a zero message', () => {
+    const s = sysFor('nvme-hvm-vmsi', today);
+    guest.pci_enable_msix(s, D, A, 1);
+    guest.pci_msix_clear_and_set_ctrl(s, D, A);
+    guest.request_irq(s, D, A, 0);
+    const irq = s.w.guests[D]!.native_irqs![24]!;
+    expect(irq).toMatchObject({ requested: true, vector: 0x22, msix_ctrl_masked: false });
+    expect(s.w.xen.domains[D]!.pirqs[55]!.dpci).toEqual({ gvec: 0x22 });
+    expect(s.w.hw[A]!.msix.entries[0]!.masked).toBe(false);
+    guest.free_irq(s, D, A, 0);
+    expect(s.w.hw[A]!.msix.entries[0]!.masked).toBe(true);
+    expect(s.w.qemu[D]!.devices[A]!.msix.msix_entry[0]).toMatchObject({ data: 0, updated: true, pirq: 55 });
+    expect(s.w.xen.domains[D]!.pirqs[55]!.dpci).toEqual({ gvec: 0x22 }); // nothing re-bound at free
+  });
+  it('pci_disable_msix masks the entries, clears ENABLE (QEMU unbinds and unmaps) and frees the irqs', () => {
+    const s = sysFor('nvme-hvm-vmsi', today);
+    guest.pci_enable_msix(s, D, A, 1);
+    guest.pci_msix_clear_and_set_ctrl(s, D, A);
+    guest.request_irq(s, D, A, 0);
+    guest.free_irq(s, D, A, 0);
+    guest.pci_disable_msix(s, D, A);
+    expect(results(s, 'PHYSDEVOP_unmap_pirq')).toEqual(['0']);
+    expect(s.w.guests[D]!.native_irqs).toEqual({});
+    expect(s.w.xen.domains[D]!.pirqs[55]).toBeUndefined();
+  });
+});
+
+describe('enabled-vector-delivers on the native path (a vMSI with the irq\'s vector)', () => {
+  const today = { guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true };
+  const inv = findInvariant('enabled-vector-delivers')!;
+  function running() {
+    const s = sysFor('nvme-hvm-vmsi', today);
+    guest.pci_enable_msix(s, D, A, 1);
+    guest.pci_msix_clear_and_set_ctrl(s, D, A);
+    guest.request_irq(s, D, A, 0);
+    return s;
+  }
+  it('holds when QEMU bound the vector the irq uses and the entry is unmasked', () => {
+    expect(inv.check(running().w)).toBeUndefined();
+  });
+  it('is violated when Xen injects another vector than the irq uses (gvec of a stale bind)', () => {
+    const s = running();
+    s.w.xen.domains[D]!.pirqs[55] = { ...s.w.xen.domains[D]!.pirqs[55]!, dpci: { gvec: MANAGED_IRQ_SHUTDOWN_VECTOR } };
+    expect(inv.check(s.w)?.text).toBe('an interrupt from 01:00.0 MSI-X entry 0 reaches dom1 as vector 0xef (pirq 55), not guest irq 24 of dom1, which uses vector 0x22.');
+  });
+  it('is violated when the entry stays masked in hardware', () => {
+    const s = running();
+    xen.guest_mask_msi_irq(s, 48, true);
+    expect(inv.check(s.w)?.text).toContain('never reaches guest irq 24 of dom1 (vector 0x22, native MSI): MSI-X entry 0 is masked in hardware');
   });
 });

@@ -19,7 +19,7 @@ import type { Sys } from '../context.ts';
 import { edit, own } from '../cow.ts';
 import { pushAudit } from './device.ts';
 import { mappedPirqsOf } from './xen.ts';
-import { initialGuestDevice } from './guest.ts';
+import { initialGuestDevice, initialGuestKernel, pci_xen_hvm_init } from './guest.ts';
 import { initialQemuDevice } from './qemu.ts';
 
 export interface PvVector {
@@ -68,6 +68,8 @@ export interface ToolstackState {
 /** The lifecycle parameters of a scenario (see scenarios.ts). */
 export interface LifecycleSpec {
   readonly hvm: boolean;
+  /** xl.cfg hvm_pirq for an HVM domain (024e7131be: X86_EMU_USE_PIRQ cleared when false). Absent: true. */
+  readonly hvm_pirq?: false;
   readonly nvec: number;
   readonly nr_pirqs: number;
   readonly vslot: string;
@@ -85,7 +87,7 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
   const domid = ts.next_domid;
   ts.next_domid += 1;
   const previous = ts.last_owner;
-  s.fn.xen.XEN_DOMCTL_createdomain(s, domid, spec.hvm, spec.nr_pirqs);
+  s.fn.xen.XEN_DOMCTL_createdomain(s, domid, spec.hvm, spec.nr_pirqs, !spec.hvm || spec.hvm_pirq !== false);
   s.fn.dom0.pci_reset_function(s, dev);
   if (spec.hvm) {
     s.log.call('qemu', 'QMP device_add', `xen-pci-passthrough hostaddr=${s.w.hw[dev]?.bdf ?? dev}`, () => {
@@ -119,7 +121,10 @@ export function libxl__device_pci_add(s: Sys, dev: number, spec: LifecycleSpec):
     s.log.call('guest', 'hvmloader:pci_setup', `${spec.vslot} PCI_COMMAND MEMORY|MASTER`, () => {
       if (hw) edit(s, 'hw', dev).command = { memory: true, master: true };
     });
-    edit(s, 'guests')[domid] = JSON.parse(JSON.stringify({ domid, irqs: {}, pirq_to_irq: {}, devices: { [dev]: initialGuestDevice(spec.vslot, 'msix') } })) as (typeof s.w.guests)[number];
+    // The guest boots: arch/x86/pci/xen.c:pci_xen_hvm_init reads XENVER_get_features (the model's hosts have
+    // no APIC virtualization in lifecycle scenarios).
+    const ops = pci_xen_hvm_init(s.fn.xen.XENVER_get_features(s, domid).hvm_pirqs, false);
+    edit(s, 'guests')[domid] = JSON.parse(JSON.stringify(initialGuestKernel(domid, { [dev]: initialGuestDevice(spec.vslot, 'msix') }, ops))) as (typeof s.w.guests)[number];
   } else {
     edit(s, 'pv')[domid] = { domid, devices: { [dev]: { stage: 'idle', msix_enabled: false, vectors: [] } } };
   }

@@ -109,8 +109,17 @@ describe('qemu.xen_pt_msixctrl_reg_write', () => {
     expect(results(s, 'XEN_DOMCTL_bind_pt_irq').at(-1)).toBe('-EINVAL');
     expect(results(s, 'PHYSDEVOP_unmap_pirq')).toEqual(['0']);
     expect(s.log.calls.filter((c) => c.fn === 'PHYSDEVOP_unmap_pirq')[0]!.args).toContain('pirq=55');
-    expect(logLines(s)).toContain('[00:04.0] msi_msix_update: Updating of MSI-X failed. (err: 22)');
+    expect(logLines(s)).toContain('[00:04.0] msi_msix_update: Updating of MSI-X failed. (rc: -1)');
     expect(entry(s)).toMatchObject({ pirq: XEN_PT_UNASSIGNED_PIRQ, updated: true });
+  });
+  it('3782f60d20 (qemuLogErrno, QEMU 2.4): the same failure logs errno', () => {
+    const s = sysFor('nvme-hvm', { ...oldQemu, qemuLogErrno: true });
+    xen.PHYSDEVOP_get_free_pirq(s, D);
+    enable(s, 55);
+    qemu.xen_pt_msixctrl_reg_write(s, D, A, false, false);
+    xen.PHYSDEVOP_get_free_pirq(s, D);
+    enable(s, 54);
+    expect(logLines(s)).toContain('[00:04.0] msi_msix_update: Updating of MSI-X failed. (err: 22)');
   });
 });
 
@@ -187,5 +196,84 @@ describe('qemu.xen_pt_destroy (device_del)', () => {
     const s = sysFor('nvme-hvm', newQemu);
     s.w.qemu[D]!.alive = false;
     expect(qemu.xen_pt_destroy(s, D, A)).toBe(-19);
+  });
+});
+
+describe('qemu >= 2.6 latch (qemuLatchMsixTable, f0ada3608ac1)', () => {
+  const latch = { ...newQemu, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true };
+  /** The device's entry 0 enabled, mapped and bound to pirq 55 by a pirq guest, then unmasked in hardware. */
+  function bound(flags: object) {
+    const s = sysFor('nvme-hvm', flags);
+    xen.PHYSDEVOP_get_free_pirq(s, D);
+    enable(s, 55);
+    s.w.hw[A]!.msix.entries[0] = { ...s.w.hw[A]!.msix.entries[0]!, masked: false };
+    return s;
+  }
+  it('up to 2.5: a write to an enabled, unmasked entry is refused', () => {
+    const s = bound(newQemu);
+    qemu.pci_msix_write(s, D, A, 0, xen_msi_compose_msg(54));
+    expect(results(s, 'pci_msix_write').at(-1)).toBe('refused');
+  });
+  it('latches the same write instead, to commit at the next unmask or enable', () => {
+    const s = bound(latch);
+    qemu.pci_msix_write(s, D, A, 0, xen_msi_compose_msg(54));
+    expect(results(s, 'pci_msix_write').at(-1)).toBe('latched, updated=true');
+    expect(entry(s)).toMatchObject({ data: 0x4300, updated: true, committed: { addr_lo: 0xfee37000 } });
+  });
+  it('an unmask of an updated entry with the hardware entry unmasked and no MASKALL re-binds the old committed message', () => {
+    const s = bound(latch);
+    qemu.pci_msix_write(s, D, A, 0, { ...xen_msi_compose_msg(55), data: 0x4301 });
+    qemu.pci_msix_write_vector_ctrl(s, D, A, 0, false);
+    expect(entry(s).committed).toMatchObject({ data: 0x4300 });
+    expect(entry(s).updated).toBe(false);
+  });
+  it('without qemuMsixCommitOnMask (pre-2.6 update_one) the entry\'s own message is bound, whatever the masks', () => {
+    const s = bound({ ...latch, qemuMsixCommitOnMask: false });
+    qemu.pci_msix_write(s, D, A, 0, { ...xen_msi_compose_msg(55), data: 0x4301 });
+    qemu.pci_msix_write_vector_ctrl(s, D, A, 0, false);
+    expect(entry(s).committed).toBeUndefined();
+    expect(s.log.calls.filter((c) => c.fn === 'XEN_DOMCTL_bind_pt_irq')).toHaveLength(2);
+  });
+  it('the same unmask with the hardware entry masked commits the latched message', () => {
+    const s = bound(latch);
+    s.w.hw[A]!.msix.entries[0] = { ...s.w.hw[A]!.msix.entries[0]!, masked: true };
+    qemu.pci_msix_write(s, D, A, 0, { ...xen_msi_compose_msg(55), data: 0x4301 });
+    qemu.pci_msix_write_vector_ctrl(s, D, A, 0, false);
+    expect(entry(s).committed).toMatchObject({ data: 0x4301 });
+  });
+  it('a mask write, or an unmask of an entry not updated, is only latched', () => {
+    const s = bound(latch);
+    const n = s.log.calls.length;
+    qemu.pci_msix_write_vector_ctrl(s, D, A, 0, true);
+    expect(entry(s).vector_ctrl).toBe(1);
+    qemu.pci_msix_write_vector_ctrl(s, D, A, 0, false);
+    expect(s.log.calls.slice(n).map((c) => c.fn)).toEqual(['pci_msix_write', 'pci_msix_write']);
+    expect(entry(s).vector_ctrl).toBeUndefined();
+  });
+  it('up to 2.5: any unmask while enabled runs xen_pt_msix_update_one', () => {
+    const s = bound(newQemu);
+    qemu.pci_msix_write(s, D, A, 0, { ...xen_msi_compose_msg(55), data: 0x4301 });
+    s.w.hw[A]!.msix.entries[0] = { ...s.w.hw[A]!.msix.entries[0]!, masked: true };
+    qemu.pci_msix_write(s, D, A, 0, { ...xen_msi_compose_msg(55), data: 0x4301 });
+    const binds = results(s, 'XEN_DOMCTL_bind_pt_irq').length;
+    qemu.pci_msix_write_vector_ctrl(s, D, A, 0, false);
+    expect(results(s, 'XEN_DOMCTL_bind_pt_irq')).toHaveLength(binds + 1);
+  });
+});
+
+describe('qemu.msi_msix_update with qemuBindUnmasked (QEMU 2.11)', () => {
+  it('binds an unmasked entry with XEN_DOMCTL_VMSI_X86_UNMASKED, so Xen unmasks it at bind (69d99d1b22)', () => {
+    const s = sysFor('nvme-hvm', { ...newQemu, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuBindUnmasked: true });
+    xen.PHYSDEVOP_get_free_pirq(s, D);
+    enable(s, 55); // vector control latched 0: unmasked
+    expect(s.log.calls.find((c) => c.fn === 'XEN_DOMCTL_bind_pt_irq')!.args).toContain('gflags=XEN_DOMCTL_VMSI_X86_UNMASKED');
+    expect(s.w.xen.irqs[48]!.msi_desc!.guest_masked).toBe(false);
+  });
+  it('without it (or for a masked entry) the bind leaves the guest mask as it was', () => {
+    const s = sysFor('nvme-hvm', { ...newQemu, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true });
+    xen.PHYSDEVOP_get_free_pirq(s, D);
+    enable(s, 55);
+    expect(s.log.calls.find((c) => c.fn === 'XEN_DOMCTL_bind_pt_irq')!.args).not.toContain('UNMASKED');
+    expect(s.w.xen.irqs[48]!.msi_desc!.guest_masked).toBe(true);
   });
 });

@@ -11,9 +11,13 @@
  * ioreqs one at a time under its global lock, so each guest register write and the hypercalls QEMU makes
  * for it form one step.
  *
- * Left out: INTx (machine_irq), the MSI-X table latch and the XEN_DOMCTL_VMSI_X86_UNMASKED flag of later
- * QEMU versions, gflags (destination/delivery bits of a pirq-encoded message are constant), the PBA and
- * the `warned` rate limit of "Can't update msix entry".
+ * Later versions, by flag: the MSI-X table latch and guest MASKALL of f0ada3608ac1 (QEMU 2.6, read
+ * @upstream-tested in xen-project/qemu-xen), XEN_DOMCTL_VMSI_X86_UNMASKED at bind (QEMU 2.11, read in
+ * marmarek/qemu @217c906307 and patchew-project/qemu @033628ec19), errno in the log lines (3782f60d20, 2.4).
+ *
+ * Left out: INTx (machine_irq), gflags other than the UNMASKED bit (destination/delivery bits), the PBA, the
+ * `warned` rate limit of "Can't update msix entry", the MSI mask register (the model's guests never mask
+ * MSI, so `msi->mask & 1` is 0).
  */
 import { XEN_PT_UNASSIGNED_PIRQ, XEN_PIRQ_MSI_DATA, hex, rc, type MsiMsg } from '../types.ts';
 import type { Sys } from '../context.ts';
@@ -29,6 +33,17 @@ export interface XenPTMSIXEntry {
   readonly data: number;
   /** updated: addr or data changed since the last successful map/bind. */
   readonly updated: boolean;
+  /**
+   * latch[PCI_MSIX_ENTRY_VECTOR_CTRL] (QEMU >= 2.6; entry->vector_ctrl before): the vector control word the
+   * guest last wrote through QEMU, what the guest reads back while Xen does not answer. Absent: 0 (g_malloc0).
+   * With `qemuLatchMsixTable` addr_lo/addr_hi/data above are latch[0..2].
+   */
+  readonly vector_ctrl?: number;
+  /**
+   * entry->addr / entry->data of QEMU >= 2.6 (`qemuLatchMsixTable`): the message last committed from the latch,
+   * the one QEMU maps and binds. Absent: never committed (zero).
+   */
+  readonly committed?: { readonly addr_lo: number; readonly addr_hi: number; readonly data: number };
 }
 
 /** XenPTMSIX (hw/xen/xen_pt.h). */
@@ -121,6 +136,34 @@ function pt(d: Dev, fn: string, msg: string): string {
   return `[${d.vslot}] ${fn}: ${msg}`;
 }
 
+/** printf's "%#x": "0" for zero, "0x.." otherwise. */
+function pctx(n: number): string {
+  return n === 0 ? '0' : hex(n);
+}
+
+/**
+ * The XEN_PT_ERR lines of hw/xen/xen_pt_msi.c, as each version prints them. The one read of `qemuLogErrno`
+ * (3782f60d20, QEMU 2.4): before it the value is the libxc return code, always -1 (xc_* return -1 and set
+ * errno), and the update path's unmap line has no number; from it, errno (the model's hypercall result negated).
+ */
+function xenPtErrLine(s: Sys, kind: 'map' | 'update' | 'update-unmap' | 'unbind' | 'unmap', isMsix: boolean, r: number, a: { pirq?: number; vec?: number; entry?: number } = {}): string {
+  const X = isMsix ? '-X' : '';
+  const errno = s.flags.qemuLogErrno;
+  const code = errno ? `err: ${-r}` : 'rc: -1';
+  switch (kind) {
+    case 'map':
+      return `Mapping of MSI${X} (${code}, vec: ${pctx(a.vec ?? 0)}, entry ${pctx(a.entry ?? 0)})`;
+    case 'update':
+      return `Updating of MSI${X} failed. (${code})`;
+    case 'update-unmap':
+      return errno ? `Unmapping of MSI${X} pirq ${a.pirq} failed. (err: ${-r})` : `Unmapping of MSI${X} pirq ${a.pirq} failed.`;
+    case 'unbind':
+      return errno ? `Unbinding of MSI${X} failed. (err: ${-r}, pirq: ${a.pirq}, gvec: ${pctx(a.vec ?? 0)})` : `Unbinding of MSI${X} failed. (pirq: ${a.pirq}, gvec: ${pctx(a.vec ?? 0)})`;
+    case 'unmap':
+      return `Unmapping of MSI${X} pirq ${a.pirq} failed. (${code})`;
+  }
+}
+
 /** msi_vector(data): the vector field; 0 for a pirq-encoded message. */
 function msi_vector(data: number): number {
   return data & 0xff;
@@ -137,21 +180,23 @@ export function pirqFromMsg(m: MsiMsg): number {
 /* helpers shared by MSI and MSI-X (xen_pt_msi.c)                                                    */
 
 /**
- * Models hw/xen/xen_pt_msi.c:msi_msix_setup. Takes the pirq the guest encoded; maps only when the entry is
- * not mapped yet. If it is mapped, the requested pirq just replaces the caller's local variable.
+ * Models hw/xen/xen_pt_msi.c:msi_msix_setup. `*ppirq` comes in as the caller's pirq (the entry's for MSI-X,
+ * XEN_PT_UNASSIGNED_PIRQ for MSI) and is replaced by the pirq a pirq-encoded message names (xen_is_pirq_msi:
+ * vector 0); maps only when the entry is not mapped yet, with that pirq or -1 (Xen picks one). If it is
+ * mapped, the requested pirq just replaces the caller's local variable.
  */
-export function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: MsiMsg, isMsix: boolean, entry: number, isNotMapped: boolean): { rc: number; pirq: number } {
-  let pirq = XEN_PT_UNASSIGNED_PIRQ;
+export function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: MsiMsg, isMsix: boolean, entry: number, isNotMapped: boolean, ppirq: number = XEN_PT_UNASSIGNED_PIRQ): { rc: number; pirq: number } {
+  let pirq = ppirq;
   if (msi_vector(m.data) === 0) {
     pirq = pirqFromMsg(m);
     if (pirq !== XEN_PT_UNASSIGNED_PIRQ) {
-      s.log.log(pt(d, 'msi_msix_setup', `requested pirq ${pirq} for MSI${isMsix ? '-X' : ''} (vec: 0, entry: ${hex(entry)}) [XEN_PT_LOG]`));
+      s.log.log(pt(d, 'msi_msix_setup', `requested pirq ${pirq} for MSI${isMsix ? '-X' : ''} (vec: 0, entry: ${pctx(entry)}) [XEN_PT_LOG]`));
     }
   }
   if (isNotMapped) {
     const r = s.fn.xen.PHYSDEVOP_map_pirq(s, { domid, pirq, dev, entry_nr: entry, msix: isMsix });
     if (r < 0) {
-      s.log.log(pt(d, 'msi_msix_setup', `Mapping of MSI${isMsix ? '-X' : ''} (err: ${-r}, vec: 0, entry ${hex(entry)})`));
+      s.log.log(pt(d, 'msi_msix_setup', xenPtErrLine(s, 'map', isMsix, r, { vec: msi_vector(m.data), entry })));
       return { rc: r, pirq };
     }
     pirq = r;
@@ -161,15 +206,17 @@ export function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: Ms
 
 /**
  * Models hw/xen/xen_pt_msi.c:msi_msix_update: bind `pirq` for the guest; on failure unmap `*old_pirq` (not
- * necessarily the pirq that failed) and forget it.
+ * necessarily the pirq that failed) and forget it. `masked`: the entry's vector control as the caller read
+ * it; with `qemuBindUnmasked` (QEMU 2.11) an unmasked entry is bound with XEN_DOMCTL_VMSI_X86_UNMASKED
+ * ("gflags |= masked ? 0 : (1u << XEN_PT_GFLAGSSHIFT_UNMASKED)"), the one read of that flag.
  */
-export function msi_msix_update(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, entry: number, oldPirq: { v: number }): number {
-  s.log.log(pt(d, 'msi_msix_update', `Updating MSI${isMsix ? '-X' : ''} with pirq ${pirq} gvec ${hex(msi_vector(m.data))} (entry: ${hex(entry)}) [XEN_PT_LOG]`));
-  const r = s.fn.xen.XEN_DOMCTL_bind_pt_irq(s, domid, pirq, msi_vector(m.data));
+export function msi_msix_update(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, entry: number, oldPirq: { v: number }, masked = true): number {
+  s.log.log(pt(d, 'msi_msix_update', `Updating MSI${isMsix ? '-X' : ''} with pirq ${pirq} gvec ${pctx(msi_vector(m.data))} (entry: ${pctx(entry)}) [XEN_PT_LOG]`));
+  const r = s.fn.xen.XEN_DOMCTL_bind_pt_irq(s, domid, pirq, msi_vector(m.data), s.flags.qemuBindUnmasked && !masked);
   if (r < 0) {
-    s.log.log(pt(d, 'msi_msix_update', `Updating of MSI${isMsix ? '-X' : ''} failed. (err: ${-r})`));
+    s.log.log(pt(d, 'msi_msix_update', xenPtErrLine(s, 'update', isMsix, r)));
     const u = s.fn.xen.PHYSDEVOP_unmap_pirq(s, domid, oldPirq.v);
-    if (u < 0) s.log.log(pt(d, 'msi_msix_update', `Unmapping of MSI${isMsix ? '-X' : ''} pirq ${oldPirq.v} failed. (err: ${-u})`));
+    if (u < 0) s.log.log(pt(d, 'msi_msix_update', xenPtErrLine(s, 'update-unmap', isMsix, u, { pirq: oldPirq.v })));
     oldPirq.v = XEN_PT_UNASSIGNED_PIRQ;
   }
   return r;
@@ -184,13 +231,13 @@ export function msi_msix_disable(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq:
   if (isBinded) {
     const r = s.fn.xen.XEN_DOMCTL_unbind_pt_irq(s, domid, pirq);
     if (r < 0) {
-      s.log.log(pt(d, 'msi_msix_disable', `Unbinding of MSI${isMsix ? '-X' : ''} failed. (err: ${-r}, pirq: ${pirq}, gvec: ${hex(msi_vector(m.data))})`));
+      s.log.log(pt(d, 'msi_msix_disable', xenPtErrLine(s, 'unbind', isMsix, r, { pirq, vec: msi_vector(m.data) })));
       return r;
     }
   }
   const r = s.fn.xen.PHYSDEVOP_unmap_pirq(s, domid, pirq);
   if (r < 0) {
-    s.log.log(pt(d, 'msi_msix_disable', `Unmapping of MSI${isMsix ? '-X' : ''} pirq ${pirq} failed. (err: ${-r})`));
+    s.log.log(pt(d, 'msi_msix_disable', xenPtErrLine(s, 'unmap', isMsix, r, { pirq })));
     return r;
   }
   return 0;
@@ -204,24 +251,42 @@ function entryMsg(e: XenPTMSIXEntry): MsiMsg {
 }
 
 /**
- * Models hw/xen/xen_pt_msi.c:xen_pt_msix_update_one: map if the entry has no pirq yet, then bind; clear
- * `updated` on success. An entry that was not written since its last map is skipped.
+ * The message QEMU maps and binds: entry->addr/data. With the latch (QEMU >= 2.6) that is `committed`, set
+ * whenever the entry gets its pirq, so an entry that has one always has it; before 2.6 the entry's message.
  */
-export function xen_pt_msix_update_one(s: Sys, domid: number, dev: number, d: Dev, k: number): number {
+function usedMsg(e: XenPTMSIXEntry): MsiMsg {
+  const c = e.committed;
+  return c ? { address_lo: c.addr_lo, address_hi: c.addr_hi, data: c.data } : entryMsg(e);
+}
+
+/**
+ * Models hw/xen/xen_pt_msi.c:xen_pt_msix_update_one: map if the entry has no pirq yet, then bind; clear
+ * `updated` on success. An entry that was not written since its last map is skipped. With
+ * `qemuMsixCommitOnMask` (f0ada3608ac1's xen_pt_msix_update_one, the one read) the latched message is
+ * committed first only "when the entry is masked or they are all masked" or it has no pirq (`pirq ==
+ * XEN_PT_UNASSIGNED_PIRQ || s->msix->maskall || (vec_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT)`); otherwise the old
+ * committed message is bound again. `vecCtrlMasked`: the vec_ctrl argument (the latched word on the
+ * control-register path, the hardware word on the unmask path).
+ */
+export function xen_pt_msix_update_one(s: Sys, domid: number, dev: number, d: Dev, k: number, vecCtrlMasked = (d.msix.msix_entry[k]?.vector_ctrl ?? 0) !== 0): number {
   if (!d.msix.msix_entry[k]?.updated) return 0;
   const e = entryW(s, d, k);
+  if (s.flags.qemuMsixCommitOnMask && (e.pirq === XEN_PT_UNASSIGNED_PIRQ || d.msix.maskall || vecCtrlMasked)) {
+    e.committed = { addr_lo: e.addr_lo, addr_hi: e.addr_hi, data: e.data };
+  }
+  const msg = usedMsg(e);
   const notMapped = e.pirq === XEN_PT_UNASSIGNED_PIRQ;
-  const setup = s.fn.qemu.msi_msix_setup(s, domid, dev, d, entryMsg(e), true, k, notMapped);
+  const setup = s.fn.qemu.msi_msix_setup(s, domid, dev, d, msg, true, k, notMapped, e.pirq);
   if (setup.rc) return setup.rc;
   if (notMapped) e.pirq = setup.pirq;
   const old = { v: e.pirq };
-  const r = s.fn.qemu.msi_msix_update(s, domid, d, entryMsg(e), setup.pirq, true, k, old);
+  const r = s.fn.qemu.msi_msix_update(s, domid, d, msg, setup.pirq, true, k, old, vecCtrlMasked);
   e.pirq = old.v;
   if (r === 0) e.updated = false;
   return r;
 }
 
-/** Models hw/xen/xen_pt_msi.c:xen_pt_msix_update: update_one for every entry. */
+/** Models hw/xen/xen_pt_msi.c:xen_pt_msix_update: update_one for every entry, with its latched vector control. */
 export function xen_pt_msix_update(s: Sys, domid: number, dev: number, d: Dev): void {
   s.log.call('qemu', 'xen_pt_msix_update', `[${d.vslot}]`, () => {
     for (let k = 0; k < d.msix.msix_entry.length; k++) s.fn.qemu.xen_pt_msix_update_one(s, domid, dev, d, k);
@@ -238,7 +303,7 @@ export function xen_pt_msix_disable(s: Sys, domid: number, dev: number, d: Dev):
     s.fn.xen.pci_msi_conf_write_intercept(s, dev, false, s.w.hw[dev]?.msix.maskall ?? false);
     for (let k = 0; k < d.msix.msix_entry.length; k++) {
       const e = d.msix.msix_entry[k]!;
-      s.fn.qemu.msi_msix_disable(s, domid, d, entryMsg(e), e.pirq, true, true);
+      s.fn.qemu.msi_msix_disable(s, domid, d, usedMsg(e), e.pirq, true, true);
       const w = entryW(s, d, k);
       w.pirq = XEN_PT_UNASSIGNED_PIRQ;
       w.updated = false;
@@ -247,12 +312,37 @@ export function xen_pt_msix_disable(s: Sys, domid: number, dev: number, d: Dev):
 }
 
 /**
- * Models hw/xen/xen_pt_msi.c:pci_msix_write for an entry's address/data. A changed value sets `updated`;
- * with `qemuRewriteIfUnassigned` an unchanged value also does while the entry has no pirq. Refused while
- * MSI-X is enabled and the entry is unmasked in hardware.
+ * Models hw/xen/xen_pt_msi.c:pci_msix_write, both kinds of dword (the address/data dwords of one entry as one
+ * write, or its vector control). Address/data: a changed value sets `updated`; with `qemuRewriteIfUnassigned`
+ * an unchanged value also does while the entry has no pirq; refused while MSI-X is enabled and the entry is
+ * unmasked in hardware, up to QEMU 2.5 ("Can't update msix entry %d since MSI-X is already enabled."), only
+ * latched from f0ada3608ac1 (`qemuLatchMsixTable`, QEMU 2.6; the one read of the flag). Vector control:
+ * QEMU >= 2.6 runs xen_pt_msix_update_one for an unmask of an `updated` entry while MSI-X is enabled, with the
+ * hardware vector control (read through its /dev/mem mapping), then latches the value; before it
+ * (qemu-xen-4.6 text read: "set_entry_value(entry, offset, val); if (msix->enabled && !(val & MASKBIT))
+ * xen_pt_msix_update_one(s, entry_nr)") the value is stored and any unmask while enabled updates the entry.
+ * QEMU never writes the mask bit to the device: Xen owns it.
  */
-export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m: MsiMsg): void {
+function pciMsixWrite(s: Sys, domid: number, dev: number, k: number, w: { readonly msg: MsiMsg } | { readonly masked: boolean }): void {
   const d = get(s, domid, dev);
+  const latch = s.flags.qemuLatchMsixTable;
+  if ('masked' in w) {
+    s.log.call('qemu', 'pci_msix_write', `entry=${k} VECTOR_CTRL=${w.masked ? 'MASKBIT' : '0'}`, () => {
+      if (!d) return 'ioreq not served: no device model';
+      const cur = d.msix.msix_entry[k];
+      if (!cur) return 'no such entry';
+      if (latch && d.msix.enabled && cur.updated && !w.masked) {
+        s.fn.qemu.xen_pt_msix_update_one(s, domid, dev, d, k, s.w.hw[dev]?.msix.entries[k]?.masked ?? true);
+      }
+      const e = entryW(s, d, k);
+      if (w.masked) e.vector_ctrl = 1;
+      else delete e.vector_ctrl;
+      if (!latch && d.msix.enabled && !w.masked) s.fn.qemu.xen_pt_msix_update_one(s, domid, dev, d, k, false);
+      return '';
+    });
+    return;
+  }
+  const m = w.msg;
   s.log.call('qemu', 'pci_msix_write', `entry=${k} addr=${hex(m.address_hi)}:${hex(m.address_lo)} data=${hex(m.data)}`, () => {
     if (!d) return 'ioreq not served: no device model';
     const cur = d.msix.msix_entry[k];
@@ -261,7 +351,7 @@ export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m:
     // c976437c-era QEMU also treats an unchanged value as new while the entry has no pirq.
     if (unchanged && !(s.flags.qemuRewriteIfUnassigned && cur.pirq === XEN_PT_UNASSIGNED_PIRQ)) return 'unchanged';
     const hwEntry = s.w.hw[dev]?.msix.entries[k];
-    if (d.msix.enabled && hwEntry && !hwEntry.masked) {
+    if (!latch && d.msix.enabled && hwEntry && !hwEntry.masked) {
       s.log.log(pt(d, 'pci_msix_write', `Can't update msix entry ${k} since MSI-X is already enabled.`));
       return 'refused';
     }
@@ -270,8 +360,23 @@ export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m:
     e.addr_hi = m.address_hi;
     e.data = m.data;
     e.updated = true;
-    return 'updated=true';
+    return latch ? 'latched, updated=true' : 'updated=true';
   });
+}
+
+/** hw/xen/xen_pt_msi.c:pci_msix_write of an entry's address/data dwords (see pciMsixWrite). */
+export function pci_msix_write(s: Sys, domid: number, dev: number, k: number, m: MsiMsg): void {
+  pciMsixWrite(s, domid, dev, k, { msg: m });
+}
+
+/** hw/xen/xen_pt_msi.c:pci_msix_write of an entry's vector control dword (see pciMsixWrite). */
+export function pci_msix_write_vector_ctrl(s: Sys, domid: number, dev: number, k: number, masked: boolean): void {
+  pciMsixWrite(s, domid, dev, k, { masked });
+}
+
+/** Models hw/xen/xen_pt_msi.c:pci_msix_read of the vector control dword: the stored (latched) word; true = masked. */
+export function pci_msix_read_vector_ctrl(s: Sys, domid: number, dev: number, k: number): boolean {
+  return (s.w.qemu[domid]?.devices[dev]?.msix.msix_entry[k]?.vector_ctrl ?? 0) !== 0;
 }
 
 /** Models hw/xen/xen_pt_msi.c:pci_msix_read of an entry's message: what the guest reads back. */
@@ -315,7 +420,8 @@ function msiMsg(m: XenPTMSI): MsiMsg {
 /** Models hw/xen/xen_pt_msi.c:xen_pt_msi_update: re-bind msi->pirq with the current gvec. */
 export function xen_pt_msi_update(s: Sys, domid: number, d: Dev): number {
   const old = { v: d.msi.pirq };
-  const r = s.fn.qemu.msi_msix_update(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, 0, old);
+  // "msi_msix_update(..., msi->mask & 1)": the model's guests never set the MSI mask register.
+  const r = s.fn.qemu.msi_msix_update(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, 0, old, false);
   msiW(s, d).pirq = old.v;
   return r;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sysFor, logLines } from '../testkit.ts';
 import * as xen from './xen.ts';
+import * as qemu from './qemu.ts';
 import { ERRNO, IRQ_PT, IRQ_UNBOUND, PIRQ_ALLOCATED } from '../types.ts';
 
 const D = 1; // the guest's domid in nvme-hvm
@@ -237,5 +238,88 @@ describe('xen.XEN_DOMCTL_deassign_device', () => {
     s.w.xen.pdevs[A]!.domain = 0;
     expect(xen.XEN_DOMCTL_deassign_device(s, D, A)).toBe(-ERRNO.ENODEV);
     expect(logLines(s)).toContain(`(XEN) deassign 0000:01:00.0 from dom${D} failed (-${ERRNO.ENODEV})`);
+  });
+});
+
+describe('xen has_pirq (X86_EMU_USE_PIRQ, 024e7131be default off)', () => {
+  it('PHYSDEVOP_get_free_pirq is -ENOSYS for an HVM domain without it', () => {
+    const s = sysFor('nvme-hvm-vmsi');
+    expect(xen.PHYSDEVOP_get_free_pirq(s, D)).toBe(-ERRNO.ENOSYS);
+    expect(xen.XENVER_get_features(s, D)).toEqual({ hvm_pirqs: false });
+  });
+  it('physdev_unmap_pirq skips the emuirq step without has_pirq', () => {
+    const s = sysFor('nvme-hvm-vmsi');
+    expect(mapMsix(s, -1)).toBe(55);
+    s.w.xen.domains[D]!.pirqs[55] = { ...s.w.xen.domains[D]!.pirqs[55]!, emuirq: IRQ_PT };
+    expect(xen.PHYSDEVOP_unmap_pirq(s, D, 55)).toBe(0);
+    expect(s.w.xen.domains[D]!.pirqs[55]).toMatchObject({ irq: 0, emuirq: IRQ_PT });
+  });
+  it('with has_pirq it clears emuirq first', () => {
+    const s = sysFor('nvme-hvm');
+    expect(mapMsix(s, 55)).toBe(55);
+    s.w.xen.domains[D]!.pirqs[55] = { ...s.w.xen.domains[D]!.pirqs[55]!, emuirq: IRQ_PT };
+    expect(xen.PHYSDEVOP_unmap_pirq(s, D, 55)).toBe(0);
+    expect(s.w.xen.domains[D]!.pirqs[55]).toBeUndefined();
+  });
+});
+
+describe('xen vmsi.c msixtbl intercept', () => {
+  const q = { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true };
+  /** Entry 0 mapped (pirq 55) and bound with gvec 0x22, MSI-X enabled in QEMU. */
+  function bound(flags: object = q) {
+    const s = sysFor('nvme-hvm-vmsi', flags);
+    qemu.xen_pt_msixctrl_reg_write(s, D, A, true, false);
+    expect(mapMsix(s, -1)).toBe(55);
+    expect(xen.XEN_DOMCTL_bind_pt_irq(s, D, 55, 0x22)).toBe(0);
+    const e = s.w.qemu[D]!.devices[A]!.msix.msix_entry;
+    s.w.qemu[D]!.devices[A]!.msix = { ...s.w.qemu[D]!.devices[A]!.msix, msix_entry: [{ ...e[0]!, pirq: 55 }, ...e.slice(1)] };
+    return s;
+  }
+  const qemuWrites = (s: ReturnType<typeof sysFor>) => s.log.calls.filter((c) => c.fn === 'pci_msix_write').length;
+  it('with no msixtbl entry for the device a vector-control write goes to QEMU', () => {
+    const s = sysFor('nvme-hvm-vmsi', q);
+    xen.msixtbl_write_vector_ctrl(s, D, A, 0, true);
+    expect(qemuWrites(s)).toBe(1);
+    expect(s.w.qemu[D]!.devices[A]!.msix.msix_entry[0]!.vector_ctrl).toBe(1);
+  });
+  it('a mask of a bound entry is applied by Xen and, before 64b21662b1, not forwarded', () => {
+    const s = bound();
+    xen.msixtbl_write_vector_ctrl(s, D, A, 0, true);
+    expect(qemuWrites(s)).toBe(0);
+    expect(s.w.xen.irqs[48]!.msi_desc!.guest_masked).toBe(true);
+    expect(xen.msixtbl_read_vector_ctrl(s, D, A, 0)).toBe(true);
+  });
+  it('64b21662b1 (xenMsixtblForwardAll): the same write is applied by Xen and forwarded to QEMU', () => {
+    const s = bound({ ...q, xenMsixtblForwardAll: true });
+    xen.msixtbl_write_vector_ctrl(s, D, A, 0, true);
+    expect(qemuWrites(s)).toBe(1);
+    expect(s.w.qemu[D]!.devices[A]!.msix.msix_entry[0]!.vector_ctrl).toBe(1);
+  });
+  it('an unmask after an address/data write exits to QEMU, then msix_write_completion unmasks', () => {
+    const s = bound();
+    xen.msixtbl_write(s, D, A, 0, { address_lo: 0xfee00000, address_hi: 0, data: 0x23 });
+    expect(s.w.xen.domains[D]!.msixtbl).toEqual({ devices: { [A]: { table_flags: 1 } } });
+    xen.msixtbl_write_vector_ctrl(s, D, A, 0, false);
+    expect(s.w.xen.domains[D]!.msixtbl).toBeUndefined();
+    expect(s.w.xen.domains[D]!.pirqs[55]!.dpci).toEqual({ gvec: 0x23 }); // QEMU committed and re-bound
+    expect(s.w.xen.irqs[48]!.msi_desc!.guest_masked).toBe(false);
+  });
+  it('a write to an entry with no bound descriptor goes to QEMU', () => {
+    const s = bound();
+    xen.msixtbl_write_vector_ctrl(s, D, A, 1, true);
+    expect(qemuWrites(s)).toBe(1);
+  });
+  it('the last unbind of the device frees the msixtbl entry and its table_flags', () => {
+    const s = bound();
+    xen.msixtbl_write(s, D, A, 0, { address_lo: 0xfee00000, address_hi: 0, data: 0x23 });
+    expect(xen.XEN_DOMCTL_unbind_pt_irq(s, D, 55)).toBe(0);
+    expect(s.w.xen.domains[D]!.msixtbl).toBeUndefined();
+  });
+  it('deliver(): with emuirq IRQ_UNBOUND a native-path caller gets the vMSI vector, a pirq-path caller a non-delivery', () => {
+    const s = bound();
+    xen.guest_mask_msi_irq(s, 48, false);
+    s.w.hw[A]!.msix = { ...s.w.hw[A]!.msix, enable: true, maskall: false };
+    expect(xen.deliver(s.w.xen, s.w.hw[A], A, 0, true, true)).toMatchObject({ ok: true, gvec: 0x22, pirq: 55 });
+    expect(xen.deliver(s.w.xen, s.w.hw[A], A, 0, true)).toMatchObject({ ok: false });
   });
 });

@@ -16,9 +16,11 @@
  *   xen/event-channel.ts    xen/common/event_channel.c: evtchn_bind_pirq, evtchn_close (ECS_PIRQ);
  *                           xen/include/xen/iocap.h: pirq_access_permitted
  *   xen/domctl.ts           xen/common/domctl.c, domain.c: XEN_DOMCTL_createdomain, XEN_DOMCTL_destroydomain
+ *   xen/vmsi.ts             xen/arch/x86/hvm/vmsi.c @RELEASE-4.22.0: the msixtbl intercept (msixtbl_write,
+ *                           _msixtbl_write, msix_write_completion, msixtbl_read)
  *
  * Left out: GSI/INTx pirqs, multi-vector MSI (MAP_PIRQ_TYPE_MULTI_MSI), interrupt remapping, posted
- * interrupts, XSM (every caller is privileged enough), the msixtbl guest MMIO intercept, and IRQ affinity.
+ * interrupts, XSM (every caller is privileged enough), and IRQ affinity.
  * Event channel ports other than pirq ports are not modelled; ports are handed out lowest-free from 1.
  */
 export * from './xen/state.ts';
@@ -29,3 +31,4 @@ export * from './xen/passthrough-io.ts';
 export * from './xen/passthrough-pci.ts';
 export * from './xen/event-channel.ts';
 export * from './xen/domctl.ts';
+export * from './xen/vmsi.ts';

@@ -103,11 +103,14 @@ function pci_cleanup_msi(s: Sys, dev: number): void {
   });
 }
 
-/** XEN_DOMCTL_createdomain: an empty domain. */
-export function XEN_DOMCTL_createdomain(s: Sys, domid: number, hvm: boolean, nr_pirqs: number): number {
-  return s.log.call('xen', 'XEN_DOMCTL_createdomain', `dom${domid} ${hvm ? 'hvm' : 'pv'}`, () => {
+/**
+ * XEN_DOMCTL_createdomain: an empty domain, with X86_EMU_USE_PIRQ in its emulation flags unless the toolstack
+ * cleared it (`usePirq` false: libxl >= 4.19 without hvm_pirq=1, 024e7131be).
+ */
+export function XEN_DOMCTL_createdomain(s: Sys, domid: number, hvm: boolean, nr_pirqs: number, usePirq = true): number {
+  return s.log.call('xen', 'XEN_DOMCTL_createdomain', `dom${domid} ${hvm ? 'hvm' : 'pv'}${hvm && !usePirq ? ' emulation_flags & ~XEN_X86_EMU_USE_PIRQ' : ''}`, () => {
     if (s.w.xen.domains[domid]) return -ERRNO.EEXIST;
-    edit(s, 'xen', 'domains')[domid] = newDomain(domid, hvm, nr_pirqs);
+    edit(s, 'xen', 'domains')[domid] = newDomain(domid, hvm, nr_pirqs, usePirq);
     return 0;
   });
 }

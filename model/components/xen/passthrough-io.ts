@@ -9,28 +9,34 @@ import { ERRNO, IRQ_UNBOUND, hex } from '../../types.ts';
 import type { Sys } from '../../context.ts';
 import { type HwDevice } from '../device.ts';
 import { pirqInfo, setPirq, dom, type XenState } from './state.ts';
+import { msixtbl_pt_unregister } from './vmsi.ts';
 
 /**
  * Models xen/drivers/passthrough/io.c:pt_irq_create_bind @4.12, PT_IRQ_TYPE_MSI. A first bind sets
  * MAPPED and calls pirq_guest_bind (-EINVAL for a pirq with no irq, rolled back); a bind of an already
- * MAPPED pirq only updates gvec, whichever device the pirq belongs to.
+ * MAPPED pirq only updates gvec, whichever device the pirq belongs to. With `unmasked` (the
+ * XEN_DOMCTL_VMSI_X86_UNMASKED bit of gflags, 69d99d1b22, Xen 4.10, in every modelled Xen) the bind ends with
+ * guest_mask_msi_irq(desc, false). The msixtbl entry of an MSI-X device (msixtbl_pt_register) exists from
+ * here on; the model derives it from the dpci bindings (vmsi.ts msixtblRegistered).
  */
-export function XEN_DOMCTL_bind_pt_irq(s: Sys, domid: number, p: number, gvec: number): number {
-  return s.log.call('xen', 'XEN_DOMCTL_bind_pt_irq', `domid=${domid} PT_IRQ_TYPE_MSI pirq=${p} gvec=${hex(gvec)}`, () => {
+export function XEN_DOMCTL_bind_pt_irq(s: Sys, domid: number, p: number, gvec: number, unmasked = false): number {
+  return s.log.call('xen', 'XEN_DOMCTL_bind_pt_irq', `domid=${domid} PT_IRQ_TYPE_MSI pirq=${p} gvec=${hex(gvec)}${unmasked ? ' gflags=XEN_DOMCTL_VMSI_X86_UNMASKED' : ''}`, () => {
     const d = dom(s, domid);
     if (!d) return -ERRNO.ESRCH;
     if (p < 0 || p >= d.nr_pirqs) return -ERRNO.EINVAL;
     const info = pirqInfo(d, p);
     if (info.dpci) {
       setPirq(s, d, p, { dpci: { gvec } });
-      return 0;
+    } else {
+      setPirq(s, d, p, { dpci: { gvec } });
+      const r = s.fn.xen.pirq_guest_bind(s, d, p);
+      if (r) {
+        setPirq(s, d, p, { dpci: null });
+        return r;
+      }
     }
-    setPirq(s, d, p, { dpci: { gvec } });
-    const r = s.fn.xen.pirq_guest_bind(s, d, p);
-    if (r) {
-      setPirq(s, d, p, { dpci: null });
-      return r;
-    }
+    // 69d99d1b22: "if ( pt_irq_bind->u.msi.gflags & VMSI_UNMASKED ) ... guest_mask_msi_irq(desc, false);"
+    if (unmasked) s.fn.xen.guest_mask_msi_irq(s, pirqInfo(d, p).irq, false);
     return 0;
   });
 }
@@ -46,6 +52,7 @@ export function XEN_DOMCTL_unbind_pt_irq(s: Sys, domid: number, p: number): numb
       s.fn.xen.guest_mask_msi_irq(s, info.irq, true);
       s.fn.xen.pirq_guest_unbind(s, d, p);
       setPirq(s, d, p, { dpci: null });
+      msixtbl_pt_unregister(s, d, s.w.xen.irqs[info.irq]?.msi_desc?.dev);
     }
     return 0;
   });
@@ -53,7 +60,7 @@ export function XEN_DOMCTL_unbind_pt_irq(s: Sys, domid: number, p: number): numb
 
 /** Where an interrupt raised by (dev, entry) ends up, following the state the real path reads. */
 export type Delivery =
-  | { readonly ok: true; readonly domid: number; readonly pirq: number; readonly port: number; readonly irq: number }
+  | { readonly ok: true; readonly domid: number; readonly pirq: number; readonly port: number; readonly irq: number; /** Set for a vMSI injection. */ readonly gvec?: number }
   | { readonly ok: false; readonly why: string };
 
 /**
@@ -63,7 +70,7 @@ export type Delivery =
  * bound while it was mapped (hvm_domain_use_pirq: emuirq != IRQ_UNBOUND) for HVM (hvm_dirq_assist ->
  * send_guest_pirq), or an event channel for PV (send_guest_pirq).
  */
-export function deliver(x: XenState, hw: HwDevice | undefined, dev: number, entry: number, msix: boolean): Delivery {
+export function deliver(x: XenState, hw: HwDevice | undefined, dev: number, entry: number, msix: boolean, vmsi = false): Delivery {
   if (!hw) return { ok: false, why: 'no such device' };
   if (!hw.command.master) return { ok: false, why: 'PCI_COMMAND_MASTER is clear' };
   let irq: number;
@@ -91,6 +98,10 @@ export function deliver(x: XenState, hw: HwDevice | undefined, dev: number, entr
   const info = pirqInfo(d, p);
   if (d.hvm) {
     if (!info.dpci) return { ok: false, why: `pirq ${p} has no MAPPED dpci binding` };
+    // xen/drivers/passthrough/x86/hvm.c:hvm_dirq_assist @RELEASE-4.22.0: hvm_domain_use_pirq false (emuirq
+    // IRQ_UNBOUND) -> vmsi_deliver_pirq, the vector QEMU bound (gvec). `vmsi`: the caller is a guest that
+    // expects exactly that (the native MSI path), so it is a delivery, to be compared with its vector.
+    if (vmsi && info.emuirq === IRQ_UNBOUND) return { ok: true, domid, pirq: p, port: 0, irq, gvec: info.dpci.gvec };
     if (info.emuirq === IRQ_UNBOUND) return { ok: false, why: `pirq ${p} has emuirq IRQ_UNBOUND: hvm_dirq_assist injects vector ${hex(info.dpci.gvec)} as a plain vMSI, not an event` };
   }
   if (info.evtchn === 0) return { ok: false, why: `pirq ${p} has no event channel` };

@@ -9,7 +9,7 @@ import { ERRNO, IRQ_UNBOUND, PIRQ_ALLOCATED } from '../../types.ts';
 import type { Sys } from '../../context.ts';
 import { own } from '../../cow.ts';
 import { pushAudit } from '../device.ts';
-import { pirqInfo, setPirq, dom, pdevName, rcStr } from './state.ts';
+import { pirqInfo, setPirq, dom, pdevName, rcStr, has_pirq } from './state.ts';
 import { type MapPirqArgs } from './irq.ts';
 
 /**
@@ -81,14 +81,18 @@ export function PHYSDEVOP_map_pirq(s: Sys, a: MapPirqArgs): number {
   return res;
 }
 
-/** Models xen/arch/x86/physdev.c:physdev_unmap_pirq @4.12, called by a device model or dom0. */
+/**
+ * Models xen/arch/x86/physdev.c:physdev_unmap_pirq @4.12 (same @RELEASE-4.22.0), called by a device model or
+ * dom0. The emuirq step runs only `if ( is_hvm_domain(d) && has_pirq(d) )`: a domain created without
+ * X86_EMU_USE_PIRQ (024e7131be's default) goes straight to unmap_domain_pirq.
+ */
 export function PHYSDEVOP_unmap_pirq(s: Sys, domid: number, p: number): number {
   return s.log.call('xen', 'PHYSDEVOP_unmap_pirq', `domid=${domid} pirq=${p}`, () => {
     const d = dom(s, domid);
     if (!d) return -ERRNO.ESRCH;
     // physdev_unmap_pirq: for an HVM target the emuirq binding goes first (unmap_domain_pirq_emuirq),
     // before unmap_domain_pirq, where chao-v6 changes things.
-    if (d.hvm && pirqInfo(d, p).emuirq !== IRQ_UNBOUND) {
+    if (d.hvm && has_pirq(d) && pirqInfo(d, p).emuirq !== IRQ_UNBOUND) {
       const r = s.fn.xen.unmap_domain_pirq_emuirq(s, d, p);
       if (r) return r;
     }
@@ -103,11 +107,15 @@ export function PHYSDEVOP_unmap_pirq(s: Sys, domid: number, p: number): number {
   });
 }
 
-/** Models xen/arch/x86/physdev.c PHYSDEVOP_get_free_pirq @4.12, issued by the guest for itself. */
+/**
+ * Models xen/arch/x86/physdev.c PHYSDEVOP_get_free_pirq @4.12, issued by the guest for itself; an HVM domain
+ * without has_pirq gets -ENOSYS (xen/arch/x86/hvm/hypercall.c:hvm_physdev_op @RELEASE-4.22.0).
+ */
 export function PHYSDEVOP_get_free_pirq(s: Sys, domid: number): number {
   return s.log.call('xen', 'PHYSDEVOP_get_free_pirq', `type=MAP_PIRQ_TYPE_MSI (dom${domid})`, () => {
     const d = dom(s, domid);
     if (!d) return -ERRNO.ESRCH;
+    if (d.hvm && !has_pirq(d)) return -ERRNO.ENOSYS;
     const p = s.fn.xen.get_free_pirq(s, d);
     if (p >= 0) setPirq(s, d, p, { irq: PIRQ_ALLOCATED });
     return p;
@@ -124,4 +132,14 @@ export function PHYSDEVOP_prepare_msix(s: Sys, dev: number, off: boolean): numbe
   return s.log.call('xen', off ? 'PHYSDEVOP_release_msix' : 'PHYSDEVOP_prepare_msix', `0000:${pdevName(s, dev)}`, () => {
     return s.fn.xen.pci_prepare_msix(s, dev, off);
   });
+}
+
+/**
+ * Models xen/common/kernel.c:do_xen_version XENVER_get_features, submap 0, the bit the guest's MSI decision
+ * reads (arch/x86/pci/xen.c:pci_xen_hvm_init): XENFEAT_hvm_pirqs iff has_pirq(d) @RELEASE-4.22.0.
+ */
+export function XENVER_get_features(s: Sys, domid: number): { readonly hvm_pirqs: boolean } {
+  // Issued once at guest boot; not recorded as a call (it changes nothing and every trace would show it).
+  const d = s.w.xen.domains[domid];
+  return { hvm_pirqs: d ? has_pirq(d) : false };
 }

@@ -54,6 +54,22 @@ export interface XenDomain {
   readonly shutdown?: 'crash';
   /** chao-v6 only: pirqs Xen unmapped/unbound behind QEMU and pciback (force_unmapped/force_unbound). */
   readonly forced: Readonly<Record<number, { readonly unmapped: boolean; readonly unbound: boolean }>>;
+  /**
+   * X86_EMU_USE_PIRQ of d->arch.emulation_flags, which has_pirq(d) tests (xen/arch/x86/include/asm/domain.h
+   * @RELEASE-4.22.0): set by the toolstack at XEN_DOMCTL_createdomain. Absent: set (every libxl up to 4.18
+   * sets it for HVM; 024e7131be, Xen 4.19, clears it unless xl.cfg says hvm_pirq=1). Only `false` is stored.
+   */
+  readonly use_pirq?: false;
+  /**
+   * xen/arch/x86/hvm/vmsi.c d->arch.hvm.msixtbl_list: struct msixtbl_entry.table_flags of each device's
+   * msixtbl entry, in `devices` by device index (the record name every device-keyed record has, which
+   * checker/explore-symmetry.ts relies on): the entries (bit n) whose address/data the guest wrote since Xen
+   * last let an unmask through. Present only while some bit is set; the msixtbl entry itself exists while a
+   * pirq of the device is dpci-bound (msixtbl_pt_register at pt_irq_create_bind, msixtbl_pt_unregister at
+   * pt_irq_destroy_bind), which the model reads from the dpci bindings (`msixtblRegistered`) instead of
+   * storing.
+   */
+  readonly msixtbl?: { readonly devices: Readonly<Record<number, { readonly table_flags: number }>> };
 }
 
 /** struct msi_desc (asm-x86/msi.h), only the fields the model needs. */
@@ -121,12 +137,18 @@ export function initialXen(opts: { nr_irqs_gsi: number; nr_irqs: number }): XenS
   return { nr_irqs_gsi: opts.nr_irqs_gsi, nr_irqs: opts.nr_irqs, domains: {}, irqs: {}, pdevs: {} };
 }
 
-export function newDomain(domid: number, hvm: boolean, nr_pirqs: number): XenDomain {
-  return { domid, hvm, dying: false, nr_pirqs, pirqs: {}, irq_pirq: {}, ports: {}, forced: {} };
+export function newDomain(domid: number, hvm: boolean, nr_pirqs: number, usePirq = true): XenDomain {
+  const d: XenDomain = { domid, hvm, dying: false, nr_pirqs, pirqs: {}, irq_pirq: {}, ports: {}, forced: {} };
+  return usePirq ? d : { ...d, use_pirq: false };
 }
 
 export function newPdev(domain: number): XenPdev {
   return { domain, msix: { used_entries: 0, host_maskall: false, guest_maskall: false, warned: -1 } };
+}
+
+/** has_pirq(d) (asm/domain.h): the domain has X86_EMU_USE_PIRQ (XENFEAT_hvm_pirqs offered, emuirq in use). */
+export function has_pirq(d: XenDomain): boolean {
+  return d.use_pirq !== false;
 }
 
 /** pirq_info(d, p), with the defaults of a pirq that has no struct. */
