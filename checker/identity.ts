@@ -228,7 +228,24 @@ function any(v: unknown): void {
     if (x === undefined || isLabel(k)) continue;
     fieldKey(k);
     if (k === 'dev' && typeof x === 'number') num(devIdx(x));
+    else if (k === 'devices' && x !== null && typeof x === 'object' && !Array.isArray(x)) anyDevices(x as Record<string, unknown>);
     else any(x);
+  }
+}
+
+/**
+ * A record keyed by device index that no walk above knows by place (e.g. Xen's per-domain msixtbl.devices):
+ * its keys permuted as `dev` fields are, so the device swap reaches every device-keyed record (the state's
+ * convention: a record keyed by device index is named `devices`, model/components/xen/state.ts).
+ */
+function anyDevices(o: Record<string, unknown>): void {
+  tok(T.Obj);
+  tok(count(o));
+  for (const dk of devKeys(o)) {
+    const x = o[dk];
+    if (x === undefined) continue;
+    num(devIdx(Number(dk)));
+    any(x);
   }
 }
 
