@@ -30,7 +30,7 @@ export interface ExhaustiveBudget {
 }
 
 /** The budget of a matrix row's exploration: no depth bound, enough states for every row's graph to be complete. */
-export const EXHAUSTIVE_BUDGET: ExhaustiveBudget = { depth: Infinity, maxStates: 500_000 };
+export const EXHAUSTIVE_BUDGET: ExhaustiveBudget = { depth: Infinity, maxStates: 300_000 };
 
 /**
  * The budget of the corpus's exploration (counterexamples/corpus.ts and its test): every state within 60 steps,
