@@ -6,6 +6,9 @@ export default defineConfig({
   resolve: { alias: [{ find: /^pirqcheck$/, replacement: fileURLToPath(new URL('./api/index.ts', import.meta.url)) }] },
   test: {
     include: ['model/**/*.test.ts', 'checker/**/*.test.ts', 'cli/**/*.test.ts', 'properties/**/*.test.ts', 'counterexamples/**/*.test.ts'],
+    // The slow tier (*.slow.test.ts: every documentation sample run as printed, npm start included) is
+    // `npm run test:slow` (vitest.slow.config.ts), run by the CI workflows on a schedule.
+    exclude: ['**/node_modules/**', '**/*.slow.test.ts'],
     testTimeout: 120_000,
     pool: 'forks',
     // Freeze what every step makes (model/step.ts FREEZE): a write into a world shared between states throws.

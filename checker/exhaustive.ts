@@ -29,7 +29,7 @@ export interface ExhaustiveBudget {
   readonly identity?: IdentityOptions;
 }
 
-/** The budget of a matrix row's exploration: no depth bound, enough states for every row's graph to be complete. */
+/** The budget of a matrix row's exploration: no depth bound, 300,000 classes (every row but the two largest graphs completes: docs/performance.md). */
 export const EXHAUSTIVE_BUDGET: ExhaustiveBudget = { depth: Infinity, maxStates: 300_000 };
 
 /**

@@ -132,7 +132,7 @@ describe('Ctrl-C stops cleanly and prints what was found so far', () => {
 });
 
 describe('output fits 80 columns, wider when the terminal is', () => {
-  it('the matrix (README sample, which cli/samples.test.ts holds equal to the output) fits 80 columns', () => {
+  it('the matrix (README sample, which cli/samples.slow.test.ts holds equal to the output) fits 80 columns', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const sample = /```\n\$ npm start\n([\s\S]*?)```/.exec(readme)![1]!.split('\n');
     expect(sample.length).toBeGreaterThan(40);

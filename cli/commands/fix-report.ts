@@ -12,9 +12,8 @@ import { findScenario } from '../../model/scenarios.ts';
 import { findVariant, type Flags } from '../../model/variants.ts';
 import { loadedVariants, type LoadedVariant } from '../../api/load.ts';
 import { CORPUS_OUTCOMES, PACKAGE_CORPUS_DIR, replayCorpus, type CorpusOutcome, type CorpusReplay, type CorpusReplayRow } from '../../api/corpus-replay.ts';
-import { changedBehaviour, changedFlags, compareVariant, comparisonConfigs, scenariosWithout, type CompareRow, type SearchBudget } from '../../api/compare.ts';
+import { COMPARE_BUDGET, changedBehaviour, changedFlags, compareVariant, comparisonConfigs, scenariosWithout, type CompareRow, type SearchBudget } from '../../api/compare.ts';
 import { matrixEntries } from '../../checker/matrix.ts';
-import { EXHAUSTIVE_BUDGET } from '../../checker/exhaustive.ts';
 import { DEFAULT_MAX_STEPS } from '../../checker/search.ts';
 import { configKey } from '../../counterexamples/corpus.ts';
 import { DEFAULT_RUNS } from '../options.ts';
@@ -60,7 +59,7 @@ function whereText(rows: readonly CompareRow[], except: string, withEvidence = f
 /** The command that prints the fix's counterexample of a BREAKS row: check for the search's, explore for exploration's. */
 export function breaksCommand(v: LoadedVariant, r: CompareRow, b: SearchBudget): string {
   const flags = [`--scenario ${r.fix.scenario}`, ...CONFIG_COMPONENTS.map((c) => `--${c} ${cfgOf(r.fix, c)}`), `--variant-file ${v.file}`, `--invariant ${r.invariant}`].join(' ');
-  if (r.afterBy === 'explore') return `pirqcheck explore ${flags} --depth ${EXHAUSTIVE_BUDGET.depth} --max-states ${EXHAUSTIVE_BUDGET.maxStates}`;
+  if (r.afterBy === 'explore') return `pirqcheck explore ${flags} --max-states ${COMPARE_BUDGET.maxStates}`;
   const extra = [b.runs !== DEFAULT_RUNS ? ` --runs ${b.runs}` : '', b.maxSteps !== DEFAULT_MAX_STEPS ? ` --max-steps ${b.maxSteps}` : ''].join('');
   return `pirqcheck check ${flags} --seed ${b.seed}${extra}`;
 }
@@ -238,7 +237,7 @@ export async function runFixReport(o: FixReportOptions): Promise<number> {
     out.push('');
     const notListed = [...unaffectedBy].map(([s, n]) => `${s} ${n}`).join(', ');
     out.push(
-      `  checked: ${INVARIANTS.length} invariants in ${cmp.configs} configurations, baseline and fix (seed ${o.seed}, ${o.runs} runs of up to ${o.maxSteps} steps, and exploration up to ${EXHAUSTIVE_BUDGET.maxStates} states); ${cmp.configs - cmp.unaffected.length} listed, ${cmp.proved} of them proved over the complete graph with both`,
+      `  checked: ${INVARIANTS.length} invariants in ${cmp.configs} configurations, baseline and fix (seed ${o.seed}, ${o.runs} runs of up to ${o.maxSteps} steps, and exploration up to ${COMPARE_BUDGET.maxStates} states); ${cmp.configs - cmp.unaffected.length} listed, ${cmp.proved} of them proved over the complete graph with both`,
     );
     if (cmp.unaffected.length) out.push(`  not listed: ${cmp.unaffected.length} configurations whose search and exploration never read or called ${changedBehaviour(v).join(', ')} (${notListed}): the fix cannot change them`);
     if (skipped.length) out.push(`  not compared: ${skipped.join(', ')} (scenario does not use the ${v.component} component)`);
