@@ -58,7 +58,7 @@ function libxlOf(x: string): string {
 /** The lifecycle rows: scenario, dom0, xen, toolstack, label. */
 const LIFECYCLE: readonly (readonly [string, string, string, string, string])[] = [
   ['igbvf-pv', 'xen-2.6.18', 'xen-3.4', 'libxl', 'seed 002: 2.6.18-xen dom0, Xen 3.4'],
-  ['igbvf-pv', 'xen-2.6.18-prune', 'xen-3.4', 'libxl', "seed 002's proposal: msi_prune_pci_irq_vectors"],
+  ['igbvf-pv', 'xen-2.6.18-prune', 'xen-3.4', 'libxl', 'seed 002 proposal: msi_prune_pci_irq_vectors'],
   ['reboot-hvm', 'pvops', '4.12', 'libxl', 'seeds 003/004: pvops dom0, Xen 4.12'],
   ['reboot-hvm', 'pvops-7681f31e', '4.12', 'libxl', 'pciback 7681f31e (reset keeps PCI_COMMAND)'],
   ['reboot-hvm', 'pvops-msix-reset', '4.12', 'libxl', "seed 003's proposal: pcistub_msix_reset"],
@@ -67,8 +67,8 @@ const LIFECYCLE: readonly (readonly [string, string, string, string, string])[] 
   ['reboot-hvm', 'pvops', 'chao-v6-esrch', 'libxl', "seed 004's proposal: chao-v6 + ESRCH"],
   ['reboot-hvm', 'pvops', '4.12', 'unbind-before-reset', 'seed 004: toolstack unbind-before-reset'],
   ['reboot-hvm', 'pvops-7681f31e', '4.13', 'libxl', 'Xen 4.13 (pciback 7681f31e, Linux 5.1)'],
-  ['handover-hvm', 'pvops-7681f31e', '4.13', 'libxl', 'Xen 4.13 + 7681f31e: new owner after pci-detach'],
-  ['handover-hvm', 'pvops-7681f31e', 'chao-v6', 'libxl', "seed 004's chao-v6: new owner after pci-detach"],
+  ['handover-hvm', 'pvops-7681f31e', '4.13', 'libxl', 'Xen 4.13: new owner after pci-detach'],
+  ['handover-hvm', 'pvops-7681f31e', 'chao-v6', 'libxl', 'chao-v6: new owner after pci-detach'],
   ['handover-hvm', 'pvops-7681f31e', '4.13', 'unbind-before-reset', 'unbind-before-reset: new owner after detach'],
   // --- Xen releases (issue 14): one block, rows per release with the dom0 and toolstack of its era ---
   ['igbvf-pv', 'xen-2.6.18', '4.12', 'libxl', 'seed 002 dom0 on Xen 4.12: domain_crash'],
@@ -108,7 +108,7 @@ const TODAY_SCENARIOS: readonly (readonly [string, string])[] = [
   ['reboot-hvm', 'pirq path (hvm_pirq=1)'],
   ['admin-unbind-hvm', 'pirq path (hvm_pirq=1)'],
   ['reboot-hvm-vmsi', 'native path (hvm_pirq=0)'],
-  ['handover-hvm', 'pirq path (hvm_pirq=1), new owner after pci-detach'],
+  ['handover-hvm', 'pirq path, new owner after detach'],
 ];
 
 /**

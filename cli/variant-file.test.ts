@@ -141,8 +141,8 @@ describe('a trace found with a variant file replays as written', () => {
     mkdirSync(dir, { recursive: true });
     copyFileSync(join(ROOT, 'examples', 'code', 'fresh-pirq.ts'), join(dir, 'fix.ts'));
     const out = join(dir, 'found');
-    const r = await runAsync(dir, ['check', '--guest', 'code-c74fd80f', '--qemu', 'keep-pirqs', '--invariant', 'no-stuck-pirq', '--variant-file', 'fix.ts', '--report', out]);
-    expect(r.status, r.stderr).toBe(1);
+    const r = await runAsync(dir, ['check', '--guest', 'code-c74fd80f', '--qemu', 'keep-pirqs', '--invariant', 'no-stuck-pirq', '--fail-on', 'hazard', '--variant-file', 'fix.ts', '--report', out]);
+    expect(r.status, r.stderr).toBe(1); // a hazard, with --fail-on hazard
     const name = 'nvme-hvm--code-c74fd80f--keep-pirqs--4.12--pvops-7681f31e--libxl--no-stuck-pirq';
     const trace = JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8')) as { variantFiles: unknown };
     const sha = createHash('sha256').update(readFileSync(join(dir, 'fix.ts'))).digest('hex');

@@ -8,6 +8,13 @@ register();
 const { watchOverrides, onLayer } = await import('../model/overrides.ts');
 const { TABLES } = await import('../model/functions.ts');
 watchOverrides(workerData.slot);
+// Ctrl-C, forwarded by the watching thread: to the command's own handler (cli/progress.ts), or the default.
+parentPort.on('message', (m) => {
+  if (!m || !m.sigint) return;
+  if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT');
+  else process.exit(130);
+});
+parentPort.unref();
 onLayer((l) => parentPort.postMessage({ layer: { index: l.index, file: l.file, component: l.component, variant: l.variant, fns: Object.keys(TABLES[l.component]) } }));
 (await import('../api/load.ts')).typecheckInThisThread();
 const { main } = await import('./main.ts');

@@ -32,7 +32,14 @@ export function runWatched(argv: readonly string[]): Promise<number> {
   const view = new Int32Array(slot);
   const layers = new Map<number, { file: string; component: string; variant: string; fns: string[] }>();
   const limitMs = timeoutSeconds() * 1000;
-  const w = new Worker(new URL('./watchdog-worker.mjs', import.meta.url), { workerData: { argv: [...argv], slot } });
+  // The command's output goes through this thread: tell it what the terminal is (progress lines, width).
+  const env: Record<string, string | undefined> = { ...process.env };
+  if (process.stderr.isTTY && env['PIRQCHECK_PROGRESS'] === undefined) env['PIRQCHECK_PROGRESS'] = '1';
+  if (process.stdout.isTTY && env['COLUMNS'] === undefined && process.stdout.columns) env['COLUMNS'] = String(process.stdout.columns);
+  const w = new Worker(new URL('./watchdog-worker.mjs', import.meta.url), { workerData: { argv: [...argv], slot }, env });
+  // Ctrl-C reaches this thread only: hand it to the command's thread (cli/progress.ts interruptible).
+  const onInt = () => w.postMessage({ sigint: true });
+  process.on('SIGINT', onInt);
   return new Promise<number>((resolve) => {
     let status: number | null = null;
     const seen: { code: number; count: number; since: number }[] = [];
@@ -69,9 +76,10 @@ export function runWatched(argv: readonly string[]): Promise<number> {
         status = 3;
       }
     });
-    w.on('exit', () => {
+    w.on('exit', (code) => {
       clearInterval(timer);
-      resolve(status ?? 3);
+      process.off('SIGINT', onInt);
+      resolve(status ?? (code === 130 ? 130 : 3));
     });
   });
 }

@@ -475,7 +475,7 @@ const dom0NoStaleMsixEntries: Invariant = {
   ref: 'D.9 (I9)',
   kind: 'hazard',
   why: "drivers/pci/msi-xen.c:msix_capability_init @RHEL5 consults dom0's msi_dev list only at the next enable, so a stale (pirq, entry) pair fails nothing until then; the next guest's enable reuses it without a hypercall and its bind fails.",
-  leadsTo: "pv-vectors-bound: seed 002's next boot reuses the stale entries without a hypercall and \"Failed to obtain physical IRQ\", counterexamples/igbvf-pv--fresh-pirq--unmap-on-disable--4.12--xen-2.6.18--libxl--pv-vectors-bound.json (7 steps).",
+  leadsTo: "pv-vectors-bound: seed 002's next boot reuses the stale entries without a hypercall and \"Failed to obtain physical IRQ\", counterexamples/igbvf-pv--fresh-pirq--unmap-on-disable--xen-3.4--xen-2.6.18--libxl--pv-vectors-bound.json (7 steps).",
   check(w) {
     for (const [devS, d] of Object.entries(w.dom0.devices)) {
       const dev = Number(devS);
@@ -502,7 +502,7 @@ const dom0FlagMatchesHoldings: Invariant = {
   ref: 'D.10 (I10)',
   kind: 'hazard',
   why: "dev->msix_enabled is read only by dom0's next pci_disable_msix or enable (drivers/pci/msi-xen.c @RHEL5), so a flag that disagrees with the list fails nothing until the list is never unmapped and the next owner's enable reuses it.",
-  leadsTo: "pv-vectors-bound: counterexamples/igbvf-pv--fresh-pirq--unmap-on-disable--4.12--xen-2.6.18--libxl--pv-vectors-bound.json (7 steps; the flag is cleared at step 4 by igbvf_shutdown's command_write). With the prune proposal (xen-2.6.18-prune) no failure follows: its row is a hazard, proved over the complete graph.",
+  leadsTo: "pv-vectors-bound: counterexamples/igbvf-pv--fresh-pirq--unmap-on-disable--xen-3.4--xen-2.6.18--libxl--pv-vectors-bound.json (7 steps; the flag is cleared at step 4 by igbvf_shutdown's command_write). With the prune proposal (xen-2.6.18-prune) no failure follows: its row is a hazard, proved over the complete graph.",
   check(w) {
     for (const [devS, d] of Object.entries(w.dom0.devices)) {
       if (d.msix_enabled !== d.msi_dev.length > 0) {
@@ -522,7 +522,7 @@ const noStalePirqAfterDestroy: Invariant = {
   ref: 'D.17 (I17)',
   kind: 'hazard',
   why: "A destroyed domain's pirq that Xen or dom0 still records belongs to nobody who could use it, so nothing fails at destruction; it matters when the next owner's enable meets dom0's stale list (drivers/pci/msi-xen.c:msix_capability_init @RHEL5).",
-  leadsTo: "pv-vectors-bound: counterexamples/igbvf-pv--fresh-pirq--unmap-on-disable--4.12--xen-2.6.18--libxl--pv-vectors-bound.json (7 steps; dom0 still lists dom1's pirqs after step 5, the destroy).",
+  leadsTo: "pv-vectors-bound: counterexamples/igbvf-pv--fresh-pirq--unmap-on-disable--xen-3.4--xen-2.6.18--libxl--pv-vectors-bound.json (7 steps; dom0 still lists dom1's pirqs after step 5, the destroy).",
   check(w) {
     for (const [irqS, desc] of Object.entries(w.xen.irqs)) {
       for (const g of desc.guests) {

@@ -225,6 +225,7 @@ Examples:
         process.stdout.write(lines.join('\n') + '\n');
       }
       if (notWritten) process.stderr.write(`pirqcheck: ${notWritten}\n`);
-      process.exitCode = exitFor(outcome, (o['failOn'] as 'failure' | 'hazard' | undefined) ?? 'failure');
+      // A report that was asked for and not written is an exit 1 whatever the outcome (the user's files are kept).
+      process.exitCode = notWritten ? 1 : exitFor(outcome, (o['failOn'] as 'failure' | 'hazard' | undefined) ?? 'failure');
     });
 }

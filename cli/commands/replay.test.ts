@@ -89,7 +89,7 @@ describe('pirqcheck check --report', () => {
     // An existing report: the counterexample is printed, exit 1 (violated), and one line says what was not written.
     const second = run(args, d);
     expect(second.code).toBe(1);
-    expect(second.out).toMatch(/^violated /);
+    expect(second.out).toMatch(/^fails /);
     expect(second.err.trim().split('\n')).toHaveLength(1);
     expect(second.err).toMatch(/not written: .* already exist .*--force overwrites/);
     expect(readFileSync(join(d, 'out', files[1]!), 'utf8')).toBe('edited');

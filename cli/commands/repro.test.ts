@@ -34,11 +34,11 @@ const traces = readdirSync(CORPUS)
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 
 describe('pirqcheck repro', () => {
-  it('the scenarios exist; the corpus has traces of reboot-hvm and igbvf-pv (admin-unbind-hvm is in no matrix row)', () => {
+  it('the scenarios exist; the corpus has traces of admin-unbind-hvm, igbvf-pv and reboot-hvm', () => {
     for (const s of SCEN) expect(SCENARIOS.map((x) => x.id)).toContain(s);
     const seen = new Set(traces.map((f) => f.split('--')[0]));
-    expect([...seen].sort()).toEqual(['igbvf-pv', 'reboot-hvm']);
-    expect(traces.length).toBe(34);
+    expect([...seen].sort()).toEqual(['admin-unbind-hvm', 'igbvf-pv', 'reboot-hvm']);
+    expect(traces.length).toBeGreaterThan(34);
   });
 
   it('prints the committed script of a trace, exit 0', () => {
@@ -52,7 +52,9 @@ describe('pirqcheck repro', () => {
     const cmds = r.stdout.split('\n').filter((l) => l.startsWith('run '));
     expect(cmds.slice(0, 4)).toEqual(['run xl pci-assignable-add "${PCIDEV}"', 'run xl create "$DOMU_CFG"', 'run in_guest modprobe nvme', 'run xl destroy "$DOMU"']);
     expect(r.stdout).toContain("check 'host PCIDEV: MSI-X Enable+ Masked-' host_msix \"${PCIDEV}\" '+' '-'");
-    expect(r.stdout).toContain("xen_log 'cannot mask IRQ [0-9a-fx]+: masking MSI-X on Dom[0-9a-fx]+'\\''s '\"${PCIDEV_RE}\"");
+    // Xen 4.12 prints no "cannot mask" for a Dom0-owned device the first time (e9607d4061 came in 4.19): the
+    // check after the destroy is the irq Xen still holds.
+    expect(r.stdout).toContain("xen_log 'type=PCI-MSI/-X.*(domain-list=(.*,)?[1-9][0-9]*:|mapped, unbound)'");
     // Step 4 happens inside the driver's probe: a comment that says so, no command.
     expect(r.stdout).toMatch(/### step 4: guest pci_msix_clear_and_set_ctrl[^\n]*\n# Not forced by a host: /);
   });

@@ -7,9 +7,16 @@
  *
  *   pirqcheck check --variant-file examples/code/pcistub-msix-reset.ts --scenario reboot-hvm
  */
-import { defineVariant, edit, ERRNO, type Sys } from 'pirqcheck';
+import { defineVariant, edit, ERRNO, pushAudit, type Sys } from 'pirqcheck';
 
 const bdfOf = (s: Sys, dev: number) => s.w.hw[dev]?.bdf ?? `dev${dev}`;
+
+/** The dev_err pciback prints when a hypercall of pcistub_msix_reset fails, recorded for the invariants. */
+function msixFailed(s: Sys, dev: number, release: boolean, r: number): void {
+  const line = `pciback ${bdfOf(s, dev)}: MSI-X ${release ? 'release' : 'preparation'} failed (${r})`;
+  s.log.log(line);
+  pushAudit(s, { kind: 'pciback_msix_failed', dev, op: release ? 'PHYSDEVOP_release_msix' : 'PHYSDEVOP_prepare_msix', fn: 'pcistub_msix_reset', rc: r, line });
+}
 
 /** drivers/xen/xen-pciback/pci_stub.c:pcistub_msix_reset, as the patch adds it. */
 function pcistub_msix_reset(s: Sys, dev: number): number {
@@ -23,12 +30,12 @@ function pcistub_msix_reset(s: Sys, dev: number): number {
     let r = s.fn.xen.PHYSDEVOP_prepare_msix(s, dev, true);
     const d = s.w.dom0.devices[dev] ? edit(s, 'dom0', 'devices', dev) : undefined;
     if (r) {
-      s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X release failed (${r})`);
+      msixFailed(s, dev, true, r);
       return r;
     }
     if (d) d.prepared = false;
     r = s.fn.xen.PHYSDEVOP_prepare_msix(s, dev, false);
-    if (r) s.log.log(`pciback ${bdfOf(s, dev)}: MSI-X preparation failed (${r})`);
+    if (r) msixFailed(s, dev, false, r);
     else if (d) d.prepared = true;
     return r;
   });

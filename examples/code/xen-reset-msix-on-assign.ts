@@ -2,7 +2,8 @@
  * Seeds 003 and 004: Roger Pau Monne's 575e18d54d "pci: clear {host/guest}_maskall field on assign", as code on
  * Xen 4.12 (no flag): assign_device (xen/drivers/passthrough/pci.c) calls the new pci_reset_msix_state once it
  * has checked the device and the domain, and gives up with its -EBUSY. The built-in variant it re-writes:
- * --xen 4.13.
+ * --xen 4.13, which also turns on device quarantine (319f9a0ba9, ba2ab00bbb); this file is 575e18d54d alone
+ * (--xen 4.12 with the flag xenResetMsixOnAssign).
  *
  *   pirqcheck check --variant-file examples/code/xen-reset-msix-on-assign.ts --scenario reboot-hvm --dom0 pvops
  */

@@ -320,7 +320,7 @@ export function xen_pt_msix_disable(s: Sys, domid: number, dev: number, d: Dev):
  * QEMU >= 2.6 runs xen_pt_msix_update_one for an unmask of an `updated` entry while MSI-X is enabled, with the
  * hardware vector control (read through its /dev/mem mapping), then latches the value; before it
  * (qemu-xen-4.6 text read: "set_entry_value(entry, offset, val); if (msix->enabled && !(val & MASKBIT))
- * xen_pt_msix_update_one(s, entry_nr)") the value is stored and any unmask while enabled updates the entry.
+ * xen_pt_msix_update_one (s, entry_nr)") the value is stored and any unmask while enabled updates the entry.
  * QEMU never writes the mask bit to the device: Xen owns it.
  */
 function pciMsixWrite(s: Sys, domid: number, dev: number, k: number, w: { readonly msg: MsiMsg } | { readonly masked: boolean }): void {
