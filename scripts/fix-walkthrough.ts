@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const WALKTHROUGH_FILE = join(ROOT, 'docs', 'writing-a-fix.md');
 export const EXAMPLE = join(ROOT, 'examples', 'guest-unmap-on-teardown.ts');
-const SECTION = '## A fix that is code, from scratch';
+export const SECTION = '## A fix that is code, from scratch';
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
