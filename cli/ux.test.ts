@@ -102,10 +102,11 @@ describe('Ctrl-C stops cleanly and prints what was found so far', () => {
     expect(r.out).toMatch(/explore: not run \(interrupted\)/);
     expect(r.out).toMatch(/pirqcheck: interrupted: \d+ of \d+ configurations searched, 0 explored/);
   });
-  it.skipIf(!hasScript)('check on a terminal: how many runs held so far, exit 130; the output is the same as piped otherwise', async () => {
-    const r = await inTerminal(['check', '--scenario', 'nvme-msi-hvm', '--guest', 'fresh-pirq', '--qemu', 'unmap-on-disable', '--runs', '100000'], { ctrlC: { when: /[1-9]\d*\/100000 runs/, afterMs: 100 } });
+  // Once more if it fails: on a loaded machine the terminal's Ctrl-C has been seen to arrive too late.
+  it.skipIf(!hasScript)('check on a terminal: how many runs held so far, exit 130; the output is the same as piped otherwise', { retry: 1 }, async () => {
+    const r = await inTerminal(['check', '--scenario', 'nvme-msi-hvm', '--guest', 'fresh-pirq', '--qemu', 'unmap-on-disable', '--runs', '20000'], { ctrlC: { when: /[1-9]\d*\/20000 runs/, afterMs: 100 } });
     expect(r.status).toBe(130);
-    expect(r.out).toMatch(/interrupted: \d+ invariant\(s\) held in the [1-9]\d* of 100000 runs done \(seed 1\); no violation found so far/);
+    expect(r.out).toMatch(/interrupted: \d+ invariant\(s\) held in the [1-9]\d* of 20000 runs done \(seed 1\); no violation found so far/);
     const args = ['check', '--guest', 'fresh-pirq', '--qemu', 'keep-pirqs', '--invariant', 'enabled-vector-delivers'];
     const tty = await inTerminal(args);
     const piped = run(args);

@@ -34,9 +34,10 @@ export function fillWalkthrough(md: string): string {
     const fix = readFileSync(EXAMPLE, 'utf8');
     writeFileSync(join(elsewhere, 'typo.ts'), fix.replace('xen_teardown_msi_irqs:', 'xen_teardown_msi_irq:'));
     const show = (s: string) => s.replace(new RegExp(escape(tmp), 'g'), '/tmp').replace(new RegExp(escape(ROOT), 'g'), '/path/to/pirqcheck');
+    // Unwrapped (COLUMNS=1000): the checkout's path, shown as /path/to/pirqcheck, must not change where lines wrap.
     const run = (cmd: string): string => {
       const args = cmd.replace(/^\$ pirqcheck /, '').split(' ').map((x) => x.replace(/^\/tmp\//, `${tmp}/`));
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'pirqcheck.js'), ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'pirqcheck.js'), ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '1000' } });
       return show(r.stdout.length ? r.stdout : r.stderr).replace(/\n+$/, '');
     };
     const section = md.slice(a, b).replace(/```(ts|)\n([\s\S]*?)```/g, (whole, lang: string, body: string) => {
