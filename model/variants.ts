@@ -261,6 +261,11 @@ export interface Release {
   readonly commits: readonly { readonly id: string; readonly what: string }[];
 }
 
+/** The modelled behaviour Xen 4.13.3 and 4.15 .. 4.18 share (575e18d54d, quarantine, beb54596cf's -ENODATA). */
+const XEN_4_13_3_FLAGS: Partial<Flags> = { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' };
+/** The modelled behaviour Xen 4.19 .. 4.22 share: 4.18's, plus 0d2b87b5ad, e9607d4061 and 64b21662b1. */
+const XEN_4_19_FLAGS: Partial<Flags> = { ...XEN_4_13_3_FLAGS, xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true, xenMsixtblForwardAll: true };
+
 export const VARIANTS: readonly Variant[] = [
   {
     id: 'reuse-pirq',
@@ -430,7 +435,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.13.3 - 4.13.x (stable-4.13; f27980a330 came with 4.13.2)',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.13.3',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    flags: XEN_4_13_3_FLAGS,
     release: {
       tag: 'RELEASE-4.13.3',
       previous: '4.13.1',
@@ -469,7 +474,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.15.0 - 4.15.x',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.15.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    flags: XEN_4_13_3_FLAGS,
     release: {
       tag: 'RELEASE-4.15.0',
       previous: '4.14',
@@ -490,7 +495,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.16.0 - 4.16.x (913751d7af in 4.16.5: device add, not modelled)',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.16.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    flags: XEN_4_13_3_FLAGS,
     release: {
       tag: 'RELEASE-4.16.0',
       previous: '4.15',
@@ -509,7 +514,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.17.0 - 4.17.4 (4.17.5 has 0d2b87b5ad)',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.17.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    flags: XEN_4_13_3_FLAGS,
     release: {
       tag: 'RELEASE-4.17.0',
       previous: '4.16',
@@ -529,7 +534,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.18.0 - 4.18.2 (4.18.3 has 0d2b87b5ad)',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.18.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata' },
+    flags: XEN_4_13_3_FLAGS,
     release: {
       tag: 'RELEASE-4.18.0',
       previous: '4.17',
@@ -546,7 +551,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.19.0 - 4.19.x',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.19.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true, xenMsixtblForwardAll: true },
+    flags: XEN_4_19_FLAGS,
     release: {
       tag: 'RELEASE-4.19.0',
       previous: '4.18',
@@ -568,7 +573,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.20.0 - 4.20.x',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.20.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true, xenMsixtblForwardAll: true },
+    flags: XEN_4_19_FLAGS,
     release: {
       tag: 'RELEASE-4.20.0',
       previous: '4.19',
@@ -589,7 +594,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.21.0 - 4.21.x',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.21.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true, xenMsixtblForwardAll: true },
+    flags: XEN_4_19_FLAGS,
     release: {
       tag: 'RELEASE-4.21.0',
       previous: '4.20',
@@ -606,7 +611,7 @@ export const VARIANTS: readonly Variant[] = [
     versions: 'Xen 4.22.0 and staging (4.23-dev) for the modelled functions',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.22.0',
     confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: { xenResetMsixOnAssign: true, xenQuarantine: 'basic', xenMsixForeignFirstMap: 'enodata', xenAllocPirqReturnsCurrent: true, xenMsixWarnDom0First: true, xenMsixtblForwardAll: true },
+    flags: XEN_4_19_FLAGS,
     release: {
       tag: 'RELEASE-4.22.0',
       previous: '4.21',
