@@ -20,10 +20,12 @@ import { CONCRETE } from '../checker/identity.ts';
 import { exhaustiveSet } from '../checker/exhaustive.ts';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { peerPart } from './peer/bench-peer.ts';
 
 /**
  * PIRQCHECK_BENCH=throughput runs only the throughput part, =ttf only the time-to-first-counterexample part,
- * =identity only the state-identity part (concrete against reduced, complete graphs, 1 and 2 threads).
+ * =identity only the state-identity part (concrete against reduced, complete graphs, 1 and 2 threads), =peer only
+ * the SPIN peer (bench/peer/bench-peer.ts: states per second against SPIN's on the same cells and depth).
  */
 const ONLY = process.env['PIRQCHECK_BENCH'] ?? '';
 
@@ -344,15 +346,18 @@ async function identityPart(): Promise<Record<string, unknown>> {
   return { perState, storedBytesPerState, cells, threads, twoThreadSpeedup: speedup, loadavg: os.loadavg() };
 }
 
-if (ONLY !== 'identity') await main();
-if (ONLY === 'identity' || ONLY === '') {
-  const identity = await identityPart();
+/** Adds one part's results to bench/results.json, keeping the other parts'. */
+async function mergeResults(key: string, value: unknown): Promise<void> {
   let prev: Record<string, unknown> = {};
   try {
     prev = JSON.parse((await import('node:fs')).readFileSync(new URL('./results.json', import.meta.url), 'utf8')) as Record<string, unknown>;
   } catch {
     prev = {};
   }
-  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ ...prev, identity }, null, 2) + '\n');
-  console.log('wrote bench/results.json (identity)');
+  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ ...prev, [key]: value }, null, 2) + '\n');
+  console.log(`wrote bench/results.json (${key})`);
 }
+
+if (ONLY !== 'identity' && ONLY !== 'peer') await main();
+if (ONLY === 'identity' || ONLY === '') await mergeResults('identity', await identityPart());
+if (ONLY === 'peer' || ONLY === '') await mergeResults('peer', await peerPart());

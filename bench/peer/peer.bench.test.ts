@@ -14,10 +14,14 @@ import { buildPan, spinAvailable, spinLevels } from './spin.ts';
 
 const FROM = 12;
 const TO = 24;
-const CELLS = [
+/** Seed 001's correct cells; PIRQCHECK_PEER_CELLS=all adds the other four (about 4 more minutes). */
+const CELLS: readonly (readonly [string, string])[] = [
   ['reuse-pirq', 'keep-pirqs'],
   ['fresh-pirq', 'unmap-on-disable'],
-] as const;
+  ...(process.env['PIRQCHECK_PEER_CELLS'] === 'all'
+    ? ([['reuse-pirq', 'unmap-on-disable'], ['reuse-pirq-live', 'keep-pirqs'], ['reuse-pirq-live', 'unmap-on-disable'], ['fresh-pirq', 'keep-pirqs']] as const)
+    : []),
+];
 
 const available = spinAvailable();
 if (!available) console.warn('bench/peer: skipped: spin or gcc is not on PATH (apt-get install spin gcc)');

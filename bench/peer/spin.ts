@@ -61,13 +61,20 @@ export interface PanRun {
   readonly rate: number;
   readonly stateVectorBytes: number;
   readonly errors: number;
+  /** The pan process's user + system CPU seconds (start-up included), when /usr/bin/time is there to say it. */
+  readonly cpuS: number | null;
 }
 
+const TIME = '/usr/bin/time';
+
 /** One breadth-first run of `pan` to `depth` steps (-E: no end-state check, the driver loops for ever). */
-export function runPan(pan: string, depth: number): PanRun {
-  const r = spawnSync(pan, [`-m${depth}`, '-E'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+export function runPan(pan: string, depth: number, timed = false): PanRun {
+  const args = [`-m${depth}`, '-E'];
+  const withTime = timed && existsSync(TIME);
+  const r = withTime ? spawnSync(TIME, ['-f', 'PAN-CPU %U %S', pan, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 }) : spawnSync(pan, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.error) throw r.error;
   const out = r.stdout + r.stderr;
+  const cpu = /PAN-CPU ([\d.]+) ([\d.]+)/.exec(out);
   const num = (re: RegExp, what: string): number => {
     const m = re.exec(out);
     if (!m) throw new Error(`pan printed no ${what}:\n${out}`);
@@ -83,6 +90,7 @@ export function runPan(pan: string, depth: number): PanRun {
     rate: /rate\s+([\d.e+-]+) states\/second/.test(out) ? num(/rate\s+([\d.e+-]+) states\/second/, 'rate') : 0,
     stateVectorBytes: num(/State-vector (\d+) byte/, 'state vector size'),
     errors,
+    cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : null,
   };
 }
 
