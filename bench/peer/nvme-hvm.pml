@@ -1,13 +1,14 @@
 /*
- * The pirq core of pirqcheck's nvme-hvm scenario in Promela (bench/peer/README.md, docs/performance.md "The
- * SPIN peer"): two MSI-X devices of 3 entries passed through to one PV-on-HVM guest (domid 1, nr_pirqs 56,
- * nr_irqs_gsi 48), each driven by the nvme driver program of model/scenarios.ts:enabledActions, on Xen 4.12.
+ * The pirq core of pirqcheck's nvme-hvm scenario in Promela (docs/performance.md "The SPIN peer"): two MSI-X
+ * devices of 3 entries passed through to one PV-on-HVM guest (domid 1, nr_pirqs 56, nr_irqs_gsi 48), each
+ * driven by the nvme driver program of model/scenarios.ts:enabledActions, on Xen 4.12.
  * Every action is one d_step, written from the TypeScript handler it mirrors (the names below are the model's
  * functions, which cite the real code): guest.ts (pci_enable_msix, pci_msix_clear_and_set_ctrl, request_irq,
  * free_irq, pci_disable_msix), qemu.ts (xen_pt_msixctrl_reg_write, xen_pt_msix_update_one, pci_msix_write,
  * xen_pt_msix_disable), xen/physdev.ts, xen/irq.ts, xen/event-channel.ts, xen/passthrough-io.ts, xen/vmsi.ts
  * and xen/msi.ts (the xen-4.6 msi.c). The state vector holds exactly the fields bench/peer/projection.ts
- * keeps of a pirqcheck world; temporaries are `hidden` (not part of the state).
+ * keeps of a pirqcheck world (with `spin -o2`, which keeps the variables no statement reads); the temporaries
+ * are 0 in every stored state (CLR). bench/peer/spin.ts builds and runs it.
  *
  * Variants (compile-time, as spin -D...):
  *   GUEST_REUSE   0 fresh-pirq (c74fd80f: never), 1 reuse-pirq-live (live-irq), 2 reuse-pirq (ever-bound)
@@ -139,7 +140,7 @@ inline get_free_pirq() {
   if :: p < PBASE -> p = -1 :: else -> skip fi
 }
 
-/* msixtblRegistered(dev): some dpci-bound mapped pirq whose irq's msi_desc is this device's; result in okflag */
+/* msixtblRegistered(dev): some dpci-bound mapped pirq whose irq's msi_desc is this device's; result in regok */
 inline msixtbl_registered(cdev) {
   regok = 0; j = 0;
   do
