@@ -38,6 +38,7 @@ function runAsync(args: string[], o: { env?: Record<string, string>; cwd?: strin
     p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     p.on('error', fail);
+    p.stdin.end();
     p.on('close', (status) => done({ status, stdout, stderr }));
   });
 }
