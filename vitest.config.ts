@@ -11,6 +11,9 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/*.slow.test.ts'],
     testTimeout: 120_000,
     pool: 'forks',
+    // Two test files at a time. vitest's default is one fewer than the CPUs, which on the 2-core CI machine is
+    // one: most files spend their time waiting on a spawned `node bin/pirqcheck.js`, so the second core idled.
+    maxWorkers: 2,
     // Freeze what every step makes (model/step.ts FREEZE): a write into a world shared between states throws.
     env: { PIRQCHECK_FREEZE: '1' },
   },

@@ -3,9 +3,10 @@
  * file shown is examples/guest-unmap-on-teardown.ts, and every `$ pirqcheck ...` block holds what the command
  * prints. The commands run as the page says: in a directory standing for /tmp, with the fix in its
  * `elsewhere/` subdirectory, outside the checkout; paths are shown as /tmp/... and the checkout as
- * /path/to/pirqcheck. `npm run docs` writes the outputs; cli/writing-a-fix.test.ts checks them.
+ * /path/to/pirqcheck. `npm run docs` writes the outputs; cli/writing-a-fix.test.ts checks them. The commands
+ * run at once, except that one naming the directory an earlier one writes with --report waits for that one.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +22,7 @@ function escape(s: string): string {
 }
 
 /** `md` with the walk-through's file and command outputs regenerated. */
-export function fillWalkthrough(md: string): string {
+export async function fillWalkthrough(md: string): Promise<string> {
   const a = md.indexOf(SECTION);
   if (a < 0) throw new Error(`${WALKTHROUGH_FILE}: no section '${SECTION}'`);
   const next = md.indexOf('\n## ', a + SECTION.length);
@@ -35,16 +36,35 @@ export function fillWalkthrough(md: string): string {
     writeFileSync(join(elsewhere, 'typo.ts'), fix.replace('xen_teardown_msi_irqs:', 'xen_teardown_msi_irq:'));
     const show = (s: string) => s.replace(new RegExp(escape(tmp), 'g'), '/tmp').replace(new RegExp(escape(ROOT), 'g'), '/path/to/pirqcheck');
     // Unwrapped (COLUMNS=1000): the checkout's path, shown as /path/to/pirqcheck, must not change where lines wrap.
-    const run = (cmd: string): string => {
-      const args = cmd.replace(/^\$ pirqcheck /, '').split(' ').map((x) => x.replace(/^\/tmp\//, `${tmp}/`));
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'pirqcheck.js'), ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '1000' } });
-      return show(r.stdout.length ? r.stdout : r.stderr).replace(/\n+$/, '');
-    };
-    const section = md.slice(a, b).replace(/```(ts|)\n([\s\S]*?)```/g, (whole, lang: string, body: string) => {
+    const run = (cmd: string): Promise<string> =>
+      new Promise((done, fail) => {
+        const args = cmd.replace(/^\$ pirqcheck /, '').split(' ').map((x) => x.replace(/^\/tmp\//, `${tmp}/`));
+        const p = spawn(process.execPath, [join(ROOT, 'bin', 'pirqcheck.js'), ...args], { cwd: tmp, env: { ...process.env, NO_COLOR: '1', COLUMNS: '1000' } });
+        let stdout = '';
+        let stderr = '';
+        p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        p.on('error', fail);
+        p.stdin.end();
+        p.on('close', () => done(show(stdout.length ? stdout : stderr).replace(/\n+$/, '')));
+      });
+    const blocks = /```(ts|)\n([\s\S]*?)```/g;
+    const commands = [...md.slice(a, b).matchAll(blocks)].map((m) => m[2]!.split('\n')[0]!).filter((c) => c.startsWith('$ pirqcheck '));
+    const started: { cmd: string; out: Promise<string> }[] = [];
+    for (const cmd of commands) {
+      const after = started.filter((s) => {
+        const dir = / --report (\S+)/.exec(s.cmd)?.[1];
+        return dir !== undefined && cmd.includes(dir);
+      });
+      started.push({ cmd, out: Promise.all(after.map((s) => s.out)).then(() => run(cmd)) });
+    }
+    const outputs = await Promise.all(started.map((s) => s.out));
+    let next = 0;
+    const section = md.slice(a, b).replace(blocks, (whole, lang: string, body: string) => {
       if (lang === 'ts') return '```ts\n' + fix.replace(/\n+$/, '') + '\n```';
       const first = body.split('\n')[0]!;
       if (!first.startsWith('$ pirqcheck ')) return whole;
-      return '```\n' + first + '\n' + run(first) + '\n```';
+      return '```\n' + first + '\n' + outputs[next++]! + '\n```';
     });
     return md.slice(0, a) + section + md.slice(b);
   } finally {

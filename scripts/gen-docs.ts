@@ -73,4 +73,4 @@ writeFileSync('docs/model.md', withFunctionList(readFileSync('docs/model.md', 'u
 
 
 // docs/writing-a-fix.md: the walk-through of a fix written as code, with the real output of its commands.
-writeFileSync(WALKTHROUGH_FILE, fillWalkthrough(readFileSync(WALKTHROUGH_FILE, 'utf8')));
+writeFileSync(WALKTHROUGH_FILE, await fillWalkthrough(readFileSync(WALKTHROUGH_FILE, 'utf8')));

@@ -26,15 +26,21 @@ function searchOnWorker(init: SearchWorkerInit, onRun: (n: number, failing: bool
     const w = new Worker(new URL('../../checker/search-worker-boot.mjs', import.meta.url), { workerData: init });
     let runs = 0;
     let failing = false;
+    let settled = false;
     const stop = interruptible(() => {
+      // Progress the worker posted before terminate() took effect is still delivered: it must not reach
+      // onRun, which would draw the stopped progress line again and keep the process alive on its timer.
+      settled = true;
       void w.terminate();
       stop.release();
       resolve({ interrupted: true, runs, failing });
     });
     w.on('message', (m: { kind: 'run'; n: number } | { kind: 'failure' } | { kind: 'done'; res: SearchResult }) => {
+      if (settled) return;
       if (m.kind === 'run') onRun((runs = m.n), failing);
       else if (m.kind === 'failure') failing = true;
       else {
+        settled = true;
         stop.release();
         void w.terminate();
         resolve(m.res);
