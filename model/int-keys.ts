@@ -1,0 +1,28 @@
+/**
+ * The keys of an integer-keyed record (pirqs, irqs, domains, devices, ...) as numbers, in the order Object.keys
+ * gives them (ascending for these keys). Enumerating a record's integer keys (for-in, Object.keys,
+ * Object.values, Object.entries) makes V8 build their strings on every call, about 0.4 µs a record, where a
+ * record with named fields has a cached enumeration; the invariants enumerate some twenty records per world, and
+ * a successor shares most of its records with its parent (model/cow.ts). So the lists of the last RING records
+ * met are remembered, looked up by identity: a world is never written once built (Sys.w is read-only, and the
+ * test suite freezes every object a step makes), so an object's keys never change.
+ */
+const RING = 32;
+const objs: (object | null)[] = new Array<object | null>(RING).fill(null);
+const lists: (readonly number[])[] = new Array<readonly number[]>(RING).fill([]);
+let next = 0;
+
+export function intKeys(o: object): readonly number[] {
+  for (let i = 0; i < RING; i++) if (objs[i] === o) return lists[i]!;
+  const ks = Object.keys(o);
+  const out = new Array<number>(ks.length);
+  for (let i = 0; i < ks.length; i++) {
+    const n = Number(ks[i]);
+    if (!Number.isInteger(n) || String(n) !== ks[i]) throw new Error(`intKeys: key '${ks[i]}' is not an integer`);
+    out[i] = n;
+  }
+  objs[next] = o;
+  lists[next] = out;
+  next = (next + 1) % RING;
+  return out;
+}
