@@ -31,6 +31,11 @@
  *   4. Device symmetry (optional): in a scenario whose two devices are equal but for their labels (BDF, guest
  *      slot), the identity is the smaller of the fingerprints of the world and of its image with the two
  *      device indices swapped (checker/explore-symmetry.ts argues why that is a symmetry).
+ * Cost: the projection is computed for every successor, so two things a step leaves alone are remembered per place
+ * in the world (the last object met there, compared by identity: path copying shares every object a step did not
+ * write with the parent, and the explorer keys a parent's successors one after the other): the 128-bit hash of a
+ * record that reads no renamed number (a subtree), and the key list of an integer-keyed record. Neither changes
+ * what is encoded, only how often it is walked (docs/performance.md, "Per-state cost of the reduced search").
  * The renaming applies to the scenarios without a toolstack lifecycle (their dom0, PV guests and toolstack
  * hold pirqs and domids only); `identityOptions` turns it off elsewhere.
  */
