@@ -4,16 +4,27 @@
  * Object.values, Object.entries) makes V8 build their strings on every call, about 0.4 µs a record, where a
  * record with named fields has a cached enumeration; the invariants enumerate some twenty records per world, and
  * a successor shares most of its records with its parent (model/cow.ts). So the lists of the last RING records
- * met are remembered, looked up by identity: a world is never written once built (Sys.w is read-only, and the
- * test suite freezes every object a step makes), so an object's keys never change.
+ * met are remembered, looked up by identity. That is right only for a world no one writes any more: the worlds
+ * `apply` returns (model/step.ts; `Sys.w` is read-only and the test suite freezes every object a step makes), which
+ * are what `violations` is given (the explorer, the search, replay). So the memory is on only inside `violations`
+ * (`keyMemory`); a check called directly on a world still being built (a test driving handlers on a Sys) enumerates
+ * afresh.
  */
 const RING = 32;
 const objs: (object | null)[] = new Array<object | null>(RING).fill(null);
 const lists: (readonly number[])[] = new Array<readonly number[]>(RING).fill([]);
 let next = 0;
+let on = false;
+
+/** Turn the memory on or off; returns whether it was on. */
+export function keyMemory(x: boolean): boolean {
+  const was = on;
+  on = x;
+  return was;
+}
 
 export function intKeys(o: object): readonly number[] {
-  for (let i = 0; i < RING; i++) if (objs[i] === o) return lists[i]!;
+  if (on) for (let i = 0; i < RING; i++) if (objs[i] === o) return lists[i]!;
   const ks = Object.keys(o);
   const out = new Array<number>(ks.length);
   for (let i = 0; i < ks.length; i++) {
@@ -21,6 +32,7 @@ export function intKeys(o: object): readonly number[] {
     if (!Number.isInteger(n) || String(n) !== ks[i]) throw new Error(`intKeys: key '${ks[i]}' is not an integer`);
     out[i] = n;
   }
+  if (!on) return out;
   objs[next] = o;
   lists[next] = out;
   next = (next + 1) % RING;
