@@ -21,7 +21,8 @@
  *     structure's elements, computed for a successor from its parent's by walking only what the step changed
  *     (a step shares everything else with the parent, model/step.ts); it is a function of the encoding;
  *   - with a reduced identity (checker/identity.ts: numbers renamed canonically, presence and unread fields
- *     projected, the two devices swapped), a 128-bit hash of that projection, computed from the whole world.
+ *     projected, the two devices swapped), a 128-bit hash of that projection, computed from the whole world
+ *     (the records a step did not replace are hashed once, checker/identity.ts).
  * Two distinct states share a fingerprint only by a hash collision: for n states the probability is about
  * n²/2¹²⁹, below 10⁻²⁴ for 10⁷ states (the inputs are model states, not adversarial data). A collision would
  * merge two states and could hide the successors of one of them; docs/performance.md records this bound.

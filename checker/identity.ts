@@ -31,12 +31,17 @@
  *   4. Device symmetry (optional): in a scenario whose two devices are equal but for their labels (BDF, guest
  *      slot), the identity is the smaller of the fingerprints of the world and of its image with the two
  *      device indices swapped (checker/explore-symmetry.ts argues why that is a symmetry).
+ * Cost: the projection is computed for every successor, so two things a step leaves alone are remembered per place
+ * in the world (the last object met there, compared by identity: path copying shares every object a step did not
+ * write with the parent, and the explorer keys a parent's successors one after the other): the 128-bit hash of a
+ * record that reads no renamed number (a subtree), and the key list of an integer-keyed record. Neither changes
+ * what is encoded, only how often it is walked (docs/performance.md, "Per-state cost of the reduced search").
  * The renaming applies to the scenarios without a toolstack lifecycle (their dom0, PV guests and toolstack
  * hold pirqs and domids only); `identityOptions` turns it off elsewhere.
  */
 import type { Scenario } from '../model/scenarios.ts';
 import type { World } from '../model/world.ts';
-import { mix, stringHash, type L } from './fingerprint.ts';
+import { stringHash } from './fingerprint.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
 
 /** The namespaces that can be renamed. */
@@ -83,22 +88,52 @@ const enum T {
   Present = 0x1a,
   Float = 0x1b,
   NegName = 0x1c,
+  Sub = 0x1d,
 }
 
-/* ---- A streaming hash of 32-bit tokens (MurmurHash3 x86_128 mixing, 4 tokens per block). ---- */
-const h: L = [0, 0, 0, 0];
+/*
+ * ---- A streaming hash of 32-bit tokens: the body of MurmurHash3 x86_128 over the token stream (4 tokens per
+ * 16-byte block), its finalisation once at the end with the number of tokens. The state is kept in module
+ * variables, so a token costs no call and no allocation. ----
+ */
+let h1 = 0;
+let h2 = 0;
+let h3 = 0;
+let h4 = 0;
 let b0 = 0;
 let b1 = 0;
 let b2 = 0;
 let nbuf = 0;
 let ntok = 0;
 function reset(): void {
-  h[0] = 0x9747b28c;
-  h[1] = 0x85ebca6b;
-  h[2] = 0xc2b2ae35;
-  h[3] = 0x27d4eb2f;
+  h1 = 0x9747b28c;
+  h2 = 0x85ebca6b;
+  h3 = 0xc2b2ae35;
+  h4 = 0x27d4eb2f;
   nbuf = 0;
   ntok = 0;
+}
+function block(k1: number, k2: number, k3: number, k4: number): void {
+  k1 = Math.imul(k1, 0x239b961b);
+  k1 = (k1 << 15) | (k1 >>> 17);
+  h1 ^= Math.imul(k1, 0xab0e9789);
+  h1 = (h1 << 19) | (h1 >>> 13);
+  h1 = (Math.imul((h1 + h2) | 0, 5) + 0x561ccd1b) | 0;
+  k2 = Math.imul(k2, 0xab0e9789);
+  k2 = (k2 << 16) | (k2 >>> 16);
+  h2 ^= Math.imul(k2, 0x38b34ae5);
+  h2 = (h2 << 17) | (h2 >>> 15);
+  h2 = (Math.imul((h2 + h3) | 0, 5) + 0x0bcaa747) | 0;
+  k3 = Math.imul(k3, 0x38b34ae5);
+  k3 = (k3 << 17) | (k3 >>> 15);
+  h3 ^= Math.imul(k3, 0xa1e38b93);
+  h3 = (h3 << 15) | (h3 >>> 17);
+  h3 = (Math.imul((h3 + h4) | 0, 5) + 0x96cd1c35) | 0;
+  k4 = Math.imul(k4, 0xa1e38b93);
+  k4 = (k4 << 18) | (k4 >>> 14);
+  h4 ^= Math.imul(k4, 0x239b961b);
+  h4 = (h4 << 13) | (h4 >>> 19);
+  h4 = (Math.imul((h4 + h1) | 0, 5) + 0x32ac3b17) | 0;
 }
 function tok(x: number): void {
   ntok++;
@@ -116,14 +151,103 @@ function tok(x: number): void {
       nbuf = 3;
       return;
     default:
-      mix(h[0], h[1], h[2], h[3], b0, b1, b2, x | 0, h);
+      block(b0, b1, b2, x | 0);
       nbuf = 0;
   }
 }
-function finish(): L {
-  while (nbuf !== 0) tok(0);
-  mix(h[0], h[1], h[2], h[3], ntok, 0x5bd1e995, 0, 0, h);
-  return [h[0], h[1], h[2], h[3]];
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+/** The result lanes of `finish`. */
+let r1 = 0;
+let r2 = 0;
+let r3 = 0;
+let r4 = 0;
+/** End the stream: the last partial block padded with zeros, then the token count (before the padding) mixed in. */
+function finish(): void {
+  const n = ntok;
+  if (nbuf !== 0) block(b0, nbuf > 1 ? b1 : 0, nbuf > 2 ? b2 : 0, 0);
+  let a = h1 ^ n;
+  let b = h2 ^ n;
+  let c = h3 ^ n;
+  let d = h4 ^ n;
+  a = (a + b + c + d) | 0;
+  b = (b + a) | 0;
+  c = (c + a) | 0;
+  d = (d + a) | 0;
+  a = fmix(a);
+  b = fmix(b);
+  c = fmix(c);
+  d = fmix(d);
+  a = (a + b + c + d) | 0;
+  r1 = a;
+  r2 = (b + a) | 0;
+  r3 = (c + a) | 0;
+  r4 = (d + a) | 0;
+}
+
+/*
+ * ---- Subtrees hashed once: a record that reads no renamed number (QEMU's per-device state, Xen's pdevs, dom0's
+ * per-device state, Xen's irq records, the guest driver's state, the toolstack) is encoded in a stream of its own,
+ * and its four result lanes stand for it in the world's stream. Path copying (model/cow.ts) keeps every object a
+ * step did not write identical to the parent's, and the explorer keys a parent's successors one after the other,
+ * so each such place in the world (a slot: component and device index, or irq number) remembers the last object
+ * met there and its lanes: a successor re-encodes only the records its step replaced. A hit needs the very same
+ * object (worlds are never written once built), so the lanes are exactly those of its encoding. ----
+ */
+const SLOTS = 64;
+export const enum Slot {
+  Qemu = 0,
+  Pdev = 8,
+  Dom0 = 16,
+  Irq = 24,
+  Rest = 40,
+  Driver = 48,
+}
+/** The slot memory of one identity and one device order. */
+class SlotCache {
+  readonly obj: (object | null)[] = new Array<object | null>(SLOTS).fill(null);
+  readonly lanes = new Int32Array(SLOTS * 4);
+}
+let slotsN = new SlotCache();
+let slotsS = new SlotCache();
+let slots = slotsN;
+function subtree(o: object, enc: (o: object) => void, slot: number): void {
+  const c = slots;
+  const at = slot * 4;
+  if (c.obj[slot] !== o) {
+    const s1 = h1, s2 = h2, s3 = h3, s4 = h4, s0 = b0, sb1 = b1, sb2 = b2, sn = nbuf, st = ntok;
+    reset();
+    enc(o);
+    finish();
+    c.obj[slot] = o;
+    c.lanes[at] = r1;
+    c.lanes[at + 1] = r2;
+    c.lanes[at + 2] = r3;
+    c.lanes[at + 3] = r4;
+    h1 = s1;
+    h2 = s2;
+    h3 = s3;
+    h4 = s4;
+    b0 = s0;
+    b1 = sb1;
+    b2 = sb2;
+    nbuf = sn;
+    ntok = st;
+  }
+  tok(T.Sub);
+  tok(c.lanes[at]!);
+  tok(c.lanes[at + 1]!);
+  tok(c.lanes[at + 2]!);
+  tok(c.lanes[at + 3]!);
+}
+/** The slot of index `i` (a device index, an irq number) in a group of `width` slots from `base`. */
+function slotOf(base: number, width: number, i: number): number {
+  return base + (i & (width - 1));
 }
 
 const f64 = new Float64Array(1);
@@ -171,12 +295,66 @@ let dropLabels = false;
 function devIdx(d: number): number {
   return swap && (d === 0 || d === 1) ? 1 - d : d;
 }
-/** Keys of a record keyed by device index, in the order of their permuted index (emit `devIdx(key)`, then rec[key]). */
-function devKeys(o: object): string[] {
+/*
+ * ---- Key lists of integer-keyed records. Enumerating a record's integer keys (for-in, Object.keys) costs V8
+ * far more than its named fields (no enumeration cache: each call builds the key strings), and a successor
+ * shares most of its records with its parent; so each place (slot) remembers the last record met there and its
+ * keys as numbers, in the order Object.keys gives (ascending for these keys). A hit needs the very same object
+ * (worlds are never written once built), so the list is exactly its keys. ----
+ */
+const KEY_SLOTS = 128;
+export const enum K {
+  Hw = 0,
+  Domains = 1,
+  Irqs = 2,
+  Pdevs = 3,
+  Qemu = 4,
+  Guests = 5,
+  Generic = 6,
+  /** Per domain (domid & 7) from here. */
+  Pirqs = 8,
+  IrqPirq = 16,
+  Ports = 24,
+  GuestIrqs = 32,
+  PirqToIrq = 40,
+  GuestDevices = 48,
+  QemuDevices = 56,
+  /** Per guest (domid & 7) and device (& 3). */
+  MsiList = 64,
+  /** Per device (& 7). */
+  Dom0Devices = 96,
+}
+const EMPTY: readonly number[] = [];
+const memoObj: (object | null)[] = new Array<object | null>(KEY_SLOTS).fill(null);
+const memoKeys: (readonly number[])[] = new Array<readonly number[]>(KEY_SLOTS).fill(EMPTY);
+const memoSwapped: (readonly number[] | null)[] = new Array<readonly number[] | null>(KEY_SLOTS).fill(null);
+/** The keys of an integer-keyed record as numbers, in Object.keys order. */
+function ikeys(o: object, slot: number): readonly number[] {
+  if (memoObj[slot] === o) return memoKeys[slot]!;
   const ks = Object.keys(o);
-  if (swap && ks.length > 1 && ks[0] === '0' && ks[1] === '1') {
-    ks[0] = '1';
-    ks[1] = '0';
+  const out = new Array<number>(ks.length);
+  for (let i = 0; i < ks.length; i++) out[i] = Number(ks[i]);
+  memoObj[slot] = o;
+  memoKeys[slot] = out;
+  memoSwapped[slot] = null;
+  return out;
+}
+/** A slot of a per-domain group. */
+function dslot(base: number, domid: number): number {
+  return base + (domid & 7);
+}
+/** Keys of a record keyed by device index, in the order of their permuted index (emit `devIdx(key)`, then rec[key]). */
+function devKeys(o: object, slot: number): readonly number[] {
+  const ks = ikeys(o, slot);
+  if (swap && ks.length > 1 && ks[0] === 0 && ks[1] === 1) {
+    let sw = memoSwapped[slot];
+    if (!sw) {
+      const c = ks.slice();
+      c[0] = 1;
+      c[1] = 0;
+      memoSwapped[slot] = sw = c;
+    }
+    return sw;
   }
   return ks;
 }
@@ -241,10 +419,10 @@ function any(v: unknown): void {
 function anyDevices(o: Record<string, unknown>): void {
   tok(T.Obj);
   tok(count(o));
-  for (const dk of devKeys(o)) {
+  for (const dk of devKeys(o, K.Generic)) {
     const x = o[dk];
     if (x === undefined) continue;
-    num(devIdx(Number(dk)));
+    num(devIdx(dk));
     any(x);
   }
 }
@@ -291,17 +469,28 @@ class Names {
     }
   }
   /** Keys of a record keyed by this namespace, in name order (unnamed keys named first, in `order`). */
-  keys(o: object, order?: (a: string, b: string) => number): string[] {
-    const ks = Object.keys(o);
+  keys(ks: readonly number[], order?: (a: number, b: number) => number): readonly number[] {
     if (!this.on) return ks;
-    let un: string[] | null = null;
-    for (const k of ks) if (!this.has(Number(k))) (un ??= []).push(k);
+    let un: number[] | null = null;
+    for (let i = 0; i < ks.length; i++) if (!this.has(ks[i]!)) (un ??= []).push(ks[i]!);
     if (un) {
       if (un.length > 1 && order) un.sort(order);
-      for (const k of un) this.name(Number(k));
+      for (const k of un) this.name(k);
     }
-    if (ks.length > 1) ks.sort((a, b) => this.get(Number(a)) - this.get(Number(b)));
-    return ks;
+    if (ks.length <= 1) return ks;
+    // Insertion sort by name (the records are small; the names are distinct).
+    const out = ks.slice();
+    for (let i = 1; i < out.length; i++) {
+      const x = out[i]!;
+      const nx = this.get(x);
+      let j = i - 1;
+      while (j >= 0 && this.get(out[j]!) > nx) {
+        out[j + 1] = out[j]!;
+        j--;
+      }
+      out[j + 1] = x;
+    }
+    return out;
   }
 }
 
@@ -437,12 +626,12 @@ function encPirq(x: Pirq, d: XenDomain, p: number, pn: Names): void {
 }
 
 let ipRec: Readonly<Record<number, number>> = {};
-const byPirqThenContent = (a: string, b: string): number => ipRec[Number(a)]! - ipRec[Number(b)]! || cmpContent(irqs[Number(a)], irqs[Number(b)]);
+const byPirqThenContent = (a: number, b: number): number => ipRec[a]! - ipRec[b]! || cmpContent(irqs[a], irqs[b]);
 let portRec: Readonly<Record<number, number>> = {};
-const byPortPirq = (a: string, b: string): number => portRec[Number(a)]! - portRec[Number(b)]!;
-const byIrqContent = (a: string, b: string): number => cmpContent(irqs[Number(a)], irqs[Number(b)]);
+const byPortPirq = (a: number, b: number): number => portRec[a]! - portRec[b]!;
+const byIrqContent = (a: number, b: number): number => cmpContent(irqs[a], irqs[b]);
 let gRec: Readonly<Record<number, GuestIrq>> = {};
-const byGuestIrqContent = (a: string, b: string): number => cmpContent(gRec[Number(a)], gRec[Number(b)]);
+const byGuestIrqContent = (a: number, b: number): number => cmpContent(gRec[a], gRec[b]);
 
 function encDomain(d: XenDomain): void {
   const pn = portsOf(d.domid);
@@ -456,8 +645,9 @@ function encDomain(d: XenDomain): void {
     if (k === 'pirqs') {
       const rec = v as Readonly<Record<number, Pirq>>;
       tok(T.Obj);
-      for (const pS in rec) {
-        const p = Number(pS);
+      const ps = ikeys(rec, dslot(K.Pirqs, d.domid));
+      for (let i = 0; i < ps.length; i++) {
+        const p = ps[i]!;
         num(p);
         encPirq(rec[p]!, d, p, pn);
       }
@@ -466,8 +656,7 @@ function encDomain(d: XenDomain): void {
       ipRec = rec;
       tok(T.Obj);
       // Unnamed keys in the order of the pirq they map to, then of their irq record's content.
-      for (const iS of xn.keys(rec, byPirqThenContent)) {
-        const i = Number(iS);
+      for (const i of xn.keys(ikeys(rec, dslot(K.IrqPirq, d.domid)), byPirqThenContent)) {
         checkIrq(i, 'dom%a irq_pirq', d.domid, 0);
         xn.enc(i);
         num(rec[i]!);
@@ -476,9 +665,9 @@ function encDomain(d: XenDomain): void {
       const rec = v as Readonly<Record<number, number>>;
       portRec = rec;
       tok(T.Obj);
-      for (const eS of pn.keys(rec, byPortPirq)) {
-        pn.enc(Number(eS));
-        num(rec[Number(eS)]!);
+      for (const e of pn.keys(ikeys(rec, dslot(K.Ports, d.domid)), byPortPirq)) {
+        pn.enc(e);
+        num(rec[e]!);
       }
     } else any(v);
   }
@@ -509,10 +698,11 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
   gn.start(renG);
   const pn = portsOf(domid);
   // msi_list anchors the Linux irq names (by device, entry).
-  for (const dk of devKeys(k.devices)) {
-    const ml = k.devices[Number(dk)]!.msi_list;
-    for (const eS in ml) {
-      const irq = ml[Number(eS)]!;
+  for (const dk of devKeys(k.devices, dslot(K.GuestDevices, domid))) {
+    const ml = k.devices[dk]!.msi_list;
+    const es = ikeys(ml, K.MsiList + (domid & 7) * 4 + (dk & 3));
+    for (let i = 0; i < es.length; i++) {
+      const irq = ml[es[i]!]!;
       if (renG && k.irqs[irq] === undefined) dangle('guest-irq', `dom${domid} msi_list names Linux irq ${irq}, which is freed`);
       gn.name(irq);
     }
@@ -528,24 +718,25 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
       const rec = v as Readonly<Record<number, GuestIrq>>;
       gRec = rec;
       tok(T.Obj);
-      for (const iS of gn.keys(rec, byGuestIrqContent)) {
-        gn.enc(Number(iS));
-        encGuestIrq(rec[Number(iS)]!, domid, xd, pn, Number(iS));
+      for (const i of gn.keys(ikeys(rec, dslot(K.GuestIrqs, domid)), byGuestIrqContent)) {
+        gn.enc(i);
+        encGuestIrq(rec[i]!, domid, xd, pn, i);
       }
     } else if (key === 'pirq_to_irq') {
       const rec = v as Readonly<Record<number, number>>;
       tok(T.Obj);
-      for (const pS in rec) {
-        num(Number(pS));
+      const ps = ikeys(rec, dslot(K.PirqToIrq, domid));
+      for (let i = 0; i < ps.length; i++) {
+        num(ps[i]!);
         if (project) tok(T.Present);
-        else num(rec[Number(pS)]!);
+        else num(rec[ps[i]!]!);
       }
     } else if (key === 'devices') {
       const rec = v as World['guests'][number]['devices'];
       tok(T.Obj);
-      for (const dk of devKeys(rec)) {
-        num(devIdx(Number(dk)));
-        const gd = rec[Number(dk)]! as unknown as Record<string, unknown>;
+      for (const dk of devKeys(rec, dslot(K.GuestDevices, domid))) {
+        num(devIdx(dk));
+        const gd = rec[dk]! as unknown as Record<string, unknown>;
         tok(T.Obj);
         tok(count(gd));
         for (const f in gd) {
@@ -555,9 +746,10 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
           if (f === 'msi_list') {
             const m = x as Readonly<Record<number, number>>;
             tok(T.Obj);
-            for (const eS in m) {
-              num(Number(eS));
-              gn.enc(m[Number(eS)]!);
+            const es = ikeys(m, K.MsiList + (domid & 7) * 4 + (dk & 3));
+            for (let i = 0; i < es.length; i++) {
+              num(es[i]!);
+              gn.enc(m[es[i]!]!);
             }
           } else any(x);
         }
@@ -566,7 +758,36 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
   }
 }
 
-function encQemu(q: World['qemu'][number]): void {
+/** One of QEMU's devices (XenPCIPassthroughState): reads no renamed number, so it is hashed as a subtree. */
+function encQemuDevice(d: object): void {
+  const qd = d as Record<string, unknown>;
+  tok(T.Obj);
+  tok(count(qd));
+  for (const f in qd) {
+    const x = qd[f];
+    if (x === undefined || isLabel(f)) continue;
+    fieldKey(f);
+    if (f === 'msix' && project) {
+      // XenPTMSIX.maskall: written by xen_pt_msixctrl_reg_write, read by no handler and no invariant.
+      const m = x as Record<string, unknown>;
+      tok(T.Obj);
+      tok(count(m) - (m['maskall'] !== undefined ? 1 : 0));
+      for (const g in m) {
+        if (g === 'maskall' || m[g] === undefined) continue;
+        fieldKey(g);
+        any(m[g]);
+      }
+    } else any(x);
+  }
+}
+
+/** `any` of an object as a subtree of its own (cached per object), of anything else inline. */
+function anySub(v: unknown, slot: number): void {
+  if (v !== null && typeof v === 'object') subtree(v, any, slot);
+  else any(v);
+}
+
+function encQemu(q: World['qemu'][number], domid: number): void {
   const o = q as unknown as Record<string, unknown>;
   tok(T.Obj);
   tok(count(o));
@@ -577,27 +798,9 @@ function encQemu(q: World['qemu'][number]): void {
     if (k === 'devices') {
       const rec = v as Record<number, Record<string, unknown>>;
       tok(T.Obj);
-      for (const dk of devKeys(rec)) {
-        num(devIdx(Number(dk)));
-        const qd = rec[Number(dk)]!;
-        tok(T.Obj);
-        tok(count(qd));
-        for (const f in qd) {
-          const x = qd[f];
-          if (x === undefined || isLabel(f)) continue;
-          fieldKey(f);
-          if (f === 'msix' && project) {
-            // XenPTMSIX.maskall: written by xen_pt_msixctrl_reg_write, read by no handler and no invariant.
-            const m = x as Record<string, unknown>;
-            tok(T.Obj);
-            tok(count(m) - (m['maskall'] !== undefined ? 1 : 0));
-            for (const g in m) {
-              if (g === 'maskall' || m[g] === undefined) continue;
-              fieldKey(g);
-              any(m[g]);
-            }
-          } else any(x);
-        }
+      for (const dk of devKeys(rec, dslot(K.QemuDevices, domid))) {
+        num(devIdx(dk));
+        subtree(rec[dk]!, encQemuDevice, slotOf(Slot.Qemu, 8, dk));
       }
     } else if (k === 'pcihp_down') {
       const a = (v as readonly number[]).map(devIdx).sort((x, y) => x - y);
@@ -608,17 +811,19 @@ function encQemu(q: World['qemu'][number]): void {
   }
 }
 
-function devRecord(ds: object): void {
+function devRecord(ds: object, base: number, keySlot: number): void {
   const rec = ds as Record<number, unknown>;
   tok(T.Obj);
-  for (const dk of devKeys(rec)) {
-    num(devIdx(Number(dk)));
-    any(rec[Number(dk)]);
+  for (const dk of devKeys(rec, keySlot)) {
+    num(devIdx(dk));
+    anySub(rec[dk], slotOf(base, 8, dk));
   }
 }
 
-function encode(w: World, sw: boolean): L {
+/** Encode a world (its device order swapped or not) and hash it: the fingerprint is left in r1..r4. */
+function encode(w: World, sw: boolean): void {
   swap = sw;
+  slots = sw ? slotsS : slotsN;
   reset();
   xn.start(renX);
   for (const p of portNames.values()) p.start(renP);
@@ -626,45 +831,44 @@ function encode(w: World, sw: boolean): L {
 
   // hw (by device index): anchors the Xen irq names of programmed vectors.
   tok(T.Obj);
-  for (const dk of devKeys(w.hw)) {
-    num(devIdx(Number(dk)));
-    encHw(w.hw[Number(dk)]!, Number(dk));
+  for (const dk of devKeys(w.hw, K.Hw)) {
+    num(devIdx(dk));
+    encHw(w.hw[dk]!, dk);
   }
   // xen: domains first (their pirqs, in pirq order, anchor irq and port names), then the irq table.
   const x = w.xen;
   tok(T.Obj);
   fieldKey('domains');
   tok(T.Obj);
-  for (const domS of Object.keys(x.domains)) {
-    const domid = Number(domS);
+  for (const domid of ikeys(x.domains, K.Domains)) {
     portsOf(domid).start(renP);
     num(domid);
     encDomain(x.domains[domid]!);
   }
   fieldKey('irqs');
   tok(T.Obj);
-  for (const iS of xn.keys(irqs, byIrqContent)) {
-    xn.enc(Number(iS));
-    any(irqs[Number(iS)]);
+  for (const i of xn.keys(ikeys(irqs, K.Irqs), byIrqContent)) {
+    xn.enc(i);
+    anySub(irqs[i], slotOf(Slot.Irq, 16, i));
   }
   fieldKey('pdevs');
-  devRecord(x.pdevs);
+  devRecord(x.pdevs, Slot.Pdev, K.Pdevs);
   const xr = x as unknown as Record<string, unknown>;
   for (const k of Object.keys(xr)) if (k !== 'domains' && k !== 'irqs' && k !== 'pdevs') (fieldKey(k), any(xr[k]));
 
   tok(T.Obj);
-  for (const qS of Object.keys(w.qemu)) {
-    num(Number(qS));
-    encQemu(w.qemu[Number(qS)]!);
+  for (const q of ikeys(w.qemu, K.Qemu)) {
+    num(q);
+    encQemu(w.qemu[q]!, q);
   }
   tok(T.Obj);
-  for (const gS of Object.keys(w.guests)) {
-    const domid = Number(gS);
+  for (const domid of ikeys(w.guests, K.Guests)) {
     num(domid);
     encGuest(w.guests[domid]!, domid, x.domains[domid]);
   }
   // The rest (dom0, pv, toolstack, and any component added later), generically.
   const wr = w as unknown as Record<string, unknown>;
+  let rest = 0;
   for (const key of Object.keys(wr)) {
     if (key === 'hw' || key === 'xen' || key === 'qemu' || key === 'guests' || key === 'audit') continue;
     fieldKey(key);
@@ -673,11 +877,11 @@ function encode(w: World, sw: boolean): L {
       const ks = Object.keys(v);
       tok(T.Obj);
       tok(ks.length);
-      for (const k of ks) (fieldKey(k), k === 'devices' ? devRecord(v[k] as object) : any(v[k]));
-    } else any(v);
+      for (const k of ks) (fieldKey(k), k === 'devices' ? devRecord(v[k] as object, Slot.Dom0, K.Dom0Devices) : any(v[k]));
+    } else anySub(v, slotOf(Slot.Rest, 8, rest++));
   }
   swap = false;
-  return finish();
+  finish();
 }
 
 /**
@@ -686,39 +890,48 @@ function encode(w: World, sw: boolean): L {
  * first, so that most states are encoded once; when the two are equal, both orders are encoded and the smaller
  * fingerprint kept.
  */
-function deviceSignature(w: World, dev: number): number {
-  reset();
-  const hw = w.hw[dev];
-  if (hw) {
-    tok(+hw.command.memory | (+hw.command.master << 1) | (+hw.msi.enable << 2) | (+hw.msix.enable << 3) | (+hw.msix.maskall << 4));
-    for (const e of hw.msix.entries) tok(+e.masked);
-  }
-  const pd = w.xen.pdevs[dev];
-  if (pd) (tok(pd.domain), tok(pd.msix.used_entries), tok(+pd.msix.host_maskall | (+pd.msix.guest_maskall << 1)), tok(pd.msix.warned));
-  for (const q of Object.values(w.qemu)) {
-    const qd = q.devices[dev];
-    if (!qd) continue;
-    tok(+qd.msix.enabled | (+qd.msi.enabled << 1) | (+qd.msi.mapped << 2) | (+qd.msi.initialized << 3));
-    tok(qd.msi.pirq);
-    for (const e of qd.msix.msix_entry) (tok(e.pirq), tok(e.addr_lo), tok(e.addr_hi), tok(+e.updated));
-  }
-  for (const g of Object.values(w.guests)) {
-    const gd = g.devices[dev];
-    if (!gd) {
-      tok(-1);
-      continue;
+let sig0 = 0;
+let sig1 = 0;
+/** The signatures of devices 0 and 1, into sig0 and sig1 (one pass over the domains). */
+function deviceSignatures(w: World): void {
+  const qs = w.qemu;
+  const gs = w.guests;
+  const pds = w.xen.pdevs;
+  for (let dev = 0; dev < 2; dev++) {
+    reset();
+    const hw = w.hw[dev];
+    if (hw) {
+      tok(+hw.command.memory | (+hw.command.master << 1) | (+hw.msi.enable << 2) | (+hw.msix.enable << 3) | (+hw.msix.maskall << 4));
+      const es = hw.msix.entries;
+      for (let i = 0; i < es.length; i++) tok(+es[i]!.masked);
     }
-    const s = stringHash(gd.driver.stage);
-    tok(s[0]);
-    tok(gd.driver.nvec);
-    tok(gd.driver.next);
-    tok(+gd.msix_enabled | (+gd.msi_enabled << 1));
-    tok(Object.keys(gd.msi_list).length);
+    // Xen's pdev and QEMU's device read no renamed number: their subtree hashes (labels left out).
+    const pd = pds[dev];
+    if (pd) subtree(pd, any, slotOf(Slot.Pdev, 8, dev));
+    for (const q of ikeys(qs, K.Qemu)) {
+      const qd = qs[q]!.devices[dev];
+      if (qd) subtree(qd, encQemuDevice, slotOf(Slot.Qemu, 8, dev));
+    }
+    for (const g of ikeys(gs, K.Guests)) {
+      const gd = gs[g]!.devices[dev];
+      if (!gd) {
+        tok(-1);
+        continue;
+      }
+      subtree(gd.driver, any, slotOf(Slot.Driver, 8, dev));
+      tok(+gd.msix_enabled | (+gd.msi_enabled << 1));
+      tok(ikeys(gd.msi_list, K.MsiList + (g & 7) * 4 + (dev & 3)).length);
+    }
+    finish();
+    if (dev === 0) sig0 = r1;
+    else sig1 = r1;
   }
-  return finish()[0];
 }
 
 export function makeIdentity(o: IdentityOptions): Identity {
+  // Subtree hashes of this identity's encoding (it depends on the options), one cache per device order.
+  const mineN = new SlotCache();
+  const mineS = new SlotCache();
   const id: Identity = {
     options: o,
     guard: null,
@@ -729,14 +942,29 @@ export function makeIdentity(o: IdentityOptions): Identity {
       renP = o.rename.includes('port');
       project = o.project;
       dropLabels = o.symmetry;
+      slotsN = mineN;
+      slotsS = mineS;
       try {
-        if (!o.symmetry) return toString(encode(w, false));
-        const s0 = deviceSignature(w, 0);
-        const s1 = deviceSignature(w, 1);
-        if (s0 !== s1) return toString(encode(w, s0 > s1));
-        const a = encode(w, false);
-        const b = encode(w, true);
-        return toString(less(b, a) ? b : a);
+        if (!o.symmetry) {
+          encode(w, false);
+          return toString(r1, r2, r3, r4);
+        }
+        slots = slotsN;
+        deviceSignatures(w);
+        if (sig0 !== sig1) {
+          encode(w, sig0 > sig1);
+          return toString(r1, r2, r3, r4);
+        }
+        encode(w, false);
+        const a1 = r1, a2 = r2, a3 = r3, a4 = r4;
+        encode(w, true);
+        // The smaller of the two fingerprints (unsigned, lane by lane).
+        let b = false;
+        if (r1 !== a1) b = r1 >>> 0 < a1 >>> 0;
+        else if (r2 !== a2) b = r2 >>> 0 < a2 >>> 0;
+        else if (r3 !== a3) b = r3 >>> 0 < a3 >>> 0;
+        else b = r4 >>> 0 < a4 >>> 0;
+        return b ? toString(r1, r2, r3, r4) : toString(a1, a2, a3, a4);
       } finally {
         current = null;
       }
@@ -752,16 +980,11 @@ function cmpContent(a: unknown, b: unknown): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function less(a: L, b: L): boolean {
-  for (let i = 0; i < 4; i++) if (a[i] !== b[i]) return a[i]! >>> 0 < b[i]! >>> 0;
-  return false;
-}
-
-function toString(x: L): string {
+function toString(a: number, b: number, c: number, d: number): string {
   return String.fromCharCode(
-    x[0] & 255, (x[0] >>> 8) & 255, (x[0] >>> 16) & 255, x[0] >>> 24,
-    x[1] & 255, (x[1] >>> 8) & 255, (x[1] >>> 16) & 255, x[1] >>> 24,
-    x[2] & 255, (x[2] >>> 8) & 255, (x[2] >>> 16) & 255, x[2] >>> 24,
-    x[3] & 255, (x[3] >>> 8) & 255, (x[3] >>> 16) & 255, x[3] >>> 24,
+    a & 255, (a >>> 8) & 255, (a >>> 16) & 255, a >>> 24,
+    b & 255, (b >>> 8) & 255, (b >>> 16) & 255, b >>> 24,
+    c & 255, (c >>> 8) & 255, (c >>> 16) & 255, c >>> 24,
+    d & 255, (d >>> 8) & 255, (d >>> 16) & 255, d >>> 24,
   );
 }
