@@ -18,6 +18,8 @@ const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'pirqcheck.js');
 const CORPUS = join(ROOT, 'counterexamples');
 const REBOOT = 'counterexamples/reboot-hvm--fresh-pirq--unmap-on-disable--4.12--pvops--libxl--clean-handover.json';
+// The terminal tests run pirqcheck under util-linux's script(1), which gives it a pseudo-terminal; a machine
+// without it (no util-linux) skips them: only the terminal's progress needs it, the piped output is tested below.
 const hasScript = spawnSync('script', ['--version']).status === 0;
 const FIX_ARGS = ['check', '--variant-file', 'examples/xen-reset-msix-on-assign.ts', '--scenario', 'reboot-hvm', '--dom0', 'pvops', '--guest', 'fresh-pirq', '--qemu', 'unmap-on-disable', '--toolstack', 'libxl'];
 /** The piped output of FIX_ARGS, 80 columns and COLUMNS=200, each once (the 80-column test reads them). */

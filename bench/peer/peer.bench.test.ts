@@ -55,6 +55,3 @@ describe.skipIf(!available)('the SPIN peer: states per depth equal pirqcheck\'s 
   });
 });
 
-if (!available) {
-  it.skip('the SPIN peer (skipped: spin or gcc is not on PATH; apt-get install spin gcc)', () => {});
-}
