@@ -24,7 +24,8 @@ import type { World } from '../model/world.ts';
 /** Four 32-bit lanes. */
 export type L = [number, number, number, number];
 
-function fmix(h: number): number {
+/** MurmurHash3's 32-bit finaliser (also the reduced identity's, checker/identity.ts). */
+export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

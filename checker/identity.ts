@@ -41,7 +41,7 @@
  */
 import type { Scenario } from '../model/scenarios.ts';
 import type { World } from '../model/world.ts';
-import { stringHash } from './fingerprint.ts';
+import { fmix, stringHash } from './fingerprint.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
 
 /** The namespaces that can be renamed. */
@@ -154,13 +154,6 @@ function tok(x: number): void {
       block(b0, b1, b2, x | 0);
       nbuf = 0;
   }
-}
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
 /** The result lanes of `finish`. */
 let r1 = 0;
