@@ -73,7 +73,7 @@ export interface ExploreOptions {
    */
   readonly symmetry?: boolean;
   /**
-   * The state identity (checker/identity.ts). Default: `defaultIdentity(scenario, symmetry)` (renaming and
+   * The state identity (checker/identity.ts). Default: `defaultIdentity(config, symmetry)` (renaming and
    * projection off the lifecycle scenarios, device swap where the devices are interchangeable).
    */
   readonly identity?: IdentityOptions;
@@ -264,7 +264,7 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   if (o.symmetry === true && !hasDeviceSymmetry(r.scenario)) {
     throw new ConfigError(`--symmetry: the devices of scenario '${r.scenario.id}' are not interchangeable (it needs exactly two devices with the same parameters)`);
   }
-  let idOpts = o.identity ?? defaultIdentity(r.scenario, o.symmetry);
+  let idOpts = o.identity ?? defaultIdentity(r, o.symmetry);
   if (idOpts.symmetry && !hasDeviceSymmetry(r.scenario)) throw new ConfigError(`identity: the devices of scenario '${r.scenario.id}' are not interchangeable`);
   const fallbacks: { namespace: Namespace; what: string }[] = [];
   for (;;) {

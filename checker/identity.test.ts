@@ -15,7 +15,7 @@ import { exhaustiveSet } from './exhaustive.ts';
 import { explore } from './explore.ts';
 import { swapDevices } from './explore-symmetry.ts';
 import { worldFingerprint } from './fingerprint.ts';
-import { CONCRETE, NAMESPACES, defaultIdentity, makeIdentity, type IdentityOptions } from './identity.ts';
+import { CONCRETE, NAMESPACES, READS_ALL, defaultIdentity, makeIdentity, readsOf, type IdentityOptions } from './identity.ts';
 import { bfsByKey } from './identity-bfs.ts';
 
 const GUESTS = ['reuse-pirq', 'reuse-pirq-live', 'fresh-pirq'] as const;
@@ -178,9 +178,10 @@ describe('state identity: what it merges', () => {
     expect(makeIdentity(RENAMED).key(moved)).not.toBe(makeIdentity(RENAMED).key(w));
   });
 
-  it('pirq_to_irq is presence, the programmed xen_irq is what deliver reads, QEMU maskall is not read', () => {
-    const ws = states(cfg('nvme-hvm', 'reuse-pirq', 'keep-pirqs'), 10);
-    const id = makeIdentity(RENAMED);
+  it('pirq_to_irq is presence, the programmed xen_irq is what deliver reads, QEMU maskall is not read (QEMU before 2.6)', () => {
+    const c = cfg('nvme-hvm', 'reuse-pirq', 'keep-pirqs');
+    const ws = states(c, 10);
+    const id = makeIdentity({ ...RENAMED, reads: readsOf(resolveConfig(c)) });
     const conc = makeIdentity(CONCRETE);
     let checked = 0;
     for (const w of ws) {
@@ -204,6 +205,75 @@ describe('state identity: what it merges', () => {
     }
     expect(checked).toBeGreaterThan(100);
   });
+});
+
+/** Today's stack (Xen 4.22, QEMU with the MSI-X latch and commit-on-mask, a guest that never reuses a pirq). */
+const today = (scenario: string): Config => ({ scenario, guest: 'linux-6x', qemu: 'bind-unmasked', xen: '4.22', dom0: 'pvops-6x', toolstack: 'libxl-4.22' });
+
+/** A world with QEMU's device `dev` of domain 1 changed by `f`. */
+function withQemuDev(w: World, dev: number, f: (d: World['qemu'][number]['devices'][number]) => object): World {
+  const q = w.qemu[1]!;
+  return { ...w, qemu: { ...w.qemu, 1: { ...q, devices: { ...q.devices, [dev]: f(q.devices[dev]!) } } } } as World;
+}
+
+describe('state identity: what the configuration reads decides what is projected', () => {
+  it('reads follow the flags: QEMU maskall with commit-on-mask, pirq_to_irq with the 2.6.37/38 guest, stale entry messages with rewrite-if-unassigned and a guest that never reuses', () => {
+    expect(readsOf(resolveConfig(today('nvme-hvm')))).toEqual({ qemuMaskall: true, pirqToIrq: false, unassignedCommitted: false, unassignedMessage: false });
+    expect(readsOf(resolveConfig(cfg('nvme-hvm', 'reuse-pirq', 'keep-pirqs')))).toEqual({ qemuMaskall: false, pirqToIrq: true, unassignedCommitted: true, unassignedMessage: true });
+    expect(readsOf(resolveConfig(cfg('nvme-hvm', 'fresh-pirq', 'unmap-on-disable')))).toEqual({ qemuMaskall: false, pirqToIrq: false, unassignedCommitted: true, unassignedMessage: false });
+    // A configuration with functions of its own: no projection at all.
+    const user = { ...resolveConfig(today('nvme-hvm')), user: { layers: [], verifyLeft: 0 } };
+    expect(defaultIdentity(user).project).toBe(false);
+    expect(defaultIdentity(resolveConfig(today('nvme-hvm'))).reads).toEqual(readsOf(resolveConfig(today('nvme-hvm'))));
+  });
+
+  it("today's QEMU reads its maskall (xen_pt_msix_update_one): flipping it changes the key; the stale message and committed message of an entry without a pirq do not", () => {
+    const c = today('nvme-hvm');
+    const o: IdentityOptions = { ...RENAMED, reads: readsOf(resolveConfig(c)) };
+    const id = makeIdentity(o);
+    const all = makeIdentity({ ...RENAMED, reads: READS_ALL });
+    let stale = 0;
+    for (const w of states(c, 14)) {
+      const dev = w.qemu[1]?.devices[0];
+      if (!dev) continue;
+      const mask = withQemuDev(w, 0, (d) => ({ ...d, msix: { ...d.msix, maskall: !d.msix.maskall } }));
+      expect(id.key(mask)).not.toBe(id.key(w));
+      // pirq_to_irq: nobody reads it with this guest.
+      const k = w.guests[1]!;
+      const p2i = { ...w, guests: { 1: { ...k, pirq_to_irq: { 50: 99 } } } } as World;
+      expect(id.key(p2i)).toBe(id.key(w));
+      expect(all.key(p2i)).not.toBe(all.key(w));
+      const i = dev.msix.msix_entry.findIndex((e) => e.pirq === -1 && !e.updated);
+      if (i < 0) continue;
+      stale++;
+      const other = withQemuDev(w, 0, (d) => ({
+        ...d,
+        msix: { ...d.msix, msix_entry: d.msix.msix_entry.map((e, j) => (j === i ? { ...e, addr_lo: 0xfee00000, data: 0x1234, committed: { addr_lo: 1, addr_hi: 2, data: 3 } } : e)) },
+      }));
+      expect(id.key(other)).toBe(id.key(w));
+      expect(all.key(other)).not.toBe(all.key(w));
+      // The same entry marked updated: its message is read again (xen_pt_msix_update_one), so it counts.
+      const upd = (x: World) => withQemuDev(x, 0, (d) => ({ ...d, msix: { ...d.msix, msix_entry: d.msix.msix_entry.map((e, j) => (j === i ? { ...e, updated: true } : e)) } }));
+      expect(id.key(upd(other))).not.toBe(id.key(upd(w)));
+    }
+    expect(stale).toBeGreaterThan(50);
+  });
+
+  for (const [sc, depth] of [['nvme-hvm', 16], ['hostile-hvm', 9], ['nvme-msi-hvm', 16]] as const) {
+    it(`today's ${sc}, depth ${depth}: classes == distinct canonical images, and the same verdicts as the concrete graph`, async () => {
+      const c = today(sc);
+      const r = resolveConfig(c);
+      const conc = bfsByKey(r, depth, worldFingerprint);
+      const o = defaultIdentity(r);
+      const id = makeIdentity(o);
+      const red = bfsByKey(r, depth, id.key, 2_000_000, false);
+      expect(id.guard).toBeNull();
+      expect(red.count).toBe(new Set(conc.worlds.map(makeIdentity(o).key)).size);
+      expect(red.count).toBeLessThan(conc.count);
+      const budget = { depth, maxStates: 200_000 };
+      expect(verdicts(await exhaustiveSet(c, INVARIANTS, budget, o))).toEqual(verdicts(await exhaustiveSet(c, INVARIANTS, budget, CONCRETE)));
+    });
+  }
 });
 
 describe('state identity: the dangling-reference guard', () => {
@@ -263,7 +333,7 @@ describe('state identity: the dangling-reference guard', () => {
 
   it('is the default only off the lifecycle scenarios, and the swap only where the devices are interchangeable', () => {
     const life = resolveConfig({ ...DEFAULT_CONFIG, scenario: 'reboot-hvm' });
-    expect(defaultIdentity(life.scenario)).toEqual({ rename: [], project: false, symmetry: false });
-    for (const sc of ['nvme-hvm', 'nvme-msi-hvm', 'hostile-hvm']) expect(defaultIdentity(resolveConfig(cfg(sc, 'reuse-pirq', 'keep-pirqs')).scenario).symmetry).toBe(true);
+    expect(defaultIdentity(life)).toEqual({ rename: [], project: false, symmetry: false });
+    for (const sc of ['nvme-hvm', 'nvme-msi-hvm', 'hostile-hvm']) expect(defaultIdentity(resolveConfig(cfg(sc, 'reuse-pirq', 'keep-pirqs'))).symmetry).toBe(true);
   });
 });

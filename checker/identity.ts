@@ -25,9 +25,20 @@
  *      number has this vector's msi_desc: it is encoded as that irq's name when it does and as 0 otherwise
  *      (0 and a stale number both fail the test, and only map_domain_pirq gives an irq an msi_desc, writing
  *      this very field at the same time, so a stale number can never start to pass it).
- *   3. Fields nothing reads are left out: QEMU's `XenPTMSIX.maskall` (written by xen_pt_msixctrl_reg_write,
- *      read by no handler and no invariant), and the last step's `audit` (a history variable: invariants read it
- *      on the successor before deduplication, `apply` clears it).
+ *   3. Fields the configuration's code does not read are left out (`Reads`, from its flags: `readsOf`):
+ *      - QEMU's `XenPTMSIX.maskall` (written by xen_pt_msixctrl_reg_write), read only by
+ *        xen_pt_msix_update_one with `qemuMsixCommitOnMask` (QEMU >= 2.6, f0ada3608ac1: `s->msix->maskall`);
+ *      - a guest's `pirq_to_irq`, read only with `guestReuse: 'ever-bound'` (2.6.37/38): otherwise not at all;
+ *      - `committed` of a QEMU MSI-X entry without a pirq, with `qemuMsixCommitOnMask`: xen_pt_msix_update_one
+ *        rewrites it before it reads it, and xen_pt_msix_disable's msi_msix_disable returns at pirq -1 first;
+ *      - the address/data of a QEMU MSI-X entry without a pirq and not `updated`, with
+ *        `qemuRewriteIfUnassigned` and `guestReuse: 'never'`: update_one needs `updated`, which only
+ *        pci_msix_write sets, writing the address/data in the same step (an unchanged value is rewritten too
+ *        while the entry has no pirq); the guest that reads the message back (xen_hvm_setup_msi_irqs) uses it
+ *        only to reuse a pirq; msi_msix_disable returns at pirq -1 before reading it;
+ *      and the last step's `audit` (a history variable: invariants read it on the successor before
+ *      deduplication, `apply` clears it). No invariant reads any of these. A configuration whose variant files
+ *      override functions may read anything: it gets no projection (`defaultIdentity`).
  *   4. Device symmetry (optional): in a scenario whose two devices are equal but for their labels (BDF, guest
  *      slot), the identity is the smaller of the fingerprints of the world and of its image with the two
  *      device indices swapped (checker/explore-symmetry.ts argues why that is a symmetry).
@@ -39,7 +50,7 @@
  * The renaming applies to the scenarios without a toolstack lifecycle (their dom0, PV guests and toolstack
  * hold pirqs and domids only); `identityOptions` turns it off elsewhere.
  */
-import type { Scenario } from '../model/scenarios.ts';
+import type { Resolved } from '../model/config.ts';
 import type { World } from '../model/world.ts';
 import { fmix, stringHash } from './fingerprint.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
@@ -48,11 +59,42 @@ import { hasDeviceSymmetry } from './explore-symmetry.ts';
 export type Namespace = 'xen-irq' | 'guest-irq' | 'port';
 export const NAMESPACES: readonly Namespace[] = ['xen-irq', 'guest-irq', 'port'];
 
+/**
+ * Which of the fields that item 3 of the header may leave out the configuration's code reads (true: read, so
+ * kept). Derived from the resolved flags by `readsOf`; each is read by one handler under one flag.
+ */
+export interface Reads {
+  /** QEMU's XenPTMSIX.maskall (xen_pt_msix_update_one with `qemuMsixCommitOnMask`). */
+  readonly qemuMaskall: boolean;
+  /** A guest's pirq_to_irq (as presence: `guestReuse: 'ever-bound'`). */
+  readonly pirqToIrq: boolean;
+  /** `committed` of a QEMU MSI-X entry without a pirq (unless `qemuMsixCommitOnMask`). */
+  readonly unassignedCommitted: boolean;
+  /** The address/data of a QEMU MSI-X entry without a pirq and not updated (unless `qemuRewriteIfUnassigned` and `guestReuse: 'never'`). */
+  readonly unassignedMessage: boolean;
+}
+
+/** Everything read: what a projection may assume when nobody says otherwise. */
+export const READS_ALL: Reads = { qemuMaskall: true, pirqToIrq: true, unassignedCommitted: true, unassignedMessage: true };
+
+/** What the handlers of a configuration read, from its flags (the readers are named in the header, item 3). */
+export function readsOf(r: Pick<Resolved, 'flags'>): Reads {
+  const f = r.flags;
+  return {
+    qemuMaskall: f.qemuMsixCommitOnMask,
+    pirqToIrq: f.guestReuse === 'ever-bound',
+    unassignedCommitted: !f.qemuMsixCommitOnMask,
+    unassignedMessage: !(f.qemuRewriteIfUnassigned && f.guestReuse === 'never'),
+  };
+}
+
 export interface IdentityOptions {
   /** Namespaces renamed canonically (empty: every number concrete). */
   readonly rename: readonly Namespace[];
-  /** Presence for pirq_to_irq, the projected xen_irq, and no QEMU maskall (item 2 and 3 of the header). */
+  /** pirq_to_irq as presence, the projected xen_irq, and the fields `reads` says are unread left out (items 2 and 3). */
   readonly project: boolean;
+  /** What the configuration reads of item 3's fields (default READS_ALL: all kept). */
+  readonly reads?: Reads;
   /** Device swap (item 4). */
   readonly symmetry: boolean;
 }
@@ -60,17 +102,32 @@ export interface IdentityOptions {
 /** The identity with nothing reduced: every field, every number concrete, no symmetry. */
 export const CONCRETE: IdentityOptions = { rename: [], project: false, symmetry: false };
 
-/** The reductions that apply to a scenario by default: renaming and projection off the lifecycle scenarios. */
-export function defaultIdentity(sc: Scenario, symmetry?: boolean): IdentityOptions {
+/**
+ * The reductions that apply to a configuration by default: renaming and projection off the lifecycle scenarios,
+ * the projection only of what the configuration's flags leave unread, and none where a variant file overrides
+ * functions (its code may read any field).
+ */
+export function defaultIdentity(r: Pick<Resolved, 'scenario' | 'flags' | 'user'>, symmetry?: boolean): IdentityOptions {
+  const sc = r.scenario;
   const sym = symmetry ?? hasDeviceSymmetry(sc);
   if (sc.lifecycle) return { rename: [], project: false, symmetry: sym };
-  return { rename: NAMESPACES, project: true, symmetry: sym };
+  if (r.user !== null) return { rename: NAMESPACES, project: false, symmetry: sym };
+  return { rename: NAMESPACES, project: true, reads: readsOf(r), symmetry: sym };
 }
 
 export function describeIdentity(o: IdentityOptions): string {
   const parts: string[] = [];
   if (o.rename.length) parts.push(`renamed: ${o.rename.join(', ')}`);
-  if (o.project) parts.push('projected: pirq_to_irq presence, programmed xen_irq, no QEMU maskall');
+  if (o.project) {
+    const rd = o.reads ?? READS_ALL;
+    const p = [rd.pirqToIrq ? 'pirq_to_irq presence' : 'no pirq_to_irq', 'programmed xen_irq'];
+    if (!rd.qemuMaskall) p.push('no QEMU maskall');
+    if (!rd.unassignedCommitted || !rd.unassignedMessage) {
+      const what = [!rd.unassignedMessage ? 'message' : '', !rd.unassignedCommitted ? 'committed message' : ''].filter(Boolean).join(' and ');
+      p.push(`no ${what} of QEMU entries without a pirq`);
+    }
+    parts.push(`projected: ${p.join(', ')}`);
+  }
   if (o.symmetry) parts.push('device swap');
   return parts.length ? parts.join('; ') : 'concrete';
 }
@@ -508,6 +565,11 @@ let renX = false;
 let renG = false;
 let renP = false;
 let project = false;
+/** Item 3's fields left out (project and not read). */
+let dropMaskall = false;
+let dropPirqToIrq = false;
+let dropUnassignedCommitted = false;
+let dropUnassignedMessage = false;
 let irqs: World['xen']['irqs'] = {};
 let current: Identity | null = null;
 
@@ -716,6 +778,11 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
         encGuestIrq(rec[i]!, domid, xd, pn, i);
       }
     } else if (key === 'pirq_to_irq') {
+      // Read by nobody unless guestReuse is 'ever-bound' (guest.ts cachedPirqIsBound).
+      if (dropPirqToIrq) {
+        tok(T.Absent);
+        continue;
+      }
       const rec = v as Readonly<Record<number, number>>;
       tok(T.Obj);
       const ps = ikeys(rec, dslot(K.PirqToIrq, domid));
@@ -760,17 +827,43 @@ function encQemuDevice(d: object): void {
     const x = qd[f];
     if (x === undefined || isLabel(f)) continue;
     fieldKey(f);
-    if (f === 'msix' && project) {
-      // XenPTMSIX.maskall: written by xen_pt_msixctrl_reg_write, read by no handler and no invariant.
+    if (f === 'msix' && (dropMaskall || dropUnassignedCommitted || dropUnassignedMessage)) {
+      // XenPTMSIX.maskall: written by xen_pt_msixctrl_reg_write, read only under qemuMsixCommitOnMask.
       const m = x as Record<string, unknown>;
       tok(T.Obj);
-      tok(count(m) - (m['maskall'] !== undefined ? 1 : 0));
+      tok(count(m) - (dropMaskall && m['maskall'] !== undefined ? 1 : 0));
       for (const g in m) {
-        if (g === 'maskall' || m[g] === undefined) continue;
+        if ((dropMaskall && g === 'maskall') || m[g] === undefined) continue;
         fieldKey(g);
-        any(m[g]);
+        if (g === 'msix_entry') qemuEntries(m[g] as readonly Record<string, unknown>[]);
+        else any(m[g]);
       }
     } else any(x);
+  }
+}
+
+/** Fields of a QEMU MSI-X entry without a pirq that the configuration does not read (header, item 3). */
+function unreadEntryField(e: Record<string, unknown>, g: string): boolean {
+  if (e['pirq'] !== -1) return false;
+  if (g === 'committed') return dropUnassignedCommitted;
+  return dropUnassignedMessage && e['updated'] !== true && (g === 'addr_lo' || g === 'addr_hi' || g === 'data');
+}
+
+/** QEMU's msix_entry array, without the fields of entries without a pirq that nothing reads. */
+function qemuEntries(es: readonly Record<string, unknown>[]): void {
+  tok(T.Arr);
+  tok(es.length);
+  for (let i = 0; i < es.length; i++) {
+    const e = es[i]!;
+    let n = 0;
+    for (const g in e) if (e[g] !== undefined && !unreadEntryField(e, g)) n++;
+    tok(T.Obj);
+    tok(n);
+    for (const g in e) {
+      if (e[g] === undefined || unreadEntryField(e, g)) continue;
+      fieldKey(g);
+      any(e[g]);
+    }
   }
 }
 
@@ -934,6 +1027,11 @@ export function makeIdentity(o: IdentityOptions): Identity {
       renG = o.rename.includes('guest-irq');
       renP = o.rename.includes('port');
       project = o.project;
+      const rd = o.reads ?? READS_ALL;
+      dropMaskall = project && !rd.qemuMaskall;
+      dropPirqToIrq = project && !rd.pirqToIrq;
+      dropUnassignedCommitted = project && !rd.unassignedCommitted;
+      dropUnassignedMessage = project && !rd.unassignedMessage;
       dropLabels = o.symmetry;
       slotsN = mineN;
       slotsS = mineS;
