@@ -48,11 +48,13 @@ describe('state identity: the reduced graph gives the concrete graph\'s verdicts
   for (const [sc, depth] of [['nvme-hvm', 12], ['hostile-hvm', 7]] as const)
     for (const g of GUESTS)
       for (const q of QEMUS) {
-        it(`${sc} ${g} ${q} within ${depth} steps: same violated invariants and shortest lengths`, async () => {
+        it(`${sc} ${g} ${q} within ${depth} steps: same violated invariants and shortest lengths (everything read, and the configuration's reads)`, async () => {
           const budget = { depth, maxStates: 200_000 };
           const c = await exhaustiveSet(cfg(sc, g, q), INVARIANTS, budget, CONCRETE);
           const red = await exhaustiveSet(cfg(sc, g, q), INVARIANTS, budget, REDUCED);
           expect(verdicts(red)).toEqual(verdicts(c));
+          const dflt = await exhaustiveSet(cfg(sc, g, q), INVARIANTS, budget, defaultIdentity(resolveConfig(cfg(sc, g, q))));
+          expect(verdicts(dflt)).toEqual(verdicts(c));
         });
       }
 });
@@ -60,10 +62,10 @@ describe('state identity: the reduced graph gives the concrete graph\'s verdicts
 describe('state identity: classes are the canonical images of the concrete states', () => {
   for (const g of GUESTS)
     for (const q of QEMUS) {
-      it(`nvme-hvm ${g} ${q}, depth 12: classes == distinct canonical images (renamed, and with the swap)`, () => {
+      it(`nvme-hvm ${g} ${q}, depth 12: classes == distinct canonical images (renamed, with the swap, and with the configuration's projection)`, () => {
         const r = resolveConfig(cfg('nvme-hvm', g, q));
         const conc = bfsByKey(r, 12, worldFingerprint);
-        for (let o of [RENAMED, REDUCED]) {
+        for (let o of [RENAMED, REDUCED, defaultIdentity(r)]) {
           // As explore does: a namespace with a dangling reference in a state reached is kept concrete.
           let id = makeIdentity(o);
           let red = bfsByKey(r, 12, id.key);
@@ -82,6 +84,27 @@ describe('state identity: classes are the canonical images of the concrete state
         }
       });
     }
+});
+
+describe("state identity: the configuration's projection against everything read, on complete graphs", () => {
+  // Leaving out what the configuration does not read merges classes of the everything-read graph and loses none:
+  // the classes of the flag-aware graph are exactly the images of the everything-read graph's states.
+  // (The exhaustive verdicts are compared on the smaller graph; on the larger one the images say it.)
+  for (const [sc, g, q, verdictsToo] of [['nvme-msi-hvm', 'reuse-pirq-live', 'unmap-on-disable', true], ['nvme-hvm', 'fresh-pirq', 'unmap-on-disable', false]] as const) {
+    it(`${sc} ${g} ${q}: the flag-aware classes are the images of the everything-read graph${verdictsToo ? ', with the same exhaustive verdicts' : ''}`, async () => {
+      const r = resolveConfig(cfg(sc, g, q));
+      const o = defaultIdentity(r);
+      const all = { ...o, reads: READS_ALL };
+      const full = bfsByKey(r, 100_000, makeIdentity(all).key);
+      const red = bfsByKey(r, 100_000, makeIdentity(o).key, 2_000_000, false);
+      expect(full.complete && red.complete).toBe(true);
+      expect(red.count).toBeLessThan(full.count);
+      expect(new Set(full.worlds.map(makeIdentity(o).key)).size).toBe(red.count);
+      if (!verdictsToo) return;
+      const budget = { depth: Infinity, maxStates: 100_000 };
+      expect(verdicts(await exhaustiveSet(r, INVARIANTS, budget, o))).toEqual(verdicts(await exhaustiveSet(r, INVARIANTS, budget, all)));
+    });
+  }
 });
 
 /** A random bijection of [lo, lo + 64) (values outside it unchanged). */
