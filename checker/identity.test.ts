@@ -21,6 +21,8 @@ import { bfsByKey } from './identity-bfs.ts';
 const GUESTS = ['reuse-pirq', 'reuse-pirq-live', 'fresh-pirq'] as const;
 const QEMUS = ['keep-pirqs', 'unmap-on-disable'] as const;
 const cfg = (scenario: string, guest: string, qemu: string): Config => ({ ...DEFAULT_CONFIG, scenario, guest, qemu, xen: '4.12' });
+/** Today's stack (Xen 4.22, QEMU with the MSI-X latch and commit-on-mask, a guest that never reuses a pirq). */
+const today = (scenario: string): Config => ({ scenario, guest: 'linux-6x', qemu: 'bind-unmasked', xen: '4.22', dom0: 'pvops-6x', toolstack: 'libxl-4.22' });
 const REDUCED: IdentityOptions = { rename: NAMESPACES, project: true, symmetry: true };
 const RENAMED: IdentityOptions = { rename: NAMESPACES, project: true, symmetry: false };
 
@@ -105,6 +107,27 @@ describe("state identity: the configuration's projection against everything read
       expect(verdicts(await exhaustiveSet(r, INVARIANTS, budget, o))).toEqual(verdicts(await exhaustiveSet(r, INVARIANTS, budget, all)));
     });
   }
+});
+
+/** A copy of JSON data with every record's fields in name order. */
+function sortDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortDeep);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortDeep(o[k])]));
+}
+
+describe('state identity: the order of a record\'s fields is not part of the state', () => {
+  // QEMU adds `committed` to an entry when it first commits and deletes and re-adds `vector_ctrl`: two equal
+  // entries can hold their fields in different orders, and must be one state.
+  it("today's nvme-hvm-vmsi within 40 steps: as many classes as after sorting every record's fields", () => {
+    const r = resolveConfig(today('nvme-hvm-vmsi'));
+    const o = defaultIdentity(r);
+    const res = bfsByKey(r, 40, makeIdentity(o).key);
+    const id = makeIdentity(o);
+    expect(res.count).toBeGreaterThan(1000);
+    expect(new Set(res.worlds.map((w) => id.key(sortDeep(w) as World))).size).toBe(res.count);
+  });
 });
 
 /** A random bijection of [lo, lo + 64) (values outside it unchanged). */
@@ -230,8 +253,6 @@ describe('state identity: what it merges', () => {
   });
 });
 
-/** Today's stack (Xen 4.22, QEMU with the MSI-X latch and commit-on-mask, a guest that never reuses a pirq). */
-const today = (scenario: string): Config => ({ scenario, guest: 'linux-6x', qemu: 'bind-unmasked', xen: '4.22', dom0: 'pvops-6x', toolstack: 'libxl-4.22' });
 
 /** A world with QEMU's device `dev` of domain 1 changed by `f`. */
 function withQemuDev(w: World, dev: number, f: (d: World['qemu'][number]['devices'][number]) => object): World {
@@ -282,15 +303,21 @@ describe('state identity: what the configuration reads decides what is projected
     expect(stale).toBeGreaterThan(50);
   });
 
-  for (const [sc, depth] of [['nvme-hvm', 16], ['hostile-hvm', 9], ['nvme-msi-hvm', 16]] as const) {
+  for (const [sc, depth] of [['nvme-hvm', 16], ['hostile-hvm', 9], ['nvme-msi-hvm', 16], ['nvme-hvm-vmsi', 14]] as const) {
     it(`today's ${sc}, depth ${depth}: classes == distinct canonical images, and the same verdicts as the concrete graph`, async () => {
       const c = today(sc);
       const r = resolveConfig(c);
       const conc = bfsByKey(r, depth, worldFingerprint);
-      const o = defaultIdentity(r);
-      const id = makeIdentity(o);
-      const red = bfsByKey(r, depth, id.key, 2_000_000, false);
-      expect(id.guard).toBeNull();
+      // As explore does: a namespace with a dangling reference in a state reached is kept concrete.
+      let o = defaultIdentity(r);
+      let id = makeIdentity(o);
+      let red = bfsByKey(r, depth, id.key, 2_000_000, false);
+      while (id.guard) {
+        const ns = id.guard.namespace;
+        o = { ...o, rename: o.rename.filter((x) => x !== ns) };
+        id = makeIdentity(o);
+        red = bfsByKey(r, depth, id.key, 2_000_000, false);
+      }
       expect(red.count).toBe(new Set(conc.worlds.map(makeIdentity(o).key)).size);
       expect(red.count).toBeLessThan(conc.count);
       const budget = { depth, maxStates: 200_000 };

@@ -827,7 +827,7 @@ function encQemuDevice(d: object): void {
     const x = qd[f];
     if (x === undefined || isLabel(f)) continue;
     fieldKey(f);
-    if (f === 'msix' && (dropMaskall || dropUnassignedCommitted || dropUnassignedMessage)) {
+    if (f === 'msix') {
       // XenPTMSIX.maskall: written by xen_pt_msixctrl_reg_write, read only under qemuMsixCommitOnMask.
       const m = x as Record<string, unknown>;
       tok(T.Obj);
@@ -849,17 +849,22 @@ function unreadEntryField(e: Record<string, unknown>, g: string): boolean {
   return dropUnassignedMessage && e['updated'] !== true && (g === 'addr_lo' || g === 'addr_hi' || g === 'data');
 }
 
-/** QEMU's msix_entry array, without the fields of entries without a pirq that nothing reads. */
+/**
+ * QEMU's msix_entry array, without the fields of entries without a pirq that nothing reads. An entry's fields are
+ * encoded in name order, not in the order they were added: `committed` is added when first committed and
+ * `vector_ctrl` deleted and added again, so two equal entries can hold their fields in different orders.
+ */
 function qemuEntries(es: readonly Record<string, unknown>[]): void {
   tok(T.Arr);
   tok(es.length);
   for (let i = 0; i < es.length; i++) {
     const e = es[i]!;
+    const ks = Object.keys(e).sort();
     let n = 0;
-    for (const g in e) if (e[g] !== undefined && !unreadEntryField(e, g)) n++;
+    for (const g of ks) if (e[g] !== undefined && !unreadEntryField(e, g)) n++;
     tok(T.Obj);
     tok(n);
-    for (const g in e) {
+    for (const g of ks) {
       if (e[g] === undefined || unreadEntryField(e, g)) continue;
       fieldKey(g);
       any(e[g]);
