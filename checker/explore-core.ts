@@ -9,8 +9,10 @@
  * same successors. The explorer therefore
  *   1. checks the invariants on every generated successor with its audit (before any deduplication), and
  *   2. identifies states by the encoding with `audit` emptied.
- * Skipping step 1 for duplicates would be unsound: the same state reached by a different last step can carry
- * an audit that violates `map-success-means-mapped` where the first copy did not.
+ * Skipping step 1 for duplicates would be unsound for the invariants that read the audit: the same state reached
+ * by a different last step can carry an audit that violates `map-success-means-mapped` where the first copy did
+ * not. Those are marked `transition`; the others are functions of the state class and are checked only on a
+ * successor whose class is new (`transitionInvariants`).
  *
  * The encoding is JSON.stringify, which is deterministic for a given construction order (integer-keyed
  * records enumerate in ascending order). Equal encodings mean equal worlds, so deduplication never merges two
@@ -103,24 +105,53 @@ export interface SliceResult {
   readonly violated: { readonly invariants: readonly string[] } | null;
 }
 
-/** Expand a slice of states (the single-threaded explorer); `keep` says whether to return encodings or worlds. */
-export function expandWorlds(r: Resolved, invs: readonly Invariant[], states: readonly World[], keep: 'enc' | 'worlds', ident: Identity | null = null): SliceResult {
+/**
+ * The invariants to check on a successor whose state class was met before (`Invariant.transition`: those that read
+ * the step's audit). The others are functions of the class: its first successor was checked for them, earlier in
+ * the search order, so a violation there would have stopped the search first; skipping them on a repeat leaves the
+ * first violating successor, and the invariants it violates, unchanged.
+ */
+export function transitionInvariants(invs: readonly Invariant[]): readonly Invariant[] {
+  return invs.filter((i) => i.transition === true);
+}
+
+/**
+ * Expand a slice of states (the single-threaded explorer); `keep` says whether to return encodings or worlds.
+ * `seen`: the classes stored at earlier levels (a successor in it, or repeating one earlier in the slice, is checked
+ * for the transition invariants only).
+ */
+export function expandWorlds(
+  r: Resolved,
+  invs: readonly Invariant[],
+  states: readonly World[],
+  keep: 'enc' | 'worlds',
+  ident: Identity | null = null,
+  seen: ReadonlySet<string> | null = null,
+): SliceResult {
   const parent: number[] = [];
   const action: number[] = [];
   const fp: string[] = [];
   const enc: string[] = [];
   const worlds: World[] = [];
+  const onRepeat = seen ? transitionInvariants(invs) : invs;
+  const mine = seen ? new Set<string>() : null;
   for (let i = 0; i < states.length; i++) {
     const w = states[i]!;
     const en = enabledActions(w, r.scenario);
     for (let k = 0; k < en.length; k++) {
       const next = apply(w, en[k]!, r, true).world;
+      const f = nextFingerprint(w, next, ident);
       parent.push(i);
       action.push(k);
-      fp.push(nextFingerprint(w, next, ident));
+      fp.push(f);
       if (keep === 'enc') enc.push(ownEncoding(next));
       else worlds.push(next);
-      const v = violations(next, invs);
+      let repeat = false;
+      if (seen && mine) {
+        repeat = seen.has(f) || mine.has(f);
+        if (!repeat) mine.add(f);
+      }
+      const v = violations(next, repeat ? onRepeat : invs);
       if (v.length) return { parent, action, fp, enc, worlds, violated: { invariants: v.map((x) => x.invariant) } };
     }
   }
@@ -171,6 +202,12 @@ export function expandShare(
   known: Known,
   out: ShareResult,
 ): void {
+  // A successor whose class was stored at an earlier level is checked for the transition invariants only
+  // (transitionInvariants). That is the calling thread's `known` (add: false); a worker's also holds what it
+  // reported at this level, possibly with a larger key than the repeat's (a batch taken from another thread is
+  // expanded after its own share), so a worker checks every successor and the first violation stays the one of
+  // the single-threaded order.
+  const onRepeat = known.add ? invs : transitionInvariants(invs);
   for (let i = 0; i < states.length; i++) {
     const base = positions[i]! * ACTION_RADIX;
     if (out.violated && base > out.violated.key) break;
@@ -179,13 +216,14 @@ export function expandShare(
     if (en.length >= ACTION_RADIX) throw new Error(`more than ${ACTION_RADIX - 1} enabled actions in one state`);
     for (let k = 0; k < en.length; k++) {
       const next = apply(w, en[k]!, r, true).world;
-      const v = violations(next, invs);
+      const f = nextFingerprint(w, next, ident);
+      const repeat = known.set.has(f);
+      const v = violations(next, repeat ? onRepeat : invs);
       if (v.length) {
         if (!out.violated || base + k < out.violated.key) out.violated = { key: base + k, invariants: v.map((x) => x.invariant) };
         break;
       }
-      const f = nextFingerprint(w, next, ident);
-      if (known.set.has(f)) {
+      if (repeat) {
         out.dupKeys.push(base + k);
         continue;
       }

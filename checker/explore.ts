@@ -393,7 +393,7 @@ async function exploreOnce(
         };
         // Slices of this level, in frontier order.
         for (let i = 0; i < frontier.length; i += MAX_SLICE) {
-          if (!merge(i, expandWorlds(r, o.invariants, frontier.slice(i, i + MAX_SLICE), 'worlds', ident))) break;
+          if (!merge(i, expandWorlds(r, o.invariants, frontier.slice(i, i + MAX_SLICE), 'worlds', ident, seen))) break;
           progress();
         }
         distinct = seen.size;

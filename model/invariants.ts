@@ -36,6 +36,13 @@ export interface Invariant {
   /** Reference section D item(s). */
   readonly ref: string;
   readonly check: (w: World) => Evidence | undefined;
+  /**
+   * The check reads the last step's `audit` (what the step's hypercalls returned): its verdict belongs to the
+   * transition, not to the state, so the explorer checks it on every successor. Any other invariant is a
+   * function of the state, the same on every world of one state class (docs/performance.md, "State identity"),
+   * and the explorer checks it only on a successor whose class it has not met yet.
+   */
+  readonly transition?: true;
 }
 
 function devName(w: World, dev: number): string {
@@ -160,6 +167,7 @@ const pirqSingleOwner: Invariant = {
 
 const mapSuccessMeansMapped: Invariant = {
   name: 'map-success-means-mapped',
+  transition: true,
   doc: 'A PHYSDEVOP_map_pirq that returns success with pirq p leaves p mapped to the requested device vector.',
   ref: 'D.2',
   kind: 'hazard',
@@ -402,6 +410,7 @@ const noDuplicateGuestPirq: Invariant = {
 
 const cachedPirqIsHint: Invariant = {
   name: 'cached-pirq-is-hint',
+  transition: true,
   doc: 'The guest reuses a pirq cached in a vector\'s message only if Xen still maps that pirq to the same vector.',
   ref: 'D.7',
   kind: 'hazard',
@@ -561,6 +570,7 @@ const noStalePirqAfterDestroy: Invariant = {
 
 const maskallClearAfterAssign: Invariant = {
   name: 'maskall-clear-after-assign',
+  transition: true,
   doc: 'After libxl resets a device and assigns it successfully to a new domain, MSI-X MASKALL in hardware and Xen\'s host_maskall are clear.',
   ref: 'D.13 (I13)',
   kind: 'hazard',
@@ -608,6 +618,7 @@ const noCarriedOverMask: Invariant = {
 
 const noMaskWithoutDecoding: Invariant = {
   name: 'no-mask-without-decoding',
+  transition: true,
   doc: 'Xen never has to mask an MSI-X vector while the device\'s memory decoding is off (which it does by setting MASKALL and host_maskall).',
   ref: 'D.11 (I11)',
   kind: 'hazard',
@@ -627,6 +638,7 @@ const noMaskWithoutDecoding: Invariant = {
 
 const cleanHandover: Invariant = {
   name: 'clean-handover',
+  transition: true,
   doc: 'When a device is reset or deassigned, Xen maps no MSI pirq of its old owner to it.',
   ref: 'D.12 (I12), B.5',
   kind: 'hazard',
@@ -646,6 +658,7 @@ const cleanHandover: Invariant = {
 
 const hostMaskallNotGuestClearable: Invariant = {
   name: 'host-maskall-not-guest-clearable',
+  transition: true,
   doc: 'A host_maskall Xen set is never cleared by a guest setting up an MSI-X vector (only by prepare_msix or the reset on assign).',
   ref: 'C (575e18d54d rationale)',
   kind: 'hazard',
@@ -771,6 +784,7 @@ const noStuckPirq: Invariant = {
 
 const pcibackMsixCallsSucceed: Invariant = {
   name: 'pciback-msix-calls-succeed',
+  transition: true,
   doc: 'Every PHYSDEVOP_prepare_msix and PHYSDEVOP_release_msix pciback issues (binding, unbinding, or seed 003\'s reset on export) succeeds.',
   ref: 'A.5, B.4 (pciback and pci_prepare_msix)',
   kind: 'failure',
