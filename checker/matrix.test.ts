@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig, type Config } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
 import { search } from './search.ts';
+import { exhaustiveSets, takeOrder } from './exhaustive.ts';
 import { matrixEntries, matrixJson, matrixRow, matrixRowJson, narrowedSearch, runMatrixParallel, searchVerdict, violatedSet } from './matrix.ts';
 
 const config: Config = { ...DEFAULT_CONFIG, scenario: 'nvme-msi-hvm', guest: 'reuse-pirq-live', qemu: 'keep-pirqs', xen: '4.12' };
@@ -66,5 +67,23 @@ describe('the parallel matrix', () => {
     const par = await runMatrixParallel({ ...p, workers: 2, only });
     expect(par.map((r) => r.label)).toEqual(only.map((i) => entries[i]!.label));
     expect(JSON.stringify(matrixJson(par))).toBe(JSON.stringify(matrixJson(seq)));
+  });
+});
+
+describe('the exhaustive side on threads', () => {
+  it('takes the largest scenarios first, in matrix order within a scenario weight, and gives the results in matrix order', async () => {
+    const cs = matrixEntries().map((e) => e.config);
+    const order = takeOrder(cs);
+    expect([...order].sort((a, b) => a - b)).toEqual(cs.map((_, i) => i));
+    expect(cs[order[0]!]!.scenario).toBe('hostile-hvm');
+    const firstSmall = order.findIndex((i) => !['hostile-hvm', 'nvme-hvm', 'nvme-hvm-vmsi', 'handover-hvm'].includes(cs[i]!.scenario));
+    expect(order.slice(firstSmall)).toEqual([...order.slice(firstSmall)].sort((a, b) => a - b));
+    // Three small rows, the last one of a heavier scenario: the results come back in the order asked.
+    const few = [cs.findIndex((c) => c.scenario === 'igbvf-pv'), cs.findIndex((c) => c.scenario === 'reboot-hvm'), cs.findIndex((c) => c.scenario === 'handover-hvm')].map((i) => cs[i]!);
+    const budget = { depth: Infinity, maxStates: 2000 };
+    const par = await exhaustiveSets(few, INVARIANTS, { budget, workers: 2 });
+    const seq = await exhaustiveSets(few, INVARIANTS, { budget, workers: 1 });
+    expect(par).toEqual(seq);
+    expect(par.map((x) => x.complete)).toEqual([true, true, false]);
   });
 });

@@ -150,7 +150,7 @@ export function matrixText(
   out.push(...para('', `${rows.length} rows: ${n('fails')} fail, ${n('hazard')} only hazards, ${n('holds')} hold; ${verdicts.filter((v) => v.proved).length} proved over the complete graph.`));
   out.push(...para('fails:   ', 'failures (a user or operator sees them: a lost interrupt, a failed bind or hypercall, an error in a log), each with the steps of its shortest counterexample; hazards: components disagree and nothing observes it yet (pirqcheck invariants).'));
   out.push(...para('         ', `(n): the random search's shrunk counterexample (seed ${o.seed}, ${o.runs} runs, all ${INVARIANTS.length} invariants, then again without each one found); (explore: n): only breadth-first exploration reached it, n steps (pirqcheck explore ... --invariant NAME).`));
-  out.push(...para('explore: ', `breadth-first exploration of the same row with the same loop, to the end of the graph (at most ${o.maxStates} states; states counted up to renaming irqs and ports and swapping the two devices: docs/performance.md).`));
+  out.push(...para('explore: ', `breadth-first exploration of the same row with the same loop, to the end of the graph (at most ${o.maxStates} states; states counted up to renaming irqs and ports, leaving out what the configuration does not read and swapping the two devices: docs/performance.md).`));
   out.push(...para('proved:  ', "exploration covered the complete reachable graph, so the row's failures and hazards are exact within the model;"));
   out.push(...para('bounded: ', 'within the search and exploration bounds (a listed failure or hazard has its counterexample either way).'));
   out.push(...para('', 'A failure in a historical configuration is a result, not an error of pirqcheck.'));
