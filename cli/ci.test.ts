@@ -86,6 +86,20 @@ describe('CI', () => {
     expect(gitlab).toMatch(/pirqcheck-fuzz:[\s\S]*?reports:\n {6}junit: junit-fuzz\.xml/);
   });
 
+  it('both proof tiers run `npm run prove` on a schedule, with its JUnit report kept, and prove explores every row to the end', () => {
+    const prove = JSON.parse(read('package.json')).scripts.prove as string;
+    expect(prove).toMatch(/^node --max-old-space-size=\d+ bin\/pirqcheck\.js matrix --explore-max-states (\d+)$/);
+    // Above today's hostile-hvm graph, the largest (4,077,810 classes: docs/performance.md).
+    expect(Number(/--explore-max-states (\d+)/.exec(prove)![1])).toBeGreaterThan(4_077_810);
+    expect(gitlabScript(gitlab, 'pirqcheck-prove')).toEqual(['cd "$PIRQCHECK_DIR"', 'npm ci --no-audit --no-fund', 'npm run prove -- --junit junit-prove.xml']);
+    expect(gitlab).toMatch(/pirqcheck-prove:[\s\S]*?- if: \$CI_PIPELINE_SOURCE == "schedule"\n {2}script:/);
+    expect(gitlab).toMatch(/pirqcheck-prove:[\s\S]*?reports:\n {6}junit: junit-prove\.xml/);
+    const job = workflow.slice(workflow.indexOf('\n  prove:\n'), workflow.indexOf('\n  samples:\n'));
+    expect(job).toContain("if: github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'");
+    expect(githubRuns(job)).toEqual(['npm ci --no-audit --no-fund', 'npm run prove -- --junit junit-prove.xml']);
+    expect(job).toContain('path: junit-prove.xml');
+  });
+
   it('the container is Node 20 with the locked dependencies installed as .ci/run installs them, and CI builds it', () => {
     const docker = read('ci/gitlab/Dockerfile');
     expect(docker).toMatch(/^FROM node:20-/m);
