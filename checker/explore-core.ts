@@ -216,10 +216,14 @@ export function expandShare(
     if (en.length >= ACTION_RADIX) throw new Error(`more than ${ACTION_RADIX - 1} enabled actions in one state`);
     for (let k = 0; k < en.length; k++) {
       const next = apply(w, en[k]!, r, true).world;
+      // The violating successor is not stored, so a dangling reference met only in it does not count (as in the
+      // single-threaded loop, which meets the violation first): the guard is put back as it was.
+      const guard0 = ident ? ident.guard : null;
       const f = nextFingerprint(w, next, ident);
       const repeat = known.set.has(f);
       const v = violations(next, repeat ? onRepeat : invs);
       if (v.length) {
+        if (ident && guard0 === null) ident.guard = null;
         if (!out.violated || base + k < out.violated.key) out.violated = { key: base + k, invariants: v.map((x) => x.invariant) };
         break;
       }
