@@ -117,8 +117,8 @@ export function transitionInvariants(invs: readonly Invariant[]): readonly Invar
 
 /**
  * Expand a slice of states (the single-threaded explorer); `keep` says whether to return encodings or worlds.
- * `seen`: the classes stored before this slice (a successor in it is checked for the transition invariants only; a
- * repeat within the slice is checked in full).
+ * `seen`: the classes stored at earlier levels (a successor in it, or repeating one earlier in the slice, is checked
+ * for the transition invariants only).
  */
 export function expandWorlds(
   r: Resolved,
@@ -134,6 +134,7 @@ export function expandWorlds(
   const enc: string[] = [];
   const worlds: World[] = [];
   const onRepeat = seen ? transitionInvariants(invs) : invs;
+  const mine = seen ? new Set<string>() : null;
   for (let i = 0; i < states.length; i++) {
     const w = states[i]!;
     const en = enabledActions(w, r.scenario);
@@ -145,7 +146,12 @@ export function expandWorlds(
       fp.push(f);
       if (keep === 'enc') enc.push(ownEncoding(next));
       else worlds.push(next);
-      const v = violations(next, seen !== null && seen.has(f) ? onRepeat : invs);
+      let repeat = false;
+      if (seen && mine) {
+        repeat = seen.has(f) || mine.has(f);
+        if (!repeat) mine.add(f);
+      }
+      const v = violations(next, repeat ? onRepeat : invs);
       if (v.length) return { parent, action, fp, enc, worlds, violated: { invariants: v.map((x) => x.invariant) } };
     }
   }
