@@ -40,7 +40,7 @@ export interface Invariant {
    * The check reads the last step's `audit` (what the step's hypercalls returned): its verdict belongs to the
    * transition, not to the state, so the explorer checks it on every successor. Any other invariant is a
    * function of the state, the same on every world of one state class (docs/performance.md, "State identity"),
-   * and the explorer does not check it again on a successor whose class it has already stored.
+   * and the explorer does not check it again on a successor whose class it has met before.
    */
   readonly transition?: true;
 }
