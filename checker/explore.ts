@@ -562,8 +562,8 @@ async function exploreOnce(
 function idNote(o: IdentityOptions): string {
   const parts: string[] = [];
   if (o.rename.length) parts.push(`${o.rename.map((n) => (n === 'xen-irq' ? 'Xen irqs' : n === 'guest-irq' ? 'guest irqs' : 'ports')).join(', ')} renamed`);
+  if (o.project) parts.push('fields the configuration does not read left out');
   if (o.symmetry) parts.push('up to swapping the two devices');
-  if (o.project && !parts.length) parts.push('unread fields projected');
   return `classes: ${parts.join(', ')}`;
 }
 
