@@ -83,6 +83,21 @@ export function nextFingerprint(parent: World, next: World, ident: Identity | nu
   return ident ? ident.key(next) : successorFingerprint(parent, next);
 }
 
+/**
+ * `nextFingerprint`, and the dangling reference this successor alone has (null if none), whatever the identity
+ * met before: the explorers decide in search order whether a guard or a violation comes first, so each successor's
+ * own guard is needed. The identity's `guard` field is left as it was.
+ */
+export function keyAndGuard(parent: World, next: World, ident: Identity | null): { fp: string; guard: Identity['guard'] } {
+  if (!ident) return { fp: nextFingerprint(parent, next, null), guard: null };
+  const before = ident.guard;
+  ident.guard = null;
+  const fp = ident.key(next);
+  const guard = ident.guard;
+  ident.guard = before;
+  return { fp, guard };
+}
+
 /** Successor keys are `position of the parent in its level * ACTION_RADIX + action index`. */
 export const ACTION_RADIX = 65536;
 
@@ -103,6 +118,12 @@ export interface SliceResult {
    * entry of the lists. Null when none.
    */
   readonly violated: { readonly invariants: readonly string[] } | null;
+  /**
+   * The first successor (in list order) with a dangling reference into a renamed namespace (checker/identity.ts
+   * `Identity.guard`), when it comes before any violation: the slice stops there, so it is the last entry of
+   * the lists. Null when none.
+   */
+  readonly guarded: NonNullable<Identity['guard']> | null;
 }
 
 /**
@@ -140,7 +161,7 @@ export function expandWorlds(
     const en = enabledActions(w, r.scenario);
     for (let k = 0; k < en.length; k++) {
       const next = apply(w, en[k]!, r, true).world;
-      const f = nextFingerprint(w, next, ident);
+      const { fp: f, guard } = keyAndGuard(w, next, ident);
       parent.push(i);
       action.push(k);
       fp.push(f);
@@ -152,10 +173,12 @@ export function expandWorlds(
         if (!repeat) mine.add(f);
       }
       const v = violations(next, repeat ? onRepeat : invs);
-      if (v.length) return { parent, action, fp, enc, worlds, violated: { invariants: v.map((x) => x.invariant) } };
+      // A violation comes first; a violating successor is not stored, so its own dangling reference does not count.
+      if (v.length) return { parent, action, fp, enc, worlds, violated: { invariants: v.map((x) => x.invariant) }, guarded: null };
+      if (guard) return { parent, action, fp, enc, worlds, violated: null, guarded: guard };
     }
   }
-  return { parent, action, fp, enc, worlds, violated: null };
+  return { parent, action, fp, enc, worlds, violated: null, guarded: null };
 }
 
 /**
@@ -171,10 +194,17 @@ export interface ShareResult {
   readonly dupKeys: number[];
   /** The first violation (smallest key) among the successors generated; null when none. */
   violated: { readonly key: number; readonly invariants: string[] } | null;
+  /** The first successor (smallest key) with a dangling reference that does not violate an invariant; null when none. */
+  guarded: { readonly key: number; readonly guard: NonNullable<Identity['guard']> } | null;
 }
 
 export function emptyShare(): ShareResult {
-  return { keys: [], fps: [], worlds: [], dupKeys: [], violated: null };
+  return { keys: [], fps: [], worlds: [], dupKeys: [], violated: null, guarded: null };
+}
+
+/** The smaller key of a share's first violation and first guard (Infinity: neither). */
+function firstEvent(out: ShareResult): number {
+  return Math.min(out.violated?.key ?? Infinity, out.guarded?.key ?? Infinity);
 }
 
 /**
@@ -210,21 +240,23 @@ export function expandShare(
   const onRepeat = known.add ? invs : transitionInvariants(invs);
   for (let i = 0; i < states.length; i++) {
     const base = positions[i]! * ACTION_RADIX;
-    if (out.violated && base > out.violated.key) break;
+    if (base > firstEvent(out)) break;
     const w = states[i]!;
     const en = enabledActions(w, r.scenario);
     if (en.length >= ACTION_RADIX) throw new Error(`more than ${ACTION_RADIX - 1} enabled actions in one state`);
     for (let k = 0; k < en.length; k++) {
       const next = apply(w, en[k]!, r, true).world;
-      // The violating successor is not stored, so a dangling reference met only in it does not count (as in the
-      // single-threaded loop, which meets the violation first): the guard is put back as it was.
-      const guard0 = ident ? ident.guard : null;
-      const f = nextFingerprint(w, next, ident);
+      const { fp: f, guard } = keyAndGuard(w, next, ident);
       const repeat = known.set.has(f);
       const v = violations(next, repeat ? onRepeat : invs);
       if (v.length) {
-        if (ident && guard0 === null) ident.guard = null;
+        // The violating successor is not stored, so its own dangling reference does not count.
         if (!out.violated || base + k < out.violated.key) out.violated = { key: base + k, invariants: v.map((x) => x.invariant) };
+        break;
+      }
+      if (guard) {
+        // The level is explored again with that namespace concrete; the key decides against a violation.
+        if (!out.guarded || base + k < out.guarded.key) out.guarded = { key: base + k, guard };
         break;
       }
       if (repeat) {
@@ -242,7 +274,8 @@ export function expandShare(
 /** Two runs of one share (each in key order; no key in both) merged into key order. */
 export function mergeShares(a: ShareResult, b: ShareResult): ShareResult {
   const violated = !a.violated ? b.violated : !b.violated || a.violated.key < b.violated.key ? a.violated : b.violated;
-  const out: ShareResult = { keys: [], fps: [], worlds: [], dupKeys: a.dupKeys.concat(b.dupKeys), violated };
+  const guarded = !a.guarded ? b.guarded : !b.guarded || a.guarded.key < b.guarded.key ? a.guarded : b.guarded;
+  const out: ShareResult = { keys: [], fps: [], worlds: [], dupKeys: a.dupKeys.concat(b.dupKeys), violated, guarded };
   let i = 0;
   let j = 0;
   while (i < a.keys.length || j < b.keys.length) {
@@ -292,8 +325,8 @@ export interface StepReply {
   readonly dupKeys: Float64Array;
   readonly violated: { readonly key: number; readonly invariants: string[] } | null;
   readonly heapUsed: number;
-  /** The identity's first dangling reference (checker/identity.ts), if one was met. */
-  readonly guard: Identity['guard'];
+  /** The share's first successor (smallest key) with a dangling reference into a renamed namespace, if any. */
+  readonly guarded: ShareResult['guarded'];
 }
 
 /** Messages arriving on a port, taken one at a time. */
@@ -336,6 +369,7 @@ export async function expandTaken(
     const b = await inboxes[from]!.next();
     const run = emptyShare();
     run.violated = res.violated;
+    run.guarded = res.guarded;
     expand(JSON.parse(b.worlds) as World[], b.positions, run);
     res = mergeShares(res, run);
   }

@@ -73,6 +73,6 @@ for (;;) {
   const buf = Buffer.from(fps);
   for (let i = 0; i < res.fps.length; i++) buf.write(res.fps[i]!, i * FP_BYTES, FP_BYTES, 'latin1');
   const dupKeys = Float64Array.from(res.dupKeys);
-  const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: getHeapStatistics().used_heap_size, guard: ident?.guard ?? null };
+  const reply: StepReply = { keys, fps, dupKeys, violated: res.violated, heapUsed: getHeapStatistics().used_heap_size, guarded: res.guarded };
   parentPort!.postMessage(reply, [keys.buffer, fps, dupKeys.buffer]);
 }

@@ -73,6 +73,21 @@ describe('explore', () => {
     expect(two.stats.levels).toEqual(one.stats.levels);
   }, 60_000);
 
+  it('decides between a dangling reference and a violation in search order, with 1 and 2 threads alike', async () => {
+    // fresh-pirq keep-pirqs without no-stuck-pirq (the forced unbind at 7 steps): a state with a dangling Xen irq
+    // comes before the 8-step violation, so the renaming of Xen irqs is given up first, in both.
+    const invariants = INVARIANTS.filter((i) => i.name !== 'no-stuck-pirq');
+    const one = await explore(keep, { maxStates: 100_000, invariants, workers: 1 });
+    const two = await explore(keep, { maxStates: 100_000, invariants, workers: 2, parallelFrom: 0 });
+    for (const x of [one, two]) {
+      expect(x.verdict).toBe('violated');
+      expect(x.identityFallbacks.map((f) => f.namespace)).toEqual(['xen-irq']);
+    }
+    expect(two.stats.levels).toEqual(one.stats.levels);
+    expect(two.actions).toEqual(one.actions);
+    expect(two.violation!.invariant).toBe(one.violation!.invariant);
+  });
+
   it('loads the variant files in the worker threads', async () => {
     const { loadVariantFile } = await import('../api/load.ts');
     const file = new URL('../examples/xen-reset-msix-on-assign.ts', import.meta.url).pathname;

@@ -302,6 +302,8 @@ async function exploreOnce(
 
   const w0 = initialWorld(r.scenario);
   seen.add(stateFingerprint(w0, ident));
+  // (The successors' dangling references are events of the search order: SliceResult.guarded, ShareResult.guarded.)
+  if (ident?.guard) guard = ident.guard;
   parentOf.push(-1);
   actionOf.push(-1);
   levels.push(1);
@@ -369,6 +371,10 @@ async function exploreOnce(
               violatingState = { parent, action: res.action[j]!, invariants: res.violated.invariants };
               return false;
             }
+            if (res.guarded && j === res.fp.length - 1) {
+              guard = res.guarded;
+              return false;
+            }
             const f = res.fp[j]!;
             if (seen.has(f)) continue;
             if (seen.size >= o.maxStates) {
@@ -381,10 +387,6 @@ async function exploreOnce(
             next.push(res.worlds[j]!);
           }
           distinct = seen.size;
-          if (ident?.guard) {
-            guard = ident.guard;
-            return false;
-          }
           if (getHeapStatistics().used_heap_size > heapLimit) {
             stopReason = heapStop();
             return false;
@@ -440,16 +442,21 @@ async function exploreOnce(
     mine = own.worlds;
     const replies: StepReply[] = [];
     for (let p = 1; p < k; p++) replies.push((await pool.replies[p]!.next()) as StepReply);
-    guard = ident?.guard ?? replies.find((x) => x.guard)?.guard ?? null;
-    if (guard) return 0;
+    // The level's first event in key order, as the single-threaded loop meets it: a violation, or a successor
+    // with a dangling reference (the level is then explored again with that namespace concrete), or the
+    // --max-states stop below.
+    let gkey = Infinity;
+    let gwhat: Identity['guard'] = null;
+    for (const g of [own.guarded, ...replies.map((x) => x.guarded)]) if (g && g.key < gkey) ((gkey = g.key), (gwhat = g.guard));
 
-    // Merge by key, cut at the level's first violation.
+    // Merge by key, cut at the level's first violation or guard.
     const keys: ArrayLike<number>[] = [own.keys, ...replies.map((x) => x.keys)];
     const fpBytes = [null, ...replies.map((x) => Buffer.from(x.fps))];
     const fpOf = (p: number, i: number): string => (p === 0 ? own.fps[i]! : fpBytes[p]!.toString('latin1', i * FP_BYTES, i * FP_BYTES + FP_BYTES));
     let vkey = Infinity;
     let vinv: readonly string[] = [];
     for (const v of [own.violated, ...replies.map((x) => x.violated)]) if (v && v.key < vkey) ((vkey = v.key), (vinv = v.invariants));
+    const stopAt = Math.min(vkey, gkey);
     let cut = vkey;
     const idx = keys.map(() => 0);
     const kept = keys.map(() => [] as number[]);
@@ -457,7 +464,7 @@ async function exploreOnce(
     let n = 0;
     for (;;) {
       let best = -1;
-      let key = vkey;
+      let key = stopAt;
       for (let p = 0; p < k; p++) if (idx[p]! < keys[p]!.length && keys[p]![idx[p]!]! < key) ((best = p), (key = keys[p]![idx[p]!]!));
       if (best < 0) break;
       const i = idx[best]!++;
@@ -476,6 +483,10 @@ async function exploreOnce(
       next[best]!.push(n++);
     }
     distinct = seen.size;
+    if (!stopReason && gkey < vkey) {
+      guard = gwhat;
+      return 0;
+    }
     // The successors dropped as known duplicates before the cut are transitions too.
     for (const d of [own.dupKeys, ...replies.map((x) => x.dupKeys)]) for (const x of d) if (x < cut) transitions++;
     if (!stopReason && vkey !== Infinity) {
