@@ -2,7 +2,8 @@
  * The command line as a user meets it: `node bin/pirqcheck.js ...` in a child process. Every malformed
  * input ends in exit status 2 with exactly one line on stderr naming the problem, and no stack trace.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runPirqcheck, type PirqcheckRun } from '../scripts/run-pirqcheck.ts';
 import { mkdtempSync, readFileSync, writeFileSync, chmodSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,17 +43,8 @@ interface FixJson {
  * The same as run, without blocking: the one-line-error cases run concurrently (each is one short process),
  * and so do the commands of one test that do not depend on each other.
  */
-function runAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    p.on('error', fail);
-    p.stdin.end();
-    p.on('close', (status) => done({ status, stdout, stderr }));
-  });
+function runAsync(...args: string[]): Promise<PirqcheckRun> {
+  return runPirqcheck(args, { cwd: ROOT });
 }
 
 function checkUsageError(r: { status: number | null; stderr: string }, args: string[], mentions: RegExp) {

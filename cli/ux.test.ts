@@ -5,6 +5,7 @@
  * A terminal is a real pseudo-terminal (util-linux `script`).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { runPirqcheck, type PirqcheckRun } from '../scripts/run-pirqcheck.ts';
 import { cpus } from 'node:os';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,17 +33,8 @@ function run(args: string[], o: { env?: Record<string, string>; cwd?: string } =
 }
 
 /** The same as run, without blocking: the commands of one test that do not depend on each other run at once. */
-function runAsync(args: string[], o: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...o.env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    p.on('error', fail);
-    p.stdin.end();
-    p.on('close', (status) => done({ status, stdout, stderr }));
-  });
+function runAsync(args: string[], o: { env?: Record<string, string>; cwd?: string } = {}): Promise<PirqcheckRun> {
+  return runPirqcheck(args, { cwd: o.cwd ?? ROOT, ...(o.env ? { env: o.env } : {}) });
 }
 
 /** Run in a pseudo-terminal; type Ctrl-C `afterMs` after `when` first appears in the output (if given). */

@@ -6,11 +6,11 @@
  * /path/to/pirqcheck. `npm run docs` writes the outputs; cli/writing-a-fix.test.ts checks them. The commands
  * run at once, except that one naming the directory an earlier one writes with --report waits for that one.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runPirqcheck } from './run-pirqcheck.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const WALKTHROUGH_FILE = join(ROOT, 'docs', 'writing-a-fix.md');
@@ -36,18 +36,11 @@ export async function fillWalkthrough(md: string): Promise<string> {
     writeFileSync(join(elsewhere, 'typo.ts'), fix.replace('xen_teardown_msi_irqs:', 'xen_teardown_msi_irq:'));
     const show = (s: string) => s.replace(new RegExp(escape(tmp), 'g'), '/tmp').replace(new RegExp(escape(ROOT), 'g'), '/path/to/pirqcheck');
     // Unwrapped (COLUMNS=1000): the checkout's path, shown as /path/to/pirqcheck, must not change where lines wrap.
-    const run = (cmd: string): Promise<string> =>
-      new Promise((done, fail) => {
-        const args = cmd.replace(/^\$ pirqcheck /, '').split(' ').map((x) => x.replace(/^\/tmp\//, `${tmp}/`));
-        const p = spawn(process.execPath, [join(ROOT, 'bin', 'pirqcheck.js'), ...args], { cwd: tmp, env: { ...process.env, NO_COLOR: '1', COLUMNS: '1000' } });
-        let stdout = '';
-        let stderr = '';
-        p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        p.on('error', fail);
-        p.stdin.end();
-        p.on('close', () => done(show(stdout.length ? stdout : stderr).replace(/\n+$/, '')));
-      });
+    const run = async (cmd: string): Promise<string> => {
+      const args = cmd.replace(/^\$ pirqcheck /, '').split(' ').map((x) => x.replace(/^\/tmp\//, `${tmp}/`));
+      const r = await runPirqcheck(args, { cwd: tmp, env: { COLUMNS: '1000' } });
+      return show(r.stdout.length ? r.stdout : r.stderr).replace(/\n+$/, '');
+    };
     const blocks = /```(ts|)\n([\s\S]*?)```/g;
     const commands = [...md.slice(a, b).matchAll(blocks)].map((m) => m[2]!.split('\n')[0]!).filter((c) => c.startsWith('$ pirqcheck '));
     const started: { cmd: string; out: Promise<string> }[] = [];
