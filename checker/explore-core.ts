@@ -37,7 +37,8 @@ import { enabledActions } from '../model/scenarios.ts';
 import { apply } from '../model/step.ts';
 import type { World } from '../model/world.ts';
 import { successorFingerprint, worldFingerprint } from './fingerprint.ts';
-import type { Identity, IdentityOptions } from './identity.ts';
+import { readGuard, type Identity, type IdentityOptions } from './identity.ts';
+import { takeTouched } from '../model/read-view.ts';
 
 /** Bytes of a state fingerprint. */
 export const FP_BYTES = 16;
@@ -84,16 +85,19 @@ export function nextFingerprint(parent: World, next: World, ident: Identity | nu
 }
 
 /**
- * `nextFingerprint`, and the dangling reference this successor alone has (null if none), whatever the identity
- * met before: the explorers decide in search order whether a guard or a violation comes first, so each successor's
- * own guard is needed. The identity's `guard` field is left as it was.
+ * `nextFingerprint`, and the guard this successor alone raises (null if none), whatever the identity met before:
+ * a dangling reference into a renamed namespace, or a projected field that a variant's own code read or wrote
+ * in the step that made it (model/read-view.ts; `next` must be the world the last `apply` returned). The
+ * explorers decide in search order whether a guard or a violation comes first, so each successor's own guard
+ * is needed. The identity's `guard` field is left as it was.
  */
 export function keyAndGuard(parent: World, next: World, ident: Identity | null): { fp: string; guard: Identity['guard'] } {
+  const touched = takeTouched();
   if (!ident) return { fp: nextFingerprint(parent, next, null), guard: null };
   const before = ident.guard;
   ident.guard = null;
   const fp = ident.key(next);
-  const guard = ident.guard;
+  const guard = (touched && readGuard(ident.options, touched)) || ident.guard;
   ident.guard = before;
   return { fp, guard };
 }

@@ -17,7 +17,8 @@
  * renamed canonically, presence where only presence is read, unread fields left out, the two devices swapped),
  * while the worlds expanded, replayed and reported stay concrete; docs/performance.md ("State identity") says why
  * that is sound and why pirqs and domids are not renamed. A renamed namespace met with a dangling reference is
- * made concrete and the exploration run again (`identityFallbacks`).
+ * made concrete, and a projected field a variant's own code reads is kept (model/read-view.ts), and the
+ * exploration run again (`identityFallbacks`).
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
@@ -45,7 +46,7 @@ import {
 } from './explore-core.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
 import { watchSlot } from '../model/overrides.ts';
-import { defaultIdentity, describeIdentity, makeIdentity, type Identity, type IdentityOptions, type Namespace } from './identity.ts';
+import { defaultIdentity, describeIdentity, makeIdentity, READS_MODEL, type Identity, type IdentityGuard, type IdentityOptions, type Reads } from './identity.ts';
 import type { World } from '../model/world.ts';
 import { execute, type TraceStep } from './run.ts';
 
@@ -127,7 +128,7 @@ export interface ExploreResult {
    * Namespaces whose renaming was given up because a reachable state holds a dangling reference into them (the
    * exploration was then run again with those numbers concrete), with the reference met.
    */
-  readonly identityFallbacks: readonly { readonly namespace: Namespace; readonly what: string }[];
+  readonly identityFallbacks: readonly IdentityGuard[];
   readonly violation: Violation | null;
   readonly alsoViolated: readonly string[];
   readonly actions: readonly Action[] | null;
@@ -266,15 +267,22 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
   }
   let idOpts = o.identity ?? defaultIdentity(r, o.symmetry);
   if (idOpts.symmetry && !hasDeviceSymmetry(r.scenario)) throw new ConfigError(`identity: the devices of scenario '${r.scenario.id}' are not interchangeable`);
-  const fallbacks: { namespace: Namespace; what: string }[] = [];
+  const fallbacks: IdentityGuard[] = [];
   for (;;) {
     const res = await exploreOnce(r, o, idOpts);
     if (!res.guard) return { ...res.result, identityFallbacks: fallbacks };
-    // A dangling reference into a renamed namespace: the renaming is not justified for this configuration
-    // (checker/identity.ts); explore again with those numbers concrete.
     fallbacks.push(res.guard);
-    const ns = res.guard.namespace;
-    idOpts = { ...idOpts, rename: idOpts.rename.filter((n) => n !== ns) };
+    const g = res.guard;
+    if ('namespace' in g) {
+      // A dangling reference into a renamed namespace: the renaming is not justified for this configuration
+      // (checker/identity.ts); explore again with those numbers concrete.
+      idOpts = { ...idOpts, rename: idOpts.rename.filter((n) => n !== g.namespace) };
+    } else {
+      // A variant's own code read fields the projection leaves out (model/read-view.ts): keep them.
+      const rd: Record<string, boolean> = { ...(idOpts.reads ?? READS_MODEL) };
+      for (const f of g.fields) rd[f] = true;
+      idOpts = { ...idOpts, reads: rd as unknown as Reads };
+    }
   }
 }
 

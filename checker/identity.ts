@@ -37,8 +37,10 @@
  *        while the entry has no pirq); the guest that reads the message back (xen_hvm_setup_msi_irqs) uses it
  *        only to reuse a pirq; msi_msix_disable returns at pirq -1 before reading it;
  *      and the last step's `audit` (a history variable: invariants read it on the successor before
- *      deduplication, `apply` clears it). No invariant reads any of these. A configuration whose variant files
- *      override functions may read anything: it gets no projection (`defaultIdentity`).
+ *      deduplication, `apply` clears it). No invariant reads any of these. These arguments are about the
+ *      model's code. A fix written as code may read any field: its own code runs on a view of the world that
+ *      notes each access to these fields (model/read-view.ts), and the explorer keeps what it touched and
+ *      explores again (`readGuard`, checker/explore-core.ts `keyAndGuard`).
  *   4. Device symmetry (optional): in a scenario whose two devices are equal but for their labels (BDF, guest
  *      slot), the identity is the smaller of the fingerprints of the world and of its image with the two
  *      device indices swapped (checker/explore-symmetry.ts argues why that is a symmetry).
@@ -54,6 +56,7 @@ import type { Resolved } from '../model/config.ts';
 import type { World } from '../model/world.ts';
 import { fmix, stringHash } from './fingerprint.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
+import { TOUCH } from '../model/read-view.ts';
 
 /** The namespaces that can be renamed. */
 export type Namespace = 'xen-irq' | 'guest-irq' | 'port';
@@ -72,10 +75,54 @@ export interface Reads {
   readonly unassignedCommitted: boolean;
   /** The address/data of a QEMU MSI-X entry without a pirq and not updated (unless `qemuRewriteIfUnassigned` and `guestReuse: 'never'`). */
   readonly unassignedMessage: boolean;
+  /**
+   * The Linux irq a guest's pirq_to_irq entry holds, not only its presence (item 2). The model's code reads
+   * only the presence; a fix written as code that reads the record gets it kept (model/read-view.ts).
+   */
+  readonly pirqToIrqValues: boolean;
+  /** A hardware vector's programmed xen_irq as its number (item 2), not as "Xen's irq with this msi_desc, or none". */
+  readonly programmedXenIrq: boolean;
 }
 
-/** Everything read: what a projection may assume when nobody says otherwise. */
-export const READS_ALL: Reads = { qemuMaskall: true, pirqToIrq: true, unassignedCommitted: true, unassignedMessage: true };
+/** Everything read: no field left out, none encoded as less than its value. */
+export const READS_ALL: Reads = { qemuMaskall: true, pirqToIrq: true, unassignedCommitted: true, unassignedMessage: true, pirqToIrqValues: true, programmedXenIrq: true };
+
+/**
+ * Every field of item 3 read, whatever the flags; item 2 applied (the model's code reads pirq_to_irq only as
+ * presence and the programmed xen_irq only through deliver's test). What `reads` means when it is not given.
+ */
+export const READS_MODEL: Reads = { ...READS_ALL, pirqToIrqValues: false, programmedXenIrq: false };
+
+/**
+ * Which fields of `Reads` each kind of access by a variant's own code (model/read-view.ts TOUCH) makes read:
+ * the explorer keeps them and explores again (checker/explore-core.ts `keyAndGuard`).
+ */
+const TOUCH_READS: readonly [number, readonly (keyof Reads)[]][] = [
+  [TOUCH.maskall, ['qemuMaskall']],
+  [TOUCH.pirqToIrq, ['pirqToIrq', 'pirqToIrqValues']],
+  [TOUCH.programmedXenIrq, ['programmedXenIrq']],
+  [TOUCH.committed, ['unassignedCommitted']],
+  [TOUCH.message, ['unassignedMessage']],
+];
+
+/**
+ * The guard a variant's accesses raise under these options: the fields they read that the identity leaves out
+ * or encodes as less than their value, with what the first such access was; null when there is none.
+ */
+export function readGuard(o: IdentityOptions, t: { readonly bits: number; readonly what: ReadonlyMap<number, string> }): IdentityGuard | null {
+  if (!o.project) return null;
+  const rd = o.reads ?? READS_MODEL;
+  const fields: (keyof Reads)[] = [];
+  let what = '';
+  for (const [bit, fs] of TOUCH_READS) {
+    if ((t.bits & bit) === 0) continue;
+    const missing = fs.filter((f) => !rd[f]);
+    if (missing.length === 0) continue;
+    fields.push(...missing);
+    what ||= t.what.get(bit) ?? '';
+  }
+  return fields.length ? { fields, what } : null;
+}
 
 /** What the handlers of a configuration read, from its flags (the readers are named in the header, item 3). */
 export function readsOf(r: Pick<Resolved, 'flags'>): Reads {
@@ -85,6 +132,8 @@ export function readsOf(r: Pick<Resolved, 'flags'>): Reads {
     pirqToIrq: f.guestReuse === 'ever-bound',
     unassignedCommitted: !f.qemuMsixCommitOnMask,
     unassignedMessage: !(f.qemuRewriteIfUnassigned && f.guestReuse === 'never'),
+    pirqToIrqValues: false,
+    programmedXenIrq: false,
   };
 }
 
@@ -93,7 +142,7 @@ export interface IdentityOptions {
   readonly rename: readonly Namespace[];
   /** pirq_to_irq as presence, the projected xen_irq, and the fields `reads` says are unread left out (items 2 and 3). */
   readonly project: boolean;
-  /** What the configuration reads of item 3's fields (default READS_ALL: all kept). */
+  /** What the configuration reads of the fields items 2 and 3 may leave out (default READS_MODEL: item 3's all kept). */
   readonly reads?: Reads;
   /** Device swap (item 4). */
   readonly symmetry: boolean;
@@ -104,14 +153,14 @@ export const CONCRETE: IdentityOptions = { rename: [], project: false, symmetry:
 
 /**
  * The reductions that apply to a configuration by default: renaming and projection off the lifecycle scenarios,
- * the projection only of what the configuration's flags leave unread, and none where a variant file overrides
- * functions (its code may read any field).
+ * and the projection only of what the configuration's flags leave unread. A variant file's own code may read
+ * any field: what it reads of the projected ones is noted as it runs (model/read-view.ts), and the explorer
+ * keeps those fields and explores again (`readGuard`).
  */
-export function defaultIdentity(r: Pick<Resolved, 'scenario' | 'flags' | 'user'>, symmetry?: boolean): IdentityOptions {
+export function defaultIdentity(r: Pick<Resolved, 'scenario' | 'flags'>, symmetry?: boolean): IdentityOptions {
   const sc = r.scenario;
   const sym = symmetry ?? hasDeviceSymmetry(sc);
   if (sc.lifecycle) return { rename: [], project: false, symmetry: sym };
-  if (r.user !== null) return { rename: NAMESPACES, project: false, symmetry: sym };
   return { rename: NAMESPACES, project: true, reads: readsOf(r), symmetry: sym };
 }
 
@@ -119,14 +168,17 @@ export function describeIdentity(o: IdentityOptions): string {
   const parts: string[] = [];
   if (o.rename.length) parts.push(`renamed: ${o.rename.join(', ')}`);
   if (o.project) {
-    const rd = o.reads ?? READS_ALL;
-    const p = [rd.pirqToIrq ? 'pirq_to_irq presence' : 'no pirq_to_irq', 'programmed xen_irq'];
+    const rd = o.reads ?? READS_MODEL;
+    const p: string[] = [];
+    if (!rd.pirqToIrq) p.push('no pirq_to_irq');
+    else if (!rd.pirqToIrqValues) p.push('pirq_to_irq presence');
+    if (!rd.programmedXenIrq) p.push('programmed xen_irq');
     if (!rd.qemuMaskall) p.push('no QEMU maskall');
     if (!rd.unassignedCommitted || !rd.unassignedMessage) {
       const what = [!rd.unassignedMessage ? 'message' : '', !rd.unassignedCommitted ? 'committed message' : ''].filter(Boolean).join(' and ');
       p.push(`no ${what} of QEMU entries without a pirq`);
     }
-    parts.push(`projected: ${p.join(', ')}`);
+    if (p.length) parts.push(`projected: ${p.join(', ')}`);
   }
   if (o.symmetry) parts.push('device swap');
   return parts.length ? parts.join('; ') : 'concrete';
@@ -549,8 +601,15 @@ export interface Identity {
   /** The 16-character one-byte fingerprint of a world's identity. */
   key(w: World): string;
   /** The first dangling reference met in a renamed namespace (the reduction is then not justified), or null. */
-  guard: { readonly namespace: Namespace; readonly what: string } | null;
+  guard: IdentityGuard | null;
 }
+
+/**
+ * Why a reduction is not justified for a configuration: a dangling reference into a renamed namespace, or a
+ * variant's own code reading a field the projection leaves out (`readGuard`). The explorer then keeps that
+ * namespace concrete, or those fields, and explores again (checker/explore.ts).
+ */
+export type IdentityGuard = { readonly namespace: Namespace; readonly what: string } | { readonly fields: readonly (keyof Reads)[]; readonly what: string };
 
 type XenDomain = World['xen']['domains'][number];
 type Pirq = XenDomain['pirqs'][number];
@@ -570,6 +629,9 @@ let dropMaskall = false;
 let dropPirqToIrq = false;
 let dropUnassignedCommitted = false;
 let dropUnassignedMessage = false;
+/** Item 2: pirq_to_irq as presence; the programmed xen_irq projected. */
+let presenceP2I = false;
+let projXenIrq = false;
 let irqs: World['xen']['irqs'] = {};
 let current: Identity | null = null;
 
@@ -587,7 +649,7 @@ function checkIrq(x: number, where: string, a: number, b: number): void {
 }
 /** A hardware vector's programmed irq: the irq if Xen has it with this vector's msi_desc, else 0 (projected). */
 function programmed(x: number, dev: number, entry: number, msix: boolean): void {
-  if (project) {
+  if (projXenIrq) {
     const md = x === 0 ? null : irqs[x]?.msi_desc;
     if (!md || md.dev !== dev || md.entry_nr !== entry || md.msix !== msix) x = 0;
   }
@@ -788,8 +850,15 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
       const ps = ikeys(rec, dslot(K.PirqToIrq, domid));
       for (let i = 0; i < ps.length; i++) {
         num(ps[i]!);
-        if (project) tok(T.Present);
-        else num(rec[ps[i]!]!);
+        if (presenceP2I) {
+          tok(T.Present);
+          continue;
+        }
+        // Its value, when kept (a fix written as code reads it), is a Linux irq: renamed with the others, and a
+        // stale one (the irq freed, pirq_to_irq never reset in an HVM guest) is a dangling reference.
+        const irq = rec[ps[i]!]!;
+        if (renG && k.irqs[irq] === undefined) dangle('guest-irq', `dom${domid} pirq_to_irq[${ps[i]!}] names Linux irq ${irq}, which is freed`);
+        gn.enc(irq);
       }
     } else if (key === 'devices') {
       const rec = v as World['guests'][number]['devices'];
@@ -1032,11 +1101,13 @@ export function makeIdentity(o: IdentityOptions): Identity {
       renG = o.rename.includes('guest-irq');
       renP = o.rename.includes('port');
       project = o.project;
-      const rd = o.reads ?? READS_ALL;
+      const rd = o.reads ?? READS_MODEL;
       dropMaskall = project && !rd.qemuMaskall;
       dropPirqToIrq = project && !rd.pirqToIrq;
       dropUnassignedCommitted = project && !rd.unassignedCommitted;
       dropUnassignedMessage = project && !rd.unassignedMessage;
+      presenceP2I = project && !rd.pirqToIrqValues;
+      projXenIrq = project && !rd.programmedXenIrq;
       dropLabels = o.symmetry;
       slotsN = mineN;
       slotsS = mineS;

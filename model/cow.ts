@@ -21,6 +21,7 @@ import type { Sys } from './context.ts';
 import type { World } from './world.ts';
 import { guard, refusedWrite } from './guard.ts';
 import { VariantRunError } from './variant-error.ts';
+import { sysRaw, unwrap, viewAtPath, viewOfChild } from './read-view.ts';
 
 /** One level of mutability: the fields of T can be assigned; what they hold keeps its own (read-only) type. */
 export type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -34,20 +35,13 @@ function copy(x: object): object {
  * `parent` must itself be owned (the root `s.w`, or an object returned by `own`/`edit`). Throws if there is
  * no object at `parent[key]`: handlers check existence by reading first.
  */
-export function own<T extends object, K extends keyof T>(s: Sys, parent: T, key: K): Writable<NonNullable<T[K]>> {
-  const x = parent[key] as unknown;
-  if (typeof x !== 'object' || x === null) throw new Error(`own: nothing at ${String(key)}`);
-  const owned = s.owned;
-  // A variant's own code (model/overrides.ts) may only make objects writable under an object it owns.
-  if (guard.running !== null && owned !== null) {
-    const why = !owned.has(parent) ? refusedWrite(null) : parent === s.w ? refusedWrite(key) : undefined;
-    if (why) throw new VariantRunError(why);
-  }
-  if (owned === null || owned.has(x)) return x as Writable<NonNullable<T[K]>>;
-  const c = copy(x);
-  owned.add(c);
-  (parent as Record<PropertyKey, unknown>)[key as PropertyKey] = c;
-  return c as Writable<NonNullable<T[K]>>;
+export function own<T extends object, K extends keyof T>(sys: Sys, parentIn: T, key: K): Writable<NonNullable<T[K]>> {
+  const user = guard.running?.user === true;
+  // A variant's own code holds views of the world (model/read-view.ts): the world's own objects are written.
+  const s = user ? sysRaw(sys) : sys;
+  const parent = user ? unwrap(parentIn) : parentIn;
+  const out = ownRaw(s, parent as Record<PropertyKey, object>, key as PropertyKey);
+  return (user ? viewOfChild(s, parentIn, key, out) : out) as Writable<NonNullable<T[K]>>;
 }
 
 type N<T> = NonNullable<T>;
@@ -74,14 +68,32 @@ export function edit<
   D extends keyof N<N<N<World[A]>[B]>[C]>,
   E extends keyof N<N<N<N<World[A]>[B]>[C]>[D]>,
 >(s: Sys, a: A, b: B, c: C, d: D, e: E): Writable<N<N<N<N<N<World[A]>[B]>[C]>[D]>[E]>>;
-export function edit(s: Sys, ...path: PropertyKey[]): unknown {
+export function edit(sys: Sys, ...path: PropertyKey[]): unknown {
   if (guard.running !== null) {
     const why = refusedWrite(path[0] ?? null);
     if (why) throw new VariantRunError(why);
   }
+  const user = guard.running?.user === true;
+  const s = user ? sysRaw(sys) : sys;
   let x: object = s.w;
-  for (const k of path) x = own(s, x as Record<PropertyKey, object>, k);
-  return x;
+  for (const k of path) x = ownRaw(s, x as Record<PropertyKey, object>, k);
+  return user ? viewAtPath(path, x) : x;
+}
+
+/** `own` of the world's own objects (no view). */
+function ownRaw(s: Sys, parent: Record<PropertyKey, object>, key: PropertyKey): object {
+  const x = parent[key] as unknown;
+  if (typeof x !== 'object' || x === null) throw new Error(`own: nothing at ${String(key)}`);
+  const owned = s.owned;
+  if (guard.running !== null && owned !== null) {
+    const why = !owned.has(parent) ? refusedWrite(null) : (parent as object) === s.w ? refusedWrite(key) : undefined;
+    if (why) throw new VariantRunError(why);
+  }
+  if (owned === null || owned.has(x)) return x;
+  const c = copy(x);
+  owned.add(c);
+  parent[key] = c;
+  return c;
 }
 
 /** The root of the step, writable (to add or delete a top-level record's entries). */

@@ -10,6 +10,11 @@ export interface Running {
   /** The top-level world keys the running override may write. */
   readonly slices: readonly PropertyKey[];
   readonly where: string;
+  /**
+   * A variant's own code (not a built-in function checked as if it were one): it runs on a view of the world
+   * that notes what it reads of the fields the state identity may leave out (model/read-view.ts).
+   */
+  readonly user?: boolean;
 }
 
 export const guard: { running: Running | null } = { running: null };

@@ -25,6 +25,7 @@ import type { World } from './world.ts';
 import { guard, type Running } from './guard.ts';
 import { watchCode } from './watch-code.ts';
 import { VariantRunError } from './variant-error.ts';
+import { noteCall, sysRaw, sysView, unwrapDeep, viewOf } from './read-view.ts';
 
 export { VariantRunError } from './variant-error.ts';
 
@@ -123,25 +124,34 @@ function describe(e: unknown): string {
   return String(e);
 }
 
-/** Run trusted (built-in) code from inside an override: no write check while it runs. */
-function trusted(impl: ModelFn): ModelFn {
+/**
+ * Run trusted (built-in) code from inside an override: no write check while it runs, and the world's own
+ * objects (the override's views unwrapped, model/read-view.ts); what it returns to the override is a view.
+ */
+function trusted(impl: ModelFn, component: string, name: string): ModelFn {
   return (s: Sys, ...args: unknown[]) => {
     const saved = guard.running;
+    if (saved === null) return impl(s, ...args);
+    noteCall(component, name);
+    const raw = sysRaw(s);
     guard.running = null;
+    let v: unknown;
     try {
-      return impl(s, ...args);
+      v = impl(raw, ...args.map(unwrapDeep));
     } finally {
       guard.running = saved;
     }
+    return viewOf(raw, v);
   };
 }
 
 function userWrap(component: VariantComponent, fn: string, layer: FunctionLayer, o: AnyOverride, prev: ModelFn): ModelFn {
   const n = watchCode(layer.index, Object.keys(TABLES[component]).indexOf(fn));
-  const builtin = trusted(prev);
-  const me: Running = { component, fn, slices: SLICES[component], where: where(layer) };
+  const builtin = trusted(prev, component, fn);
+  const me: Running = { component, fn, slices: SLICES[component], where: where(layer), user: true };
   const foreign = WORLD_KEYS.filter((k) => !(SLICES[component] as readonly string[]).includes(k));
-  return (s: Sys, ...args: unknown[]) => {
+  return (sys: Sys, ...args: unknown[]) => {
+    const s = sysRaw(sys);
     const saved = guard.running;
     const w = WATCH;
     const at = watchBase;
@@ -155,7 +165,7 @@ function userWrap(component: VariantComponent, fn: string, layer: FunctionLayer,
     const root = s.w as unknown as Record<string, unknown>;
     const before = s.owned ? foreign.map((k) => root[k]) : null;
     try {
-      const v = o(builtin, s, ...args);
+      const v = o(builtin, sysView(s), ...args.map((a) => viewOf(s, a)));
       // A direct assignment to another component's slice of the root (not through edit/own, which refuse it).
       if (before) {
         foreign.forEach((k, i) => {
@@ -165,7 +175,7 @@ function userWrap(component: VariantComponent, fn: string, layer: FunctionLayer,
           }
         });
       }
-      return v;
+      return unwrapDeep(v);
     } catch (e) {
       if (e instanceof VariantRunError) throw e;
       const frozen = e instanceof TypeError && /read only|not extensible|Cannot delete/.test(e.message);
@@ -192,10 +202,10 @@ export function resolveFunctions(layers: readonly FunctionLayer[]): Functions {
       for (const l of layers) {
         const o = l.component === component ? l.overrides[name] : undefined;
         if (!o) continue;
-        impl = userWrap(component, name, l, o, overridden ? impl : trusted(impl));
+        impl = userWrap(component, name, l, o, overridden ? impl : trusted(impl, component, name));
         overridden = true;
       }
-      fns[name] = overridden ? impl : trusted(impl);
+      fns[name] = overridden ? impl : trusted(impl, component, name);
     }
     out[component] = fns;
   }

@@ -17,6 +17,7 @@ import type { UserFunctions } from './config.ts';
 import { firstDifference, takeRan } from './overrides.ts';
 import { VariantRunError } from './variant-error.ts';
 import { freezeNew } from './cow.ts';
+import { clearTouched } from './read-view.ts';
 import { enabledActions } from './scenarios.ts';
 import * as life from './components/lifecycle.ts';
 
@@ -74,6 +75,8 @@ function applyUser(w: World, a: Action, r: Resolved, u: UserFunctions): StepResu
   // Frozen, the parent world cannot be written in place (a write throws, or is ignored in sloppy code).
   freezeNew(w);
   takeRan();
+  // What this step's override code touches of the projected fields (model/read-view.ts, checker/explore-core.ts keyAndGuard).
+  clearTouched();
   const first = applyOnce(w, a, r);
   if (!takeRan() || u.verifyLeft <= 0) return first;
   u.verifyLeft--;
