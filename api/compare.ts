@@ -11,7 +11,8 @@
  * threads (api/compare-worker.ts), as the matrix's are.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { stateWorker } from '../checker/worker-heap.ts';
 import { CONFIG_COMPONENTS, DEFAULT_CONFIG, resolveConfig, type Config, type Resolved } from '../model/config.ts';
 import { INVARIANTS, type InvariantKind } from '../model/invariants.ts';
 import { SCENARIOS } from '../model/scenarios.ts';
@@ -227,7 +228,7 @@ async function runJobs(
     for (let j = next(); j; j = next()) done(j, await sideVerdict(j.config, j.watch, b));
     return;
   }
-  const pool = Array.from({ length: workers }, () => new Worker(new URL('./compare-worker-boot.mjs', import.meta.url), { workerData: { budget: b, variantFiles } }));
+  const pool = Array.from({ length: workers }, () => stateWorker(new URL('./compare-worker-boot.mjs', import.meta.url), { workerData: { budget: b, variantFiles } }));
   const busy = new Map<Worker, Job>();
   try {
     await new Promise<void>((resolve, reject) => {

@@ -25,7 +25,8 @@ import { peerPart } from './peer/bench-peer.ts';
 /**
  * PIRQCHECK_BENCH=throughput runs only the throughput part, =ttf only the time-to-first-counterexample part,
  * =identity only the state-identity part (concrete against reduced, complete graphs, 1 and 2 threads), =peer only
- * the SPIN peer (bench/peer/bench-peer.ts: states per second against SPIN's on the same cells and depth).
+ * the SPIN peer (bench/peer/bench-peer.ts: states per second against SPIN's on the same cells and depth), =young
+ * only the worker threads' young generation (the matrix with it and with V8's default, whole processes).
  */
 const ONLY = process.env['PIRQCHECK_BENCH'] ?? '';
 
@@ -364,6 +365,44 @@ async function mergeResults(key: string, value: unknown): Promise<void> {
   console.log(`wrote bench/results.json (${key})`);
 }
 
-if (ONLY !== 'identity' && ONLY !== 'peer') await main();
+/**
+ * The worker threads' young generation (checker/worker-heap.ts): `npm start`'s matrix as whole processes, the
+ * default (YOUNG_GENERATION_MB) and V8's own (PIRQCHECK_YOUNG_MB=0) alternated, RUNS pairs; wall-clock, user +
+ * system of all threads and peak RSS from /usr/bin/time. The ratios are taken pair by pair, the median quoted.
+ */
+async function youngPart(): Promise<Record<string, unknown>> {
+  const { spawnSync } = await import('node:child_process');
+  const runs = 2;
+  const bin = new URL('../bin/pirqcheck.js', import.meta.url).pathname;
+  const one = (young: string) => {
+    const t0 = performance.now();
+    const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', process.execPath, bin, 'matrix'], { env: { ...process.env, PIRQCHECK_YOUNG_MB: young }, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const wall = (performance.now() - t0) / 1000;
+    const m = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+    if (r.status !== 0 && r.status !== 1) throw new Error(`matrix exited with ${r.status}: ${(r.stderr ?? '').split('\n').slice(-3).join(' ')}`);
+    if (!m) throw new Error('/usr/bin/time gave no figures');
+    return { wall, cpu: Number(m[1]) + Number(m[2]), peakMiB: Number(m[3]) / 1024, out: r.stdout.replace(/\d+(\.\d+)? s\b/g, '') };
+  };
+  const pairs: { young: ReturnType<typeof one>; v8: ReturnType<typeof one> }[] = [];
+  for (let i = 0; i < runs; i++) pairs.push({ young: one(''), v8: one('0') });
+  if (pairs.some((p) => p.young.out !== p.v8.out)) throw new Error('the matrix printed other rows with the two young generations');
+  const med = (f: (p: (typeof pairs)[number]) => number) => median(pairs.map(f));
+  const out = {
+    method: `node bin/pirqcheck.js matrix, whole process, ${runs} pairs alternated (default young generation first), /usr/bin/time`,
+    youngGenerationMb: 384,
+    wallS: { young: pairs.map((p) => p.young.wall), v8: pairs.map((p) => p.v8.wall) },
+    cpuS: { young: pairs.map((p) => p.young.cpu), v8: pairs.map((p) => p.v8.cpu) },
+    peakMiB: { young: pairs.map((p) => p.young.peakMiB), v8: pairs.map((p) => p.v8.peakMiB) },
+    wallRatio: med((p) => p.young.wall / p.v8.wall),
+    cpuRatio: med((p) => p.young.cpu / p.v8.cpu),
+    sameOutput: true,
+    loadavg: os.loadavg(),
+  };
+  console.log(`young generation: matrix wall ${out.wallRatio.toFixed(3)}x, CPU ${out.cpuRatio.toFixed(3)}x of V8's default (${runs} pairs)`);
+  return out;
+}
+
+if (ONLY !== 'identity' && ONLY !== 'peer' && ONLY !== 'young') await main();
 if (ONLY === 'identity' || ONLY === '') await mergeResults('identity', await identityPart());
 if (ONLY === 'peer' || ONLY === '') await mergeResults('peer', await peerPart());
+if (ONLY === 'young' || ONLY === '') await mergeResults('young', await youngPart());

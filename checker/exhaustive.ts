@@ -13,7 +13,7 @@
  * complete: every reachable state was checked, a proof within the model rather than evidence. The corpus keeps
  * the earlier bounded budget (CORPUS_BUDGET) and the concrete identity, so its files do not change with it.
  */
-import { Worker } from 'node:worker_threads';
+import { stateWorker } from './worker-heap.ts';
 import type { Config } from '../model/config.ts';
 import { resolveConfig, type Resolved } from '../model/config.ts';
 import type { Invariant } from '../model/invariants.ts';
@@ -124,7 +124,7 @@ export async function exhaustiveSets(
   const order = takeOrder(configs);
   let next = 0;
   const init = { invariants: invs.map((i) => i.name), budget, variantFiles: opts.variantFiles ?? [] };
-  const workers = Array.from({ length: n }, () => new Worker(new URL('./exhaustive-worker-boot.mjs', import.meta.url), { workerData: init }));
+  const workers = Array.from({ length: n }, () => stateWorker(new URL('./exhaustive-worker-boot.mjs', import.meta.url), { workerData: init }));
   try {
     await Promise.all(
       workers.map(

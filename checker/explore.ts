@@ -20,6 +20,7 @@
  * made concrete, and a projected field a variant's own code reads is kept (model/read-view.ts), and the
  * exploration run again (`identityFallbacks`).
  */
+import { stateWorker } from './worker-heap.ts';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import type { Action } from '../model/actions.ts';
@@ -239,7 +240,7 @@ class Pool {
       const mine = ports[index]!.filter((p): p is MessagePort => p !== null);
       const watch = watchSlot();
       const init: WorkerInit = { config: r.config, invariants: names, index, identity, variantFiles, ports: ports[index]!, ...(watch ? { watch } : {}) };
-      const w = new Worker(new URL('./explore-worker-boot.mjs', import.meta.url), { workerData: init, transferList: mine });
+      const w = stateWorker(new URL('./explore-worker-boot.mjs', import.meta.url), { workerData: init, transferList: mine });
       w.on('message', (m: unknown) => box.push(m));
       w.on('error', (e: Error) => {
         for (const b of this.replies) b.fail(e);

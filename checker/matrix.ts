@@ -22,7 +22,7 @@
  * candidates that violate another invariant and took another path, e.g. in reboot-hvm QEMU killed before
  * instead of after the guest's enable).
  */
-import { Worker } from 'node:worker_threads';
+import { stateWorker } from './worker-heap.ts';
 import type { Config } from '../model/config.ts';
 import { DEFAULT_CONFIG, resolveConfig, type Resolved } from '../model/config.ts';
 import { INVARIANTS, type Invariant } from '../model/invariants.ts';
@@ -312,7 +312,7 @@ export async function runMatrixParallel(
   const rows: (MatrixRow | undefined)[] = new Array(total);
   let next = 0;
   let done = 0;
-  const workers = Array.from({ length: Math.min(n, total) }, () => new Worker(new URL('./matrix-worker-boot.mjs', import.meta.url), { workerData: params }));
+  const workers = Array.from({ length: Math.min(n, total) }, () => stateWorker(new URL('./matrix-worker-boot.mjs', import.meta.url), { workerData: params }));
   try {
     await Promise.all(
       workers.map(

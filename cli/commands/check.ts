@@ -16,14 +16,14 @@ import { EXPECTATIONS_FILE, readExpectations } from '../../counterexamples/corpu
 import { PACKAGE_CORPUS_DIR } from '../../api/corpus-replay.ts';
 import { checkJunitPath, writeJunitFile } from '../junit-file.ts';
 import { INTERRUPTED_EXIT, interruptible, progress } from '../progress.ts';
-import { Worker } from 'node:worker_threads';
+import { stateWorker } from '../../checker/worker-heap.ts';
 import type { SearchResult } from '../../checker/search.ts';
 import type { SearchWorkerInit } from '../../checker/search-worker.ts';
 
 /** search() on a worker thread; Ctrl-C ends it and says how far it got. */
 function searchOnWorker(init: SearchWorkerInit, onRun: (n: number, failing: boolean) => void): Promise<SearchResult | { interrupted: true; runs: number; failing: boolean }> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('../../checker/search-worker-boot.mjs', import.meta.url), { workerData: init });
+    const w = stateWorker(new URL('../../checker/search-worker-boot.mjs', import.meta.url), { workerData: init });
     let runs = 0;
     let failing = false;
     let settled = false;
