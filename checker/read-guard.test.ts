@@ -170,6 +170,21 @@ describe('what a fix written as code touches of the projected fields', () => {
     expect(res.stats.distinctStates).toBe(images(after(o, res.identityFallbacks)));
   });
 
+  it('the guard is an event of the search order: the same fallbacks, classes and transitions with 1 and 2 threads (a variant file)', async () => {
+    const { loadVariantFile } = await import('../api/load.ts');
+    const file = new URL('../cli/testdata/fn/reads-pirq-to-irq.ts', import.meta.url).pathname;
+    await loadVariantFile(file);
+    const r = resolveConfig({ ...cfg('hostile-hvm', 'g-reads-p2i', 'unmap-on-disable') });
+    const inv = INVARIANTS.filter((i) => i.name === 'no-domain-crash');
+    const one = await explore(r, { depth: 12, maxStates: 200_000, invariants: inv });
+    const two = await explore(r, { depth: 12, maxStates: 200_000, invariants: inv, workers: 2, parallelFrom: 0, variantFiles: [file] });
+    expect(readFields(one.identityFallbacks)).toEqual(['pirqToIrq', 'pirqToIrqValues']);
+    expect(two.identityFallbacks).toEqual(one.identityFallbacks);
+    expect(two.stats.levels).toEqual(one.stats.levels);
+    expect(two.stats.transitions).toBe(one.stats.transitions);
+    expect(two.identity).toBe(one.identity);
+  }, 60_000);
+
   it('no view reaches a world: values an override stores, and what it returns, are the world objects', () => {
     const r = withFix(cfg('nvme-hvm', 'fresh-pirq', 'unmap-on-disable'), 'guest', {
       xen_bind_pirq_msi_to_irq: (b, s: any, k: any, ...rest: unknown[]) => {
