@@ -131,7 +131,7 @@ function describe(e: unknown): string {
 function trusted(impl: ModelFn, component: string, name: string): ModelFn {
   return (s: Sys, ...args: unknown[]) => {
     const saved = guard.running;
-    if (saved === null) return impl(s, ...args);
+    if (saved === null || saved.user !== true) return impl(s, ...args);
     noteCall(component, name);
     const raw = sysRaw(s);
     guard.running = null;

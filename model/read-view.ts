@@ -88,6 +88,12 @@ const enum K {
   Hw,
   Xen,
   XenIrqs,
+  /**
+   * An object not found in the step's world: a value a built-in function made and returned, or one of the parent
+   * world's objects that the step has since copied. Its place is unknown, so its fields are judged by name and
+   * by the record's shape (an MSI-X entry has addr_lo, QEMU's MSI-X state has msix_entry).
+   */
+  Unknown,
 }
 
 function child(k: K, key: PropertyKey): K {
@@ -122,6 +128,8 @@ function child(k: K, key: PropertyKey): K {
       return key === 'irqs' ? K.XenIrqs : K.Plain;
     case K.XenIrqs:
       return K.XenIrqs;
+    case K.Unknown:
+      return key === 'pirq_to_irq' ? K.PirqToIrq : K.Unknown;
     default:
       return K.Plain;
   }
@@ -129,9 +137,15 @@ function child(k: K, key: PropertyKey): K {
 
 const MESSAGE_FIELDS = new Set<PropertyKey>(['addr_lo', 'addr_hi', 'data']);
 
-/** A read of `key` of an object of kind k (a get, an `in`, a property descriptor). */
-function onRead(k: K, key: PropertyKey): void {
+/** A read of `key` of `raw`, an object of kind k (a get, an `in`, a property descriptor). */
+function onRead(k: K, key: PropertyKey, raw: object): void {
   switch (k) {
+    case K.Unknown:
+      if (key === 'committed') note(TOUCH.committed, 'read the committed message of a QEMU MSI-X entry');
+      else if (key === 'addr_lo' || key === 'addr_hi' || (key === 'data' && 'addr_lo' in raw)) note(TOUCH.message, `read ${String(key)} of a QEMU MSI-X entry`);
+      else if (key === 'maskall' && 'msix_entry' in raw) note(TOUCH.maskall, 'read maskall of a QEMU MSI-X capability');
+      else if (key === 'xen_irq') note(TOUCH.programmedXenIrq, "read a hardware vector's programmed xen_irq");
+      return;
     case K.QemuMsix:
       if (key === 'maskall') note(TOUCH.maskall, 'read maskall of a QEMU MSI-X capability');
       return;
@@ -150,9 +164,15 @@ function onRead(k: K, key: PropertyKey): void {
   }
 }
 
-/** A write of `key` into an object of kind k (set, define, delete). */
-function onWrite(k: K, key: PropertyKey): void {
+const QEMU_ENTRY_KEYS = new Set<PropertyKey>(['pirq', 'addr_lo', 'addr_hi', 'data', 'updated', 'vector_ctrl', 'committed', 'msix_entry', 'msix']);
+
+/** A write of `key` into `raw`, an object of kind k (set, define, delete). */
+function onWrite(k: K, key: PropertyKey, raw: object): void {
   switch (k) {
+    case K.Unknown:
+      if (QEMU_ENTRY_KEYS.has(key) || 'addr_lo' in raw || 'msix_entry' in raw) note(WRITE_QEMU, `wrote ${String(key)} of what may be QEMU MSI-X state`);
+      if (key === 'msi_desc' || 'msi_desc' in raw) note(TOUCH.programmedXenIrq, `wrote ${String(key)} of what may be a Xen irq descriptor`);
+      return;
     case K.Root:
       if (key === 'qemu') note(WRITE_QEMU, 'replaced the QEMU state');
       else if (key === 'xen') note(TOUCH.programmedXenIrq, 'replaced the Xen state');
@@ -244,25 +264,25 @@ function readOnly(key: PropertyKey): TypeError {
 const handler: ProxyHandler<object> = {
   get(t, key) {
     const m = META.get(t)!;
-    if (m.kind !== K.Plain) onRead(m.kind, key);
+    if (m.kind !== K.Plain) onRead(m.kind, key, m.raw);
     const v = Reflect.get(m.raw, key) as unknown;
     return typeof v === 'object' && v !== null ? make(v, child(m.kind, key)) : v;
   },
   has(t, key) {
     const m = META.get(t)!;
-    if (m.kind !== K.Plain) onRead(m.kind, key);
+    if (m.kind !== K.Plain) onRead(m.kind, key, m.raw);
     return Reflect.has(m.raw, key);
   },
   ownKeys(t) {
     const m = META.get(t)!;
-    if (m.kind === K.PirqToIrq) onRead(m.kind, 'keys');
+    if (m.kind === K.PirqToIrq) onRead(m.kind, 'keys', m.raw);
     return Reflect.ownKeys(m.raw);
   },
   getOwnPropertyDescriptor(t, key) {
     const m = META.get(t)!;
     const d = Reflect.getOwnPropertyDescriptor(m.raw, key);
     if (!d) return undefined;
-    if (m.kind !== K.Plain) onRead(m.kind, key);
+    if (m.kind !== K.Plain) onRead(m.kind, key, m.raw);
     const v = d.value as unknown;
     const value = typeof v === 'object' && v !== null ? make(v, child(m.kind, key)) : v;
     // An array's `length` is non-configurable on the (extensible, empty) target as well; everything else is
@@ -273,19 +293,19 @@ const handler: ProxyHandler<object> = {
   set(t, key, value) {
     const m = META.get(t)!;
     if (Object.isFrozen(m.raw)) throw readOnly(key);
-    onWrite(m.kind, key);
+    onWrite(m.kind, key, m.raw);
     return Reflect.set(m.raw, key, unwrapDeep(value));
   },
   defineProperty(t, key, d) {
     const m = META.get(t)!;
     if (Object.isFrozen(m.raw)) throw readOnly(key);
-    onWrite(m.kind, key);
+    onWrite(m.kind, key, m.raw);
     return Reflect.defineProperty(m.raw, key, 'value' in d ? { ...d, value: unwrapDeep(d.value) } : d);
   },
   deleteProperty(t, key) {
     const m = META.get(t)!;
     if (Object.isFrozen(m.raw)) throw new TypeError(`Cannot delete property '${String(key)}' of object`);
-    onWrite(m.kind, key);
+    onWrite(m.kind, key, m.raw);
     return Reflect.deleteProperty(m.raw, key);
   },
   getPrototypeOf(t) {
@@ -342,7 +362,7 @@ export function viewOf<T>(s: Sys, x: T): T {
   if (k === undefined) {
     walked = kindsOf(root);
     walkedRoot = root;
-    k = walked.get(x) ?? K.Plain;
+    k = walked.get(x) ?? K.Unknown;
   }
   return make(x, k) as T;
 }
