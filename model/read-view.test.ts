@@ -87,6 +87,13 @@ describe('the view of the world', () => {
     const irq = viewOf(s, { msi_desc: null, guests: [] as number[] }) as { guests: number[] };
     irq.guests = [1];
     expect(takeTouched()!.bits).toBe(TOUCH.programmedXenIrq);
+    // A write into what holds QEMU MSI-X entries, by the shape of what is there; a guest irq's pirq is not that.
+    const entries = viewOf(s, [{ pirq: -1, addr_lo: 0, addr_hi: 0, data: 0, updated: false }]) as { pirq: number }[];
+    entries[0]!.pirq = 50;
+    expect(takeTouched()!.bits).toBe(TOUCH.committed | TOUCH.message);
+    const gi = viewOf(s, { irq: 24, pirq: 55, evtchn: 0 }) as { pirq: number };
+    gi.pirq = 54;
+    expect(takeTouched()).toBeNull();
   });
 
   it('a write into a frozen object fails as in the world; a stored value holds no view', () => {

@@ -164,15 +164,29 @@ function onRead(k: K, key: PropertyKey, raw: object): void {
   }
 }
 
-const QEMU_ENTRY_KEYS = new Set<PropertyKey>(['pirq', 'addr_lo', 'addr_hi', 'data', 'updated', 'vector_ctrl', 'committed', 'msix_entry', 'msix']);
+/** Whether x is, or holds within `depth` levels, QEMU MSI-X state (an entry has addr_lo, the capability msix_entry). */
+function looksQemu(x: unknown, depth = 3): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  if ('addr_lo' in x || 'msix_entry' in x || 'committed' in x) return true;
+  return depth > 0 && Object.values(x).some((v) => looksQemu(v, depth - 1));
+}
 
-/** A write of `key` into `raw`, an object of kind k (set, define, delete). */
-function onWrite(k: K, key: PropertyKey, raw: object): void {
+/** Whether x is, or holds within `depth` levels, a Xen irq descriptor (it has msi_desc). */
+function looksXenIrq(x: unknown, depth = 1): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  if ('msi_desc' in x) return true;
+  return depth > 0 && Object.values(x).some((v) => looksXenIrq(v, depth - 1));
+}
+
+/** A write of `key` into `raw`, an object of kind k (set, define, delete; `value`: what is stored, if anything). */
+function onWrite(k: K, key: PropertyKey, raw: object, value?: unknown): void {
   switch (k) {
-    case K.Unknown:
-      if (QEMU_ENTRY_KEYS.has(key) || 'addr_lo' in raw || 'msix_entry' in raw) note(WRITE_QEMU, `wrote ${String(key)} of what may be QEMU MSI-X state`);
-      if (key === 'msi_desc' || 'msi_desc' in raw) note(TOUCH.programmedXenIrq, `wrote ${String(key)} of what may be a Xen irq descriptor`);
+    case K.Unknown: {
+      const old = typeof key === 'symbol' ? undefined : (raw as Record<string, unknown>)[key];
+      if (looksQemu(raw) || looksQemu(old) || looksQemu(value)) note(WRITE_QEMU, `wrote ${String(key)} of QEMU MSI-X state`);
+      if (key === 'msi_desc' || looksXenIrq(raw) || looksXenIrq(old) || looksXenIrq(value)) note(TOUCH.programmedXenIrq, `wrote ${String(key)} of Xen's irq descriptors`);
       return;
+    }
     case K.Root:
       if (key === 'qemu') note(WRITE_QEMU, 'replaced the QEMU state');
       else if (key === 'xen') note(TOUCH.programmedXenIrq, 'replaced the Xen state');
@@ -293,13 +307,13 @@ const handler: ProxyHandler<object> = {
   set(t, key, value) {
     const m = META.get(t)!;
     if (Object.isFrozen(m.raw)) throw readOnly(key);
-    onWrite(m.kind, key, m.raw);
+    onWrite(m.kind, key, m.raw, value);
     return Reflect.set(m.raw, key, unwrapDeep(value));
   },
   defineProperty(t, key, d) {
     const m = META.get(t)!;
     if (Object.isFrozen(m.raw)) throw readOnly(key);
-    onWrite(m.kind, key, m.raw);
+    onWrite(m.kind, key, m.raw, d.value);
     return Reflect.defineProperty(m.raw, key, 'value' in d ? { ...d, value: unwrapDeep(d.value) } : d);
   },
   deleteProperty(t, key) {
@@ -333,13 +347,18 @@ function make(raw: object, kind: K): object {
   return v;
 }
 
-/** The kind of each object of a world, by a walk from its root (for objects reaching an override not through s.w). */
+/**
+ * The kind of each object of a world on a path to a watched kind, by a walk from its root (for objects that reach
+ * an override not through s.w). The walk does not descend into an object of kind Plain: nothing under one is
+ * watched, and an object it did not reach is judged as Unknown (by its fields and shape), never as unwatched.
+ */
 function kindsOf(w: object): WeakMap<object, K> {
   const out = new WeakMap<object, K>();
   const walk = (x: object, k: K): void => {
     const had = out.get(x);
     if (had !== undefined && (had !== K.Plain || k === K.Plain)) return;
     out.set(x, k);
+    if (k === K.Plain) return;
     for (const key of Object.keys(x)) {
       const v = (x as Record<string, unknown>)[key];
       if (typeof v === 'object' && v !== null) walk(v, child(k, key));
@@ -349,8 +368,12 @@ function kindsOf(w: object): WeakMap<object, K> {
   return out;
 }
 
-/** The last world walked by `viewOf` and its kinds (a step's root stays the same object for the whole step). */
+/**
+ * The last world walked by `viewOf`, its kinds, and how many objects the step owned then (a step's root stays
+ * the same object for the whole step; an object added to it since is judged as Unknown until the next walk).
+ */
 let walkedRoot: object | null = null;
+let walkedOwned = -1;
 let walked: WeakMap<object, K> = new WeakMap();
 
 /** A view of `x` (any value) for an override running in the step `s` (the world's own Sys). */
@@ -358,13 +381,15 @@ export function viewOf<T>(s: Sys, x: T): T {
   if (typeof x !== 'object' || x === null || META.has(x)) return x;
   const root = s.w as object;
   if (x === root) return make(x, K.Root) as T;
+  const owned = s.owned ? s.owned.size : -1;
   let k = walkedRoot === root ? walked.get(x) : undefined;
-  if (k === undefined) {
+  if (k === undefined && (walkedRoot !== root || walkedOwned !== owned || owned < 0)) {
     walked = kindsOf(root);
     walkedRoot = root;
-    k = walked.get(x) ?? K.Unknown;
+    walkedOwned = owned;
+    k = walked.get(x);
   }
-  return make(x, k) as T;
+  return make(x, k ?? K.Unknown) as T;
 }
 
 /** The view of the object `own(s, parent, key)` returned, `parent` given as the override gave it. */
