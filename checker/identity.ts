@@ -923,12 +923,24 @@ function unreadEntryField(e: Record<string, unknown>, g: string): boolean {
  * encoded in name order, not in the order they were added: `committed` is added when first committed and
  * `vector_ctrl` deleted and added again, so two equal entries can hold their fields in different orders.
  */
+/** The fields of XenPTMSIXEntry (model/components/qemu.ts), in name order: the order every entry is encoded in. */
+const ENTRY_FIELDS: readonly string[] = ['addr_hi', 'addr_lo', 'committed', 'data', 'pirq', 'updated', 'vector_ctrl'];
+
+/** The fields of an entry in name order: ENTRY_FIELDS unless it has another one (then sorted for it alone). */
+function entryFields(e: Record<string, unknown>): readonly string[] {
+  let own = 0;
+  for (const k in e) if (e[k] !== undefined) own++;
+  let known = 0;
+  for (let j = 0; j < ENTRY_FIELDS.length; j++) if (e[ENTRY_FIELDS[j]!] !== undefined) known++;
+  return known === own ? ENTRY_FIELDS : Object.keys(e).sort();
+}
+
 function qemuEntries(es: readonly Record<string, unknown>[]): void {
   tok(T.Arr);
   tok(es.length);
   for (let i = 0; i < es.length; i++) {
     const e = es[i]!;
-    const ks = Object.keys(e).sort();
+    const ks = entryFields(e);
     let n = 0;
     for (const g of ks) if (e[g] !== undefined && !unreadEntryField(e, g)) n++;
     tok(T.Obj);
