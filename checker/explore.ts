@@ -47,7 +47,7 @@ import {
 } from './explore-core.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
 import { watchSlot } from '../model/overrides.ts';
-import { defaultIdentity, describeIdentity, makeIdentity, READS_MODEL, type Identity, type IdentityGuard, type IdentityOptions, type Reads } from './identity.ts';
+import { defaultIdentity, describeIdentity, makeIdentity, READS_MODEL, readsOf, type Identity, type IdentityGuard, type IdentityOptions, type Reads } from './identity.ts';
 import type { World } from '../model/world.ts';
 import { execute, type TraceStep } from './run.ts';
 
@@ -559,7 +559,7 @@ async function exploreOnce(
     } };
   }
   const complete = frontierSize === 0;
-  const symNote = ident ? ` (${idNote(idOpts)})` : '';
+  const symNote = ident ? ` (${idNote(idOpts, r)})` : '';
   return { guard: null, result: {
     verdict: 'holds',
     depth: maxDepth,
@@ -579,10 +579,27 @@ async function exploreOnce(
 }
 
 /** What a state count counts, for the summary. */
-function idNote(o: IdentityOptions): string {
+/** Names of the projected fields, for the summary. */
+const FIELD_NAMES: Readonly<Record<keyof Reads, string>> = {
+  qemuMaskall: "QEMU's maskall",
+  pirqToIrq: 'pirq_to_irq',
+  pirqToIrqValues: 'pirq_to_irq',
+  programmedXenIrq: 'the programmed xen_irq',
+  unassignedCommitted: 'the committed message of QEMU entries without a pirq',
+  unassignedMessage: 'the message of QEMU entries without a pirq',
+};
+
+function idNote(o: IdentityOptions, r: Resolved): string {
   const parts: string[] = [];
   if (o.rename.length) parts.push(`${o.rename.map((n) => (n === 'xen-irq' ? 'Xen irqs' : n === 'guest-irq' ? 'guest irqs' : 'ports')).join(', ')} renamed`);
-  if (o.project) parts.push('fields the configuration does not read left out');
+  if (o.project) {
+    // What a variant's own code was seen to read is kept (model/read-view.ts): say which.
+    const base = readsOf(r);
+    const rd = o.reads ?? READS_MODEL;
+    const kept = r.user === null ? [] : [...new Set((Object.keys(FIELD_NAMES) as (keyof Reads)[]).filter((f) => rd[f] && !base[f]).map((f) => FIELD_NAMES[f]))];
+    const but = kept.length ? ` but ${kept.join(' and ')}, which the variant's own code reads` : '';
+    parts.push(`fields the configuration does not read left out${but}`);
+  }
   if (o.symmetry) parts.push('up to swapping the two devices');
   return `classes: ${parts.join(', ')}`;
 }

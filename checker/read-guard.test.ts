@@ -168,6 +168,7 @@ describe('what a fix written as code touches of the projected fields', () => {
     const res = await explore(r, { depth, maxStates: 2_000_000, invariants: [] });
     expect(readFields(res.identityFallbacks)).toEqual(['pirqToIrq', 'pirqToIrqValues']);
     expect(res.stats.distinctStates).toBe(images(after(o, res.identityFallbacks)));
+    expect(res.summary).toContain("fields the configuration does not read left out but pirq_to_irq, which the variant's own code reads");
   });
 
   it('the guard is an event of the search order: the same fallbacks, classes and transitions with 1 and 2 threads (a variant file)', async () => {
