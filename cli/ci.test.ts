@@ -3,6 +3,7 @@
  * QEMU's pipeline includes (ci/gitlab/pirqcheck.yml), the same install, the same suite (plus JUnit), the same
  * fuzz shards; the container they run in installs the locked dependencies the same way.
  */
+import { PROVE_MAX_STATES } from './commands/matrix.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +92,8 @@ describe('CI', () => {
     expect(prove).toMatch(/^node --max-old-space-size=\d+ bin\/pirqcheck\.js matrix --explore-max-states (\d+)$/);
     // Above today's hostile-hvm graph, the largest (4,077,810 classes: docs/performance.md).
     expect(Number(/--explore-max-states (\d+)/.exec(prove)![1])).toBeGreaterThan(4_077_810);
+    // The matrix's legend names the same budget.
+    expect(Number(/--explore-max-states (\d+)/.exec(prove)![1])).toBe(PROVE_MAX_STATES);
     expect(gitlabScript(gitlab, 'pirqcheck-prove')).toEqual(['cd "$PIRQCHECK_DIR"', 'npm ci --no-audit --no-fund', 'npm run prove -- --junit junit-prove.xml']);
     expect(gitlab).toMatch(/pirqcheck-prove:[\s\S]*?- if: \$CI_PIPELINE_SOURCE == "schedule"\n {2}script:/);
     expect(gitlab).toMatch(/pirqcheck-prove:[\s\S]*?reports:\n {6}junit: junit-prove\.xml/);

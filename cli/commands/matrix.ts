@@ -17,6 +17,9 @@ import { checkJunitPath, writeJunitFile } from '../junit-file.ts';
 import { INTERRUPTED_EXIT, interruptible, progress, yieldToSignals } from '../progress.ts';
 import { outputWidth, plainTable, wrap } from '../table.ts';
 
+/** The explore side's budget of `npm run prove` (package.json; cli/ci.test.ts keeps the two equal). */
+export const PROVE_MAX_STATES = 5_000_000;
+
 export function register(program: Command): void {
   const cmd = program
     .command('matrix')
@@ -152,7 +155,8 @@ export function matrixText(
   out.push(...para('         ', `(n): the random search's shrunk counterexample (seed ${o.seed}, ${o.runs} runs, all ${INVARIANTS.length} invariants, then again without each one found); (explore: n): only breadth-first exploration reached it, n steps (pirqcheck explore ... --invariant NAME).`));
   out.push(...para('explore: ', `breadth-first exploration of the same row with the same loop, to the end of the graph (at most ${o.maxStates} states; states counted up to renaming irqs and ports, leaving out what the configuration does not read and swapping the two devices: docs/performance.md).`));
   out.push(...para('proved:  ', "exploration covered the complete reachable graph, so the row's failures and hazards are exact within the model;"));
-  out.push(...para('bounded: ', 'within the search and exploration bounds (a listed failure or hazard has its counterexample either way).'));
+  const bounded = verdicts.some((v) => !v.proved);
+  out.push(...para('bounded: ', `within the search and exploration bounds (a listed failure or hazard has its counterexample either way)${bounded ? `; a larger --explore-max-states explores further (npm run prove: ${PROVE_MAX_STATES})` : ''}.`));
   out.push(...para('', 'A failure in a historical configuration is a result, not an error of pirqcheck.'));
   // A command that runs as printed: the first violation of the table (another row: its scenario and variants).
   const first = rows.find((r) => r.violated.size > 0);
