@@ -42,6 +42,9 @@ describe('the view of the world', () => {
     expect(v.w.qemu[1]!.devices[0]).toBe(v.w.qemu[1]!.devices[0]);
     expect(unwrap(v.w.qemu[1]!.devices[0])).toBe(s.w.qemu[1]!.devices[0]);
     expect(sysView(v)).toBe(v);
+    // Names an object has from its prototype are fields like any other.
+    expect(v.w.qemu.constructor).toBe(Object);
+    expect(typeof v.w.hw[0]!.msix.entries.map).toBe('function');
   });
 
   it('notes each kind of access, once per bit, with the override named', () => {

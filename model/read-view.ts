@@ -96,43 +96,37 @@ const enum K {
   Unknown,
 }
 
+/**
+ * The world's layout as the view sees it: for each kind, the kind of its fields by name (`named`), of any other
+ * field (`rest`, default Plain). Index: the kind.
+ */
+const LAYOUT: readonly { readonly named?: Readonly<Record<string, K>>; readonly rest?: K }[] = (() => {
+  const t: { named?: Record<string, K>; rest?: K }[] = [];
+  t[K.Plain] = {};
+  t[K.Root] = { named: { qemu: K.Qemu, guests: K.Guests, hw: K.Hw, xen: K.Xen } };
+  t[K.Qemu] = { rest: K.QemuDom };
+  t[K.QemuDom] = { named: { devices: K.QemuDevs } };
+  t[K.QemuDevs] = { rest: K.QemuDev };
+  t[K.QemuDev] = { named: { msix: K.QemuMsix } };
+  t[K.QemuMsix] = { named: { msix_entry: K.QemuEntries } };
+  t[K.QemuEntries] = { rest: K.QemuEntry };
+  t[K.QemuEntry] = { rest: K.QemuEntrySub };
+  t[K.QemuEntrySub] = { rest: K.QemuEntrySub };
+  t[K.Guests] = { rest: K.Guest };
+  t[K.Guest] = { named: { pirq_to_irq: K.PirqToIrq } };
+  t[K.PirqToIrq] = {};
+  t[K.Hw] = { rest: K.Hw };
+  t[K.Xen] = { named: { irqs: K.XenIrqs } };
+  t[K.XenIrqs] = { rest: K.XenIrqs };
+  t[K.Unknown] = { named: { pirq_to_irq: K.PirqToIrq }, rest: K.Unknown };
+  return t;
+})();
+
 function child(k: K, key: PropertyKey): K {
   if (typeof key === 'symbol') return K.Plain;
-  switch (k) {
-    case K.Root:
-      return key === 'qemu' ? K.Qemu : key === 'guests' ? K.Guests : key === 'hw' ? K.Hw : key === 'xen' ? K.Xen : K.Plain;
-    case K.Qemu:
-      return K.QemuDom;
-    case K.QemuDom:
-      return key === 'devices' ? K.QemuDevs : K.Plain;
-    case K.QemuDevs:
-      return K.QemuDev;
-    case K.QemuDev:
-      return key === 'msix' ? K.QemuMsix : K.Plain;
-    case K.QemuMsix:
-      return key === 'msix_entry' ? K.QemuEntries : K.Plain;
-    case K.QemuEntries:
-      return K.QemuEntry;
-    case K.QemuEntry:
-    case K.QemuEntrySub:
-      return K.QemuEntrySub;
-    case K.Guests:
-      return K.Guest;
-    case K.Guest:
-      return key === 'pirq_to_irq' ? K.PirqToIrq : K.Plain;
-    case K.PirqToIrq:
-      return K.Plain;
-    case K.Hw:
-      return K.Hw;
-    case K.Xen:
-      return key === 'irqs' ? K.XenIrqs : K.Plain;
-    case K.XenIrqs:
-      return K.XenIrqs;
-    case K.Unknown:
-      return key === 'pirq_to_irq' ? K.PirqToIrq : K.Unknown;
-    default:
-      return K.Plain;
-  }
+  const l = LAYOUT[k]!;
+  const n = l.named;
+  return (n !== undefined && Object.hasOwn(n, key) ? n[key] : l.rest) ?? K.Plain;
 }
 
 const MESSAGE_FIELDS = new Set<PropertyKey>(['addr_lo', 'addr_hi', 'data']);
