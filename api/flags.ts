@@ -160,6 +160,10 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'qemu',
     doc: 'hw/xen/xen_pt_msi.c XEN_PT_ERR lines: "(err: errno)" instead of "(rc: -1)" (3782f60d20, QEMU 2.4).',
   },
+  qemuLogPlainHex: {
+    component: 'qemu',
+    doc: 'hw/xen/xen_pt_msi.c msi_msix_setup/update/disable lines: vectors and entries as "0x%x" instead of "%#x", 0 printed as 0x0 (01d152c0bf, QEMU 6.0).',
+  },
   pcibackMsixEnableChecks: {
     component: 'dom0',
     doc: 'pciback_ops.c:xen_pcibk_enable_msix: -EALREADY while dev->msix_enabled, -ENXIO with dev->msi_enabled or PCI_COMMAND_MEMORY off (XSA-157, Linux 4.4).',

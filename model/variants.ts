@@ -160,6 +160,11 @@ export interface Flags {
    */
   readonly qemuLogErrno: boolean;
   /**
+   * hw/xen/xen_pt_msi.c msi_msix_setup, msi_msix_update, msi_msix_disable: 01d152c0bf "hw/xen: Don't use '#'
+   * flag of printf format" (QEMU 6.0): vectors and entries printed as "0x%x" instead of "%#x", so 0 is "0x0".
+   */
+  readonly qemuLogPlainHex: boolean;
+  /**
    * drivers/xen/xen-pciback/pciback_ops.c:xen_pcibk_enable_msix, XSA-157 (Linux 4.4, CVE-2015-8551/8552/8553):
    * -EALREADY if dev->msix_enabled, -ENXIO if dev->msi_enabled or PCI_COMMAND_MEMORY is off.
    */
@@ -204,6 +209,7 @@ export const DEFAULT_FLAGS: Flags = {
   qemuMsixCommitOnMask: false,
   qemuBindUnmasked: false,
   qemuLogErrno: false,
+  qemuLogPlainHex: false,
   pcibackMsixEnableChecks: false,
   xenMsixtblForwardAll: false,
 };
@@ -362,10 +368,10 @@ export const VARIANTS: readonly Variant[] = [
     component: 'qemu',
     title: 'xen/pt: allow QEMU to request MSI unmasking at bind time (XEN_DOMCTL_VMSI_X86_UNMASKED when the entry is unmasked); today\'s xen_pt',
     upstream: 'QEMU a8036336609d (Roger Pau Monne, 2017; first in v2.11.0); Xen side 69d99d1b22 (4.10)',
-    versions: 'QEMU 2.11 - 10.2 (no XENFEAT_dm_msix_all_writes use in the upstream tree read); qemu-xen 4.7.5, 4.8.3, 4.9.2 and 4.10 on (backports d957c46ff1, c79567917f, 038cb1d695, 0265936434)',
+    versions: 'QEMU 6.0 - 10.2 (no XENFEAT_dm_msix_all_writes use in the upstream tree read); 2.11 - 5.2 and qemu-xen 4.7.5, 4.8.3, 4.9.2 and 4.10 on (backports d957c46ff1, c79567917f, 038cb1d695, 0265936434) the same but for the log format (before 01d152c0bf: %#x, 0 printed as 0)',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h=69d99d1b22',
-    confidence: 'hw/xen/xen_pt_msi.c (pci_msix_write, xen_pt_msix_update_one, xen_pt_msix_update, xen_pt_msix_disable, msi_msix_update, xen_pt_msi_update) and hw/xen/xen_pt_config_init.c (xen_pt_msixctrl_reg_write, xen_pt_msgctrl_reg_write, xen_pt_mask_reg_write) read at v2.11.0 (0a0dc59d2752) and at the version commits of 9.0.0 (c25df57ae8f9) and 10.2.0 (698104725efa), the files unchanged from 9.0.0 to 10.1.0: the same code for every flag (a copy without tag objects: the releases found by their version commits); a8036336609d read; since 01d152c0bf (6.0) the map/update error lines print 0x0 where the model prints 0 (log format only), and the update log line carries gflags, left out',
-    flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuBindUnmasked: true },
+    confidence: 'hw/xen/xen_pt_msi.c (pci_msix_write, xen_pt_msix_update_one, xen_pt_msix_update, xen_pt_msix_disable, msi_msix_update, xen_pt_msi_update) and hw/xen/xen_pt_config_init.c (xen_pt_msixctrl_reg_write, xen_pt_msgctrl_reg_write, xen_pt_mask_reg_write) read at v2.11.0 (0a0dc59d2752) and at the version commits of 9.0.0 (c25df57ae8f9) and 10.2.0 (698104725efa), the files unchanged from 9.0.0 to 10.1.0: the same code for every flag (a copy without tag objects: the releases found by their version commits); a8036336609d read; 01d152c0bf (first in 6.0, not in 5.2, ancestry read) read: its "0x%x" is qemuLogPlainHex; the update log line carries gflags, left out',
+    flags: { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, qemuLogErrno: true, qemuLatchMsixTable: true, qemuMsixCommitOnMask: true, qemuBindUnmasked: true, qemuLogPlainHex: true },
   },
   {
     id: '4.12',

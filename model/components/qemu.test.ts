@@ -121,6 +121,16 @@ describe('qemu.xen_pt_msixctrl_reg_write', () => {
     enable(s, 54);
     expect(logLines(s)).toContain('[00:04.0] msi_msix_update: Updating of MSI-X failed. (err: 22)');
   });
+  it('01d152c0bf (qemuLogPlainHex, QEMU 6.0): vector and entry 0 print as 0x0 where %#x printed 0', () => {
+    for (const plain of [false, true]) {
+      const s = sysFor('nvme-hvm', { ...oldQemu, qemuLogErrno: true, qemuLogPlainHex: plain });
+      xen.PHYSDEVOP_get_free_pirq(s, D);
+      enable(s, 55);
+      const z = plain ? '0x0' : '0';
+      expect(logLines(s)).toContain(`[00:04.0] msi_msix_setup: requested pirq 55 for MSI-X (vec: ${z}, entry: ${z}) [XEN_PT_LOG]`);
+      expect(logLines(s)).toContain(`[00:04.0] msi_msix_update: Updating MSI-X with pirq 55 gvec ${z} (entry: ${z}) [XEN_PT_LOG]`);
+    }
+  });
 });
 
 describe('qemu.xen_pt_msgctrl_reg_write', () => {

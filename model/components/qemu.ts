@@ -136,9 +136,13 @@ function pt(d: Dev, fn: string, msg: string): string {
   return `[${d.vslot}] ${fn}: ${msg}`;
 }
 
-/** printf's "%#x": "0" for zero, "0x.." otherwise. */
-function pctx(n: number): string {
-  return n === 0 ? '0' : hex(n);
+/**
+ * A vector or entry number in the lines of msi_msix_setup, msi_msix_update and msi_msix_disable: printf's
+ * "%#x" ("0" for zero, "0x.." otherwise), or "0x%x" with `qemuLogPlainHex` (01d152c0bf, QEMU 6.0), the one
+ * read of that flag.
+ */
+function pctx(s: Sys, n: number): string {
+  return n === 0 && !s.flags.qemuLogPlainHex ? '0' : hex(n);
 }
 
 /**
@@ -152,13 +156,13 @@ function xenPtErrLine(s: Sys, kind: 'map' | 'update' | 'update-unmap' | 'unbind'
   const code = errno ? `err: ${-r}` : 'rc: -1';
   switch (kind) {
     case 'map':
-      return `Mapping of MSI${X} (${code}, vec: ${pctx(a.vec ?? 0)}, entry ${pctx(a.entry ?? 0)})`;
+      return `Mapping of MSI${X} (${code}, vec: ${pctx(s, a.vec ?? 0)}, entry ${pctx(s, a.entry ?? 0)})`;
     case 'update':
       return `Updating of MSI${X} failed. (${code})`;
     case 'update-unmap':
       return errno ? `Unmapping of MSI${X} pirq ${a.pirq} failed. (err: ${-r})` : `Unmapping of MSI${X} pirq ${a.pirq} failed.`;
     case 'unbind':
-      return errno ? `Unbinding of MSI${X} failed. (err: ${-r}, pirq: ${a.pirq}, gvec: ${pctx(a.vec ?? 0)})` : `Unbinding of MSI${X} failed. (pirq: ${a.pirq}, gvec: ${pctx(a.vec ?? 0)})`;
+      return errno ? `Unbinding of MSI${X} failed. (err: ${-r}, pirq: ${a.pirq}, gvec: ${pctx(s, a.vec ?? 0)})` : `Unbinding of MSI${X} failed. (pirq: ${a.pirq}, gvec: ${pctx(s, a.vec ?? 0)})`;
     case 'unmap':
       return `Unmapping of MSI${X} pirq ${a.pirq} failed. (${code})`;
   }
@@ -190,7 +194,7 @@ export function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: Ms
   if (msi_vector(m.data) === 0) {
     pirq = pirqFromMsg(m);
     if (pirq !== XEN_PT_UNASSIGNED_PIRQ) {
-      s.log.log(pt(d, 'msi_msix_setup', `requested pirq ${pirq} for MSI${isMsix ? '-X' : ''} (vec: 0, entry: ${pctx(entry)}) [XEN_PT_LOG]`));
+      s.log.log(pt(d, 'msi_msix_setup', `requested pirq ${pirq} for MSI${isMsix ? '-X' : ''} (vec: ${pctx(s, 0)}, entry: ${pctx(s, entry)}) [XEN_PT_LOG]`));
     }
   }
   if (isNotMapped) {
@@ -211,7 +215,7 @@ export function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: Ms
  * ("gflags |= masked ? 0 : (1u << XEN_PT_GFLAGSSHIFT_UNMASKED)"), the one read of that flag.
  */
 export function msi_msix_update(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, entry: number, oldPirq: { v: number }, masked = true): number {
-  s.log.log(pt(d, 'msi_msix_update', `Updating MSI${isMsix ? '-X' : ''} with pirq ${pirq} gvec ${pctx(msi_vector(m.data))} (entry: ${pctx(entry)}) [XEN_PT_LOG]`));
+  s.log.log(pt(d, 'msi_msix_update', `Updating MSI${isMsix ? '-X' : ''} with pirq ${pirq} gvec ${pctx(s, msi_vector(m.data))} (entry: ${pctx(s, entry)}) [XEN_PT_LOG]`));
   const r = s.fn.xen.XEN_DOMCTL_bind_pt_irq(s, domid, pirq, msi_vector(m.data), s.flags.qemuBindUnmasked && !masked);
   if (r < 0) {
     s.log.log(pt(d, 'msi_msix_update', xenPtErrLine(s, 'update', isMsix, r)));
