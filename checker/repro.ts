@@ -50,8 +50,9 @@ interface Devices {
 }
 
 /**
- * A log line as an ERE over the host's numbers: the model's irq, pirq, vector and domain numbers become
- * [0-9]+, its BDFs the host's (a shell word: single-quoted literal parts and "${VAR_RE}" parts).
+ * A log line as an ERE over the host's numbers: the model's irq, pirq, vector, gflags (they hold the pirq's low
+ * byte) and domain numbers become [0-9]+, its BDFs the host's (a shell word: single-quoted literal parts and
+ * "${VAR_RE}" parts).
  */
 export function logPattern(text: string, d: Devices): string {
   // Split out the BDFs first (full, short, and 2.6.18's "bus:slot:fn"), then the numbers.
@@ -69,7 +70,7 @@ export function logPattern(text: string, d: Devices): string {
       parts = parts.flatMap((p) => ('lit' in p ? p.lit.split(form).flatMap((x, i) => (i === 0 ? [{ lit: x }] : [{ v: name }, { lit: x }])) : [p]));
     }
   }
-  const num = /((?:IRQ|irq|pirq|Dom|dom|vec|gvec|port)[ =:]?)(0x[0-9a-f]+|\d+)/g;
+  const num = /((?:IRQ|irq|pirq|Dom|dom|vec|gvec|gflags|port)[ =:]?)(0x[0-9a-f]+|\d+)/g;
   return parts
     .map((p) => {
       if ('v' in p) {

@@ -122,7 +122,7 @@ check 'host PCIDEV: MSI-X Enable+ Masked+' host_msix "${PCIDEV}" '+' '+'
 ### step 4: guest pci_msix_clear_and_set_ctrl(dom1) 03:00.0 -> 0
 # Not forced by a host: the MSI-X core clears MASKALL at the end of msix_capability_init, inside nvme's probe. The checks below are the model's state at this point.
 check_info 'QEMU'\''s log: [00:04.0] msi_msix_setup: requested pirq 55 for MSI-X (vec: 0x0, entry: 0x0)' qemu_log '\[00:04\.0\] msi_msix_setup: requested pirq [0-9a-fx]+ for MSI-X \(vec: 0x0, entry: 0x0\)'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
-check_info 'QEMU'\''s log: [00:04.0] msi_msix_update: Updating MSI-X with pirq 55 gvec 0x0 (entry: 0x0)' qemu_log '\[00:04\.0\] msi_msix_update: Updating MSI-X with pirq [0-9a-fx]+ gvec [0-9a-fx]+ \(entry: 0x0\)'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
+check_info 'QEMU'\''s log: [00:04.0] msi_msix_update: Updating MSI-X with pirq 55 gvec 0x0 gflags 0x7037 (entry: 0x0)' qemu_log '\[00:04\.0\] msi_msix_update: Updating MSI-X with pirq [0-9a-fx]+ gvec [0-9a-fx]+ gflags [0-9a-fx]+ \(entry: 0x0\)'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
 check 'host PCIDEV: MSI-X Enable+ Masked-' host_msix "${PCIDEV}" '+' '-'
 
 ### step 5: qemu sigkill(dom1) -> 0

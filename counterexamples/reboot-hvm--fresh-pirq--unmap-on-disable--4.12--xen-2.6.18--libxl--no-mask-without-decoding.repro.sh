@@ -125,7 +125,7 @@ check 'host PCIDEV: MSI-X Enable+ Masked+' host_msix "${PCIDEV}" '+' '+'
 check_info 'QEMU'\''s log: [00:04.0] msi_msix_setup: requested pirq 55 for MSI-X (vec: 0, entry: 0)' qemu_log '\[00:04\.0\] msi_msix_setup: requested pirq [0-9a-fx]+ for MSI-X \(vec: 0, entry: 0\)'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
 check 'xl dmesg: Potentially insecure use of MSI-X on 0000:03:00.0 by Dom1' xen_log 'Potentially insecure use of MSI-X on '"${PCIDEV_RE}"' by Dom[0-9a-fx]+'
 check 'xl dmesg: Domain 1 reported crashed by domain 0 on cpu#0:' xen_log 'Domain 1 reported crashed by domain 0 on cpu#0:'
-check_info 'QEMU'\''s log: [00:04.0] msi_msix_update: Updating MSI-X with pirq 55 gvec 0 (entry: 0)' qemu_log '\[00:04\.0\] msi_msix_update: Updating MSI-X with pirq [0-9a-fx]+ gvec [0-9a-fx]+ \(entry: 0\)'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
+check_info 'QEMU'\''s log: [00:04.0] msi_msix_update: Updating MSI-X with pirq 55 gvec 0 gflags 0x3037 (entry: 0)' qemu_log '\[00:04\.0\] msi_msix_update: Updating MSI-X with pirq [0-9a-fx]+ gvec [0-9a-fx]+ gflags [0-9a-fx]+ \(entry: 0\)'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
 check 'dom0'\''s dmesg: xl: Domain 1 has shut down, reason code 3 0x3' dom0_log 'xl: Domain 1 has shut down, reason code 3 0x3'
 check 'host PCIDEV: MSI-X Enable+ Masked-' host_msix "${PCIDEV}" '+' '-'
 

@@ -115,7 +115,7 @@ check 'the guest lists 0 pirq-based interrupt(s) in /proc/interrupts' guest_pirq
 # nvme's probe: pci_alloc_irq_vectors enables MSI-X (1 vector(s)); the driver then goes on by itself (unmask, request_irq, its I/O vectors): no host can stop it here.
 run in_guest modprobe nvme
 check_info 'QEMU'\''s log: [00:04.0] xen_pt_msixctrl_reg_write: enable MSI-X' qemu_log '\[00:04\.0\] xen_pt_msixctrl_reg_write: enable MSI-X'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
-check_info 'QEMU'\''s log: [00:04.0] msi_msix_update: Updating MSI-X with pirq 55 gvec 0xef (entry: 0x0)' qemu_log '\[00:04\.0\] msi_msix_update: Updating MSI-X with pirq [0-9a-fx]+ gvec [0-9a-fx]+ \(entry: 0x0\)'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
+check_info 'QEMU'\''s log: [00:04.0] msi_msix_update: Updating MSI-X with pirq 55 gvec 0xef gflags 0x0 (entry: 0x0)' qemu_log '\[00:04\.0\] msi_msix_update: Updating MSI-X with pirq [0-9a-fx]+ gvec [0-9a-fx]+ gflags [0-9a-fx]+ \(entry: 0x0\)'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
 check 'host PCIDEV: MSI-X Enable+ Masked+' host_msix "${PCIDEV}" '+' '+'
 
 ### step 4: toolstack libxl__destroy_domid(dom1) 03:00.0 -> 0

@@ -128,7 +128,8 @@ describe('qemu.xen_pt_msixctrl_reg_write', () => {
       enable(s, 55);
       const z = plain ? '0x0' : '0';
       expect(logLines(s)).toContain(`[00:04.0] msi_msix_setup: requested pirq 55 for MSI-X (vec: ${z}, entry: ${z}) [XEN_PT_LOG]`);
-      expect(logLines(s)).toContain(`[00:04.0] msi_msix_update: Updating MSI-X with pirq 55 gvec ${z} (entry: ${z}) [XEN_PT_LOG]`);
+      // gflags (msi_gflags): destination id 0x37 (pirq 55's low byte), delivery mode 3 of XEN_PIRQ_MSI_DATA.
+      expect(logLines(s)).toContain(`[00:04.0] msi_msix_update: Updating MSI-X with pirq 55 gvec ${z} gflags 0x3037 (entry: ${z}) [XEN_PT_LOG]`);
     }
   });
 });

@@ -173,6 +173,22 @@ function msi_vector(data: number): number {
   return data & 0xff;
 }
 
+/**
+ * hw/xen/xen_pt_msi.c:msi_gflags @v10.2.0 (the same since the xen_pt import): the destination id, redirection
+ * hint, destination mode, delivery mode and trigger mode of the message, as xc_domain_update_msi_irq takes
+ * them (include/hw/i386/apic-msidef.h shifts; only the low address dword carries them). msi_msix_update logs
+ * this value, before it adds the UNMASKED bit.
+ */
+function msi_gflags(m: MsiMsg): number {
+  const a = m.address_lo;
+  const destId = (a & 0x000ff000) >>> 12;
+  const rh = (a >>> 3) & 1;
+  const dm = (a >>> 2) & 1;
+  const delivMode = (m.data >>> 8) & 7;
+  const trigMode = (m.data >>> 15) & 1;
+  return destId | (rh << 8) | (dm << 9) | (delivMode << 12) | (trigMode << 15);
+}
+
 /** xen_is_pirq_msi + msi_ext_dest_id(addr >> 32) | msi_dest_id(addr): the pirq a guest message names. */
 export function pirqFromMsg(m: MsiMsg): number {
   if (msi_vector(m.data) !== 0) return XEN_PT_UNASSIGNED_PIRQ;
@@ -215,7 +231,7 @@ export function msi_msix_setup(s: Sys, domid: number, dev: number, d: Dev, m: Ms
  * ("gflags |= masked ? 0 : (1u << XEN_PT_GFLAGSSHIFT_UNMASKED)"), the one read of that flag.
  */
 export function msi_msix_update(s: Sys, domid: number, d: Dev, m: MsiMsg, pirq: number, isMsix: boolean, entry: number, oldPirq: { v: number }, masked = true): number {
-  s.log.log(pt(d, 'msi_msix_update', `Updating MSI${isMsix ? '-X' : ''} with pirq ${pirq} gvec ${pctx(s, msi_vector(m.data))} (entry: ${pctx(s, entry)}) [XEN_PT_LOG]`));
+  s.log.log(pt(d, 'msi_msix_update', `Updating MSI${isMsix ? '-X' : ''} with pirq ${pirq} gvec ${pctx(s, msi_vector(m.data))} gflags ${pctx(s, msi_gflags(m))} (entry: ${pctx(s, entry)}) [XEN_PT_LOG]`));
   const r = s.fn.xen.XEN_DOMCTL_bind_pt_irq(s, domid, pirq, msi_vector(m.data), s.flags.qemuBindUnmasked && !masked);
   if (r < 0) {
     s.log.log(pt(d, 'msi_msix_update', xenPtErrLine(s, 'update', isMsix, r)));
