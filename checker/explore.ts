@@ -47,7 +47,7 @@ import {
 } from './explore-core.ts';
 import { hasDeviceSymmetry } from './explore-symmetry.ts';
 import { watchSlot } from '../model/overrides.ts';
-import { defaultIdentity, describeIdentity, makeIdentity, READS_MODEL, readsOf, type Identity, type IdentityGuard, type IdentityOptions, type Reads } from './identity.ts';
+import { defaultIdentity, describeIdentity, makeIdentity, READS_MODEL, readsOf, withoutGuarded, type Identity, type IdentityGuard, type IdentityOptions, type Reads } from './identity.ts';
 import type { World } from '../model/world.ts';
 import { execute, type TraceStep } from './run.ts';
 
@@ -273,17 +273,8 @@ export async function explore(r: Resolved, o: ExploreOptions): Promise<ExploreRe
     const res = await exploreOnce(r, o, idOpts);
     if (!res.guard) return { ...res.result, identityFallbacks: fallbacks };
     fallbacks.push(res.guard);
-    const g = res.guard;
-    if ('namespace' in g) {
-      // A dangling reference into a renamed namespace: the renaming is not justified for this configuration
-      // (checker/identity.ts); explore again with those numbers concrete.
-      idOpts = { ...idOpts, rename: idOpts.rename.filter((n) => n !== g.namespace) };
-    } else {
-      // A variant's own code read fields the projection leaves out (model/read-view.ts): keep them.
-      const rd: Record<string, boolean> = { ...(idOpts.reads ?? READS_MODEL) };
-      for (const f of g.fields) rd[f] = true;
-      idOpts = { ...idOpts, reads: rd as unknown as Reads };
-    }
+    // The reduction is not justified for this configuration (checker/identity.ts): explore again without it.
+    idOpts = withoutGuarded(idOpts, res.guard);
   }
 }
 

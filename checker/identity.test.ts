@@ -15,7 +15,7 @@ import { exhaustiveSet } from './exhaustive.ts';
 import { explore } from './explore.ts';
 import { swapDevices } from './explore-symmetry.ts';
 import { worldFingerprint } from './fingerprint.ts';
-import { CONCRETE, NAMESPACES, READS_MODEL, defaultIdentity, makeIdentity, readsOf, type IdentityOptions } from './identity.ts';
+import { CONCRETE, NAMESPACES, READS_MODEL, defaultIdentity, makeIdentity, readsOf, withoutGuarded, type IdentityOptions } from './identity.ts';
 import { bfsByKey } from './identity-bfs.ts';
 
 /** Item 3's fields all kept (what "everything read" means below and in docs/performance.md); item 2 as by default. */
@@ -75,8 +75,7 @@ describe('state identity: classes are the canonical images of the concrete state
           let id = makeIdentity(o);
           let red = bfsByKey(r, 12, id.key);
           while (id.guard) {
-            const ns = 'namespace' in id.guard ? id.guard.namespace : null;
-            o = { ...o, rename: o.rename.filter((x) => x !== ns) };
+            o = withoutGuarded(o, id.guard);
             id = makeIdentity(o);
             red = bfsByKey(r, 12, id.key);
           }
@@ -317,8 +316,7 @@ describe('state identity: what the configuration reads decides what is projected
       let id = makeIdentity(o);
       let red = bfsByKey(r, depth, id.key, 2_000_000, false);
       while (id.guard) {
-        const ns = 'namespace' in id.guard ? id.guard.namespace : null;
-        o = { ...o, rename: o.rename.filter((x) => x !== ns) };
+        o = withoutGuarded(o, id.guard);
         id = makeIdentity(o);
         red = bfsByKey(r, depth, id.key, 2_000_000, false);
       }

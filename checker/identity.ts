@@ -611,6 +611,17 @@ export interface Identity {
  */
 export type IdentityGuard = { readonly namespace: Namespace; readonly what: string } | { readonly fields: readonly (keyof Reads)[]; readonly what: string };
 
+/**
+ * The options without the reduction a guard found unjustified: a namespace with a dangling reference kept
+ * concrete, or the fields a variant's own code read kept (checker/explore.ts explores again with them).
+ */
+export function withoutGuarded(o: IdentityOptions, g: IdentityGuard): IdentityOptions {
+  if ('namespace' in g) return { ...o, rename: o.rename.filter((n) => n !== g.namespace) };
+  const rd: Record<keyof Reads, boolean> = { ...(o.reads ?? READS_MODEL) };
+  for (const f of g.fields) rd[f] = true;
+  return { ...o, reads: rd };
+}
+
 type XenDomain = World['xen']['domains'][number];
 type Pirq = XenDomain['pirqs'][number];
 type GuestIrq = World['guests'][number]['irqs'][number];

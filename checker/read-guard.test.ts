@@ -19,7 +19,7 @@ import { exhaustiveSet } from './exhaustive.ts';
 import { explore } from './explore.ts';
 import { worldFingerprint } from './fingerprint.ts';
 import { bfsByKey } from './identity-bfs.ts';
-import { defaultIdentity, makeIdentity, type IdentityGuard, type IdentityOptions, type Reads } from './identity.ts';
+import { defaultIdentity, makeIdentity, withoutGuarded, type IdentityGuard, type IdentityOptions, type Reads } from './identity.ts';
 
 const cfg = (scenario: string, guest: string, qemu: string): Config => ({ ...DEFAULT_CONFIG, scenario, guest, qemu, xen: '4.12' });
 /** Today's stack: QEMU with the latch and commit-on-mask (maskall read, committed and stale messages not), a guest that never reuses. */
@@ -33,14 +33,7 @@ function withFix(c: Config, component: VariantComponent, overrides: Record<strin
 }
 
 /** The options explore ends with after its fallbacks. */
-function after(o: IdentityOptions, fallbacks: readonly IdentityGuard[]): IdentityOptions {
-  let x = o;
-  for (const g of fallbacks) {
-    if ('namespace' in g) x = { ...x, rename: x.rename.filter((n) => n !== g.namespace) };
-    else x = { ...x, reads: { ...x.reads!, ...Object.fromEntries(g.fields.map((f) => [f, true])) } as Reads };
-  }
-  return x;
-}
+const after = (o: IdentityOptions, fallbacks: readonly IdentityGuard[]) => fallbacks.reduce(withoutGuarded, o);
 
 const readFields = (fb: readonly IdentityGuard[]) => fb.flatMap((g) => ('fields' in g ? g.fields : []));
 
