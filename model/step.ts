@@ -109,75 +109,89 @@ export function applyByCopy(w: World, a: Action, r: Resolved): StepResult {
 
 /** Run the action's handler in `s` (whose root has its audit emptied already), recording into `s.log`. */
 export function run(s: Sys, a: Action, r: Resolved): void {
-  const log = s.log;
-  const show = (v: number) => rc(v);
-  match(a)
-    .with({ kind: 'guest.pci_enable_msix' }, (x) =>
-      log.call('guest', 'pci_enable_msix', `nvec=${x.nvec}`, () => s.fn.guest.pci_enable_msix(s, x.domid, x.dev, x.nvec), show),
-    )
-    .with({ kind: 'guest.pci_msix_clear_and_set_ctrl' }, (x) =>
-      log.call('guest', 'pci_msix_clear_and_set_ctrl', 'clear=PCI_MSIX_FLAGS_MASKALL', () => s.fn.guest.pci_msix_clear_and_set_ctrl(s, x.domid, x.dev), show),
-    )
-    .with({ kind: 'guest.pci_enable_msi' }, (x) =>
-      log.call('guest', 'pci_enable_msi', '', () => s.fn.guest.pci_enable_msi(s, x.domid, x.dev), show),
-    )
-    .with({ kind: 'guest.request_irq' }, (x) =>
-      log.call('guest', 'request_irq', `entry=${x.entry}`, () => s.fn.guest.request_irq(s, x.domid, x.dev, x.entry), show),
-    )
-    .with({ kind: 'guest.free_irq' }, (x) =>
-      log.call('guest', 'free_irq', `entry=${x.entry}`, () => s.fn.guest.free_irq(s, x.domid, x.dev, x.entry), show),
-    )
-    .with({ kind: 'guest.pci_disable_msix' }, (x) =>
-      log.call('guest', 'pci_disable_msix', '', () => s.fn.guest.pci_disable_msix(s, x.domid, x.dev), show),
-    )
-    .with({ kind: 'guest.pci_disable_msi' }, (x) =>
-      log.call('guest', 'pci_disable_msi', '', () => s.fn.guest.pci_disable_msi(s, x.domid, x.dev), show),
-    )
-    .with({ kind: 'guest.pci_write_config_word' }, (x) =>
-      log.call('guest', 'pci_write_config_word', `${x.reg} ${'0x' + x.value.toString(16)}`, () => s.fn.guest.pci_write_config_word(s, x.domid, x.dev, (x.value & 0x8000) !== 0), show),
-    )
-    .with({ kind: 'guest.igbvf_probe' }, (x) =>
-      log.call('guest', 'igbvf_probe', `nvec=${x.nvec}`, () => s.fn.guest.igbvf_probe(s, x.domid, x.dev, x.nvec), show),
-    )
-    .with({ kind: 'guest.igbvf_remove' }, (x) => log.call('guest', 'igbvf_remove', '', () => s.fn.guest.igbvf_remove(s, x.domid, x.dev), show))
-    .with({ kind: 'guest.igbvf_shutdown' }, (x) =>
-      log.call('guest', 'igbvf_shutdown', '', () => {
+  let f = ARMS.get(a.kind);
+  if (f === undefined) ARMS.set(a.kind, (f = armOf(a.kind)));
+  f(s, a, r);
+  s.log.inStep(() => life.xl_crash_watch(s));
+}
+
+/** An arm: the handler of one action kind, given an action of that kind. */
+type Arm = (s: Sys, a: Action, r: Resolved) => void;
+/** The arm of each kind met so far (built once per kind: the match itself runs once per kind, not per step). */
+const ARMS = new Map<Action['kind'], Arm>();
+function arm<K extends Action['kind']>(_kind: K, f: (s: Sys, x: Extract<Action, { kind: K }>, r: Resolved) => void): Arm {
+  return f as Arm;
+}
+const show = (v: number): string => rc(v);
+
+/** The dispatcher: one arm per action kind, exhaustive over the kinds, no catch-all. */
+function armOf(kind: Action['kind']): Arm {
+  return match(kind)
+    .with('guest.pci_enable_msix', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'pci_enable_msix', `nvec=${x.nvec}`, () => s.fn.guest.pci_enable_msix(s, x.domid, x.dev, x.nvec), show),
+    ))
+    .with('guest.pci_msix_clear_and_set_ctrl', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'pci_msix_clear_and_set_ctrl', 'clear=PCI_MSIX_FLAGS_MASKALL', () => s.fn.guest.pci_msix_clear_and_set_ctrl(s, x.domid, x.dev), show),
+    ))
+    .with('guest.pci_enable_msi', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'pci_enable_msi', '', () => s.fn.guest.pci_enable_msi(s, x.domid, x.dev), show),
+    ))
+    .with('guest.request_irq', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'request_irq', `entry=${x.entry}`, () => s.fn.guest.request_irq(s, x.domid, x.dev, x.entry), show),
+    ))
+    .with('guest.free_irq', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'free_irq', `entry=${x.entry}`, () => s.fn.guest.free_irq(s, x.domid, x.dev, x.entry), show),
+    ))
+    .with('guest.pci_disable_msix', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'pci_disable_msix', '', () => s.fn.guest.pci_disable_msix(s, x.domid, x.dev), show),
+    ))
+    .with('guest.pci_disable_msi', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'pci_disable_msi', '', () => s.fn.guest.pci_disable_msi(s, x.domid, x.dev), show),
+    ))
+    .with('guest.pci_write_config_word', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'pci_write_config_word', `${x.reg} ${'0x' + x.value.toString(16)}`, () => s.fn.guest.pci_write_config_word(s, x.domid, x.dev, (x.value & 0x8000) !== 0), show),
+    ))
+    .with('guest.igbvf_probe', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'igbvf_probe', `nvec=${x.nvec}`, () => s.fn.guest.igbvf_probe(s, x.domid, x.dev, x.nvec), show),
+    ))
+    .with('guest.igbvf_remove', (k) => arm(k, (s, x) => s.log.call('guest', 'igbvf_remove', '', () => s.fn.guest.igbvf_remove(s, x.domid, x.dev), show)))
+    .with('guest.igbvf_shutdown', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'igbvf_shutdown', '', () => {
         const rc = s.fn.guest.igbvf_shutdown(s, x.domid, x.dev);
         return rc < 0 ? rc : life.guest_power_off(s, x.domid);
       }, show),
-    )
-    .with({ kind: 'guest.kernel_power_off' }, (x) =>
-      log.call('guest', 'kernel_power_off', 'driver leaves MSI-X enabled', () => life.guest_power_off(s, x.domid), show),
-    )
-    .with({ kind: 'qemu.sigkill' }, (x) => log.call('qemu', 'sigkill', `dom${x.domid}`, () => life.qemu_sigkill(s, x.domid), show))
-    .with({ kind: 'dom0.pcistub_probe' }, (x) => log.call('dom0', 'pcistub_init_device', 'admin bind to pciback', () => s.fn.dom0.pcistub_init_device(s, x.dev), show))
-    .with({ kind: 'dom0.pcistub_remove' }, (x) =>
-      log.call('dom0', 'pcistub_device_release', 'admin unbind from pciback', () => s.fn.dom0.pcistub_device_release(s, x.dev), show),
-    )
-    .with({ kind: 'toolstack.libxl__device_pci_add' }, (x) =>
-      log.call('toolstack', 'libxl__device_pci_add', 'new domain', () => {
+    ))
+    .with('guest.kernel_power_off', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'kernel_power_off', 'driver leaves MSI-X enabled', () => life.guest_power_off(s, x.domid), show),
+    ))
+    .with('qemu.sigkill', (k) => arm(k, (s, x) => s.log.call('qemu', 'sigkill', `dom${x.domid}`, () => life.qemu_sigkill(s, x.domid), show)))
+    .with('dom0.pcistub_probe', (k) => arm(k, (s, x) => s.log.call('dom0', 'pcistub_init_device', 'admin bind to pciback', () => s.fn.dom0.pcistub_init_device(s, x.dev), show)))
+    .with('dom0.pcistub_remove', (k) => arm(k, (s, x) =>
+      s.log.call('dom0', 'pcistub_device_release', 'admin unbind from pciback', () => s.fn.dom0.pcistub_device_release(s, x.dev), show),
+    ))
+    .with('toolstack.libxl__device_pci_add', (k) => arm(k, (s, x, r) =>
+      s.log.call('toolstack', 'libxl__device_pci_add', 'new domain', () => {
         const spec = r.scenario.lifecycle;
         return spec ? s.fn.toolstack.libxl__device_pci_add(s, x.dev, spec) : -22;
       }, (v) => (v > 0 ? `dom${v}` : rc(v))),
-    )
-    .with({ kind: 'toolstack.libxl__destroy_domid' }, (x) =>
-      log.call('toolstack', 'libxl__destroy_domid', `dom${x.domid}`, () => s.fn.toolstack.libxl__destroy_domid(s, x.domid, x.dev), show),
-    )
-    .with({ kind: 'toolstack.libxl__device_pci_remove' }, (x) =>
-      log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => s.fn.toolstack.libxl__device_pci_remove(s, x.domid, x.dev), show),
-    )
-    .with({ kind: 'guest.acpiphp_eject' }, (x) =>
-      log.call('guest', 'acpiphp_eject', `dom${x.domid} hotplug SCI: eject the slot`, () => s.fn.qemu.acpi_pcihp_eject_slot(s, x.domid, x.dev), show),
-    )
-    .with({ kind: 'toolstack.libxl__device_pci_reset' }, (x) =>
-      log.call('toolstack', 'libxl__device_pci_reset', `dom${x.domid} (do_pci_remove, device_del returned)`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'reset'), show),
-    )
-    .with({ kind: 'toolstack.xc_deassign_device' }, (x) =>
-      log.call('toolstack', 'xc_deassign_device', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'deassign'), show),
-    )
-    .with({ kind: 'toolstack.libxl__device_pci_remove_xenstore' }, (x) =>
-      log.call('toolstack', 'libxl__device_pci_remove_xenstore', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'xenstore'), show),
-    )
+    ))
+    .with('toolstack.libxl__destroy_domid', (k) => arm(k, (s, x) =>
+      s.log.call('toolstack', 'libxl__destroy_domid', `dom${x.domid}`, () => s.fn.toolstack.libxl__destroy_domid(s, x.domid, x.dev), show),
+    ))
+    .with('toolstack.libxl__device_pci_remove', (k) => arm(k, (s, x) =>
+      s.log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => s.fn.toolstack.libxl__device_pci_remove(s, x.domid, x.dev), show),
+    ))
+    .with('guest.acpiphp_eject', (k) => arm(k, (s, x) =>
+      s.log.call('guest', 'acpiphp_eject', `dom${x.domid} hotplug SCI: eject the slot`, () => s.fn.qemu.acpi_pcihp_eject_slot(s, x.domid, x.dev), show),
+    ))
+    .with('toolstack.libxl__device_pci_reset', (k) => arm(k, (s, x) =>
+      s.log.call('toolstack', 'libxl__device_pci_reset', `dom${x.domid} (do_pci_remove, device_del returned)`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'reset'), show),
+    ))
+    .with('toolstack.xc_deassign_device', (k) => arm(k, (s, x) =>
+      s.log.call('toolstack', 'xc_deassign_device', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'deassign'), show),
+    ))
+    .with('toolstack.libxl__device_pci_remove_xenstore', (k) => arm(k, (s, x) =>
+      s.log.call('toolstack', 'libxl__device_pci_remove_xenstore', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'xenstore'), show),
+    ))
     .exhaustive();
-  log.inStep(() => life.xl_crash_watch(s));
 }
