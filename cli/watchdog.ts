@@ -8,7 +8,7 @@
  * This thread loads nothing of the model (bin/pirqcheck.js comes here before importing the command line):
  * the worker reports each variant file's layer with the names of its component's functions.
  */
-import { Worker } from 'node:worker_threads';
+import { stateWorker } from '../checker/worker-heap.ts';
 import { decodeWatchCode } from '../model/watch-code.ts';
 
 export const FUNCTION_TIMEOUT_S = 10;
@@ -36,7 +36,7 @@ export function runWatched(argv: readonly string[]): Promise<number> {
   const env: Record<string, string | undefined> = { ...process.env };
   if (process.stderr.isTTY && env['PIRQCHECK_PROGRESS'] === undefined) env['PIRQCHECK_PROGRESS'] = '1';
   if (process.stdout.isTTY && env['COLUMNS'] === undefined && process.stdout.columns) env['COLUMNS'] = String(process.stdout.columns);
-  const w = new Worker(new URL('./watchdog-worker.mjs', import.meta.url), { workerData: { argv: [...argv], slot }, env });
+  const w = stateWorker(new URL('./watchdog-worker.mjs', import.meta.url), { workerData: { argv: [...argv], slot }, env });
   // Ctrl-C reaches this thread only: hand it to the command's thread (cli/progress.ts interruptible).
   const onInt = () => w.postMessage({ sigint: true });
   process.on('SIGINT', onInt);
