@@ -384,7 +384,7 @@ async function youngPart(): Promise<Record<string, unknown>> {
     if (r.status !== 0 && r.status !== 1) throw new Error(`${args[0]} exited with ${r.status}: ${(r.stderr ?? '').split('\n').slice(-3).join(' ')}`);
     if (!m) throw new Error('/usr/bin/time gave no figures');
     // Timing figures and memory differ between runs; everything else must not.
-    const out = r.stdout.replace(/\d+(\.\d+)? s\b/g, '').replace(/\d+ states\/s, [\d.]+ s, (\d+ worker\(s\)), rss \d+ MiB, heap \d+ MiB/g, '$1');
+    const out = r.stdout.replace(/\d+ states\/s, [\d.]+ s, (\d+ worker\(s\)), rss \d+ MiB, heap \d+ MiB/g, '$1').replace(/\d+(\.\d+)? s\b/g, '');
     return { wall, cpu: Number(m[1]) + Number(m[2]), peakMiB: Number(m[3]) / 1024, out };
   };
   const compare = (what: string, args: readonly string[], a: Record<string, string>, b: Record<string, string>, runs: number) => {
