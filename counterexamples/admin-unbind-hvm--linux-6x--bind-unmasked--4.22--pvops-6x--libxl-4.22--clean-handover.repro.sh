@@ -114,9 +114,9 @@ check 'the guest lists 0 pirq-based interrupt(s) in /proc/interrupts' guest_pirq
 ### step 3: guest pci_enable_msix(dom1 nvec=1) 03:00.0 -> 1
 # nvme's probe: pci_alloc_irq_vectors enables MSI-X (1 vector(s)); the driver then goes on by itself (unmask, request_irq, its I/O vectors): no host can stop it here.
 run in_guest modprobe nvme
+check_info 'QEMU'\''s log: [00:04.0] xen_pt_msixctrl_reg_write: enable MSI-X' qemu_log '\[00:04\.0\] xen_pt_msixctrl_reg_write: enable MSI-X'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
 check_info 'the guest'\''s dmesg: nvme 0000:00:04.0: xen: msi bound to pirq=55' guest_log 'nvme 0000:00:04\.0: xen: msi bound to pirq=[0-9a-fx]+'  # dev_dbg: printed with dynamic debug on
 check_info 'the guest'\''s dmesg: nvme 0000:00:04.0: xen: msi --> pirq=55 --> irq=24' guest_log 'nvme 0000:00:04\.0: xen: msi --> pirq=[0-9a-fx]+ --> irq=[0-9a-fx]+'  # dev_dbg: printed with dynamic debug on
-check_info 'QEMU'\''s log: [00:04.0] xen_pt_msixctrl_reg_write: enable MSI-X' qemu_log '\[00:04\.0\] xen_pt_msixctrl_reg_write: enable MSI-X'  # XEN_PT_LOG: printed by a QEMU built with XEN_PT_LOGGING_ENABLED
 check 'host PCIDEV: MSI-X Enable+ Masked+' host_msix "${PCIDEV}" '+' '+'
 
 ### step 4: guest pci_msix_clear_and_set_ctrl(dom1) 03:00.0 -> 0

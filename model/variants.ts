@@ -126,7 +126,9 @@ export interface Flags {
   /**
    * drivers/pci/msi.c:msix_capability_init, 438553958ba1 "PCI/MSI: Enable and mask MSI-X early" (Linux 5.14,
    * stable): ENABLE|MASKALL is written first and the entries are programmed while MSI-X is enabled and
-   * function-masked; before it the messages were written with MSI-X disabled.
+   * function-masked; before it the messages were written with MSI-X disabled. Both paths: on the pirq path
+   * xen_hvm_setup_msi_irqs runs inside msix_setup_interrupts, after that write, and a failed setup clears
+   * ENABLE|MASKALL (out_disable), drivers/pci/msi/msi.c:msix_capability_init @017239c8db20.
    */
   readonly guestMsixEarlyEnable: boolean;
   /**

@@ -23,6 +23,38 @@ function sys(f: Partial<Flags>) {
   return sysFor('nvme-hvm', { qemuUnmapOnDisable: true, qemuRewriteIfUnassigned: true, ...f });
 }
 
+describe('guest.pci_enable_msix on the pirq path: the order of msix_capability_init', () => {
+  const today: Partial<Flags> = { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true };
+  const order = (s: ReturnType<typeof sysFor>) =>
+    s.log.calls.filter((c) => c.fn === 'xen_pt_msixctrl_reg_write' || c.fn === 'PHYSDEVOP_get_free_pirq').map((c) => (c.fn === 'PHYSDEVOP_get_free_pirq' ? 'get_free_pirq' : c.args));
+  it('438553958ba1 (guestMsixEarlyEnable): ENABLE|MASKALL before the pirqs are allocated and the messages written', () => {
+    const s = sys(today);
+    expect(guest.pci_enable_msix(s, D, A, 2)).toBe(2);
+    expect(order(s)).toEqual(['MSIX_FLAGS ENABLE=1 MASKALL=1', 'get_free_pirq', 'get_free_pirq']);
+    expect(s.w.qemu[D]!.devices[A]!.msix).toMatchObject({ enabled: true, maskall: true });
+  });
+  it('before it (v4.4 order): the messages first, then ENABLE|MASKALL', () => {
+    const s = sys({ ...today, guestMsixEarlyEnable: false });
+    guest.pci_enable_msix(s, D, A, 2);
+    expect(order(s)).toEqual(['get_free_pirq', 'get_free_pirq', 'MSIX_FLAGS ENABLE=1 MASKALL=1']);
+  });
+  it('a failed setup with the early enable clears ENABLE|MASKALL after freeing the irqs (out_disable)', () => {
+    const s = sys(today);
+    // Every MSI pirq of the window taken: PHYSDEVOP_get_free_pirq fails with -ENOSPC.
+    for (let i = 0; i < 8; i++) expect(xen.PHYSDEVOP_get_free_pirq(s, D)).toBeGreaterThan(0);
+    expect(guest.pci_enable_msix(s, D, A, 1)).toBe(-19);
+    expect(order(s).filter((x) => x !== 'get_free_pirq')).toEqual(['MSIX_FLAGS ENABLE=1 MASKALL=1', 'MSIX_FLAGS ENABLE=0 MASKALL=0']);
+    expect(s.w.qemu[D]!.devices[A]!.msix).toMatchObject({ enabled: false, maskall: false });
+    expect(s.w.guests[D]!.devices[A]!.msix_enabled).toBe(false);
+  });
+  it('on a QEMU before the latch (f0ada3608ac1) the early enable makes a re-enable\'s message write refused', () => {
+    const s = sysFor('nvme-hvm', { ...today, qemuUnmapOnDisable: false });
+    probe(s, A);
+    guest.pci_enable_msix(s, D, A, 2);
+    expect(logLines(s)).toContain("[00:04.0] pci_msix_write: Can't update msix entry 0 since MSI-X is already enabled.");
+  });
+});
+
 describe('guest.xen_hvm_setup_msi_irqs (via pci_enable_msix)', () => {
   it('allocates with PHYSDEVOP_get_free_pirq and writes the composed message', () => {
     const s = sys({ guestReuse: 'never' });

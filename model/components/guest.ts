@@ -7,7 +7,8 @@
  * guest), with af42b8d1 on 2.6.39..4.10 (xen_irq_from_pirq scans the live irq_info list), and after
  * c74fd80f (always allocate); drivers/xen/events/events_base.c:xen_bind_pirq_msi_to_irq, startup_pirq,
  * shutdown_pirq, xen_destroy_irq; drivers/pci/msi.c:msix_capability_init, pci_msix_shutdown,
- * msi_capability_init, pci_msi_shutdown (v4.4 order: write messages, ENABLE|MASKALL, clear MASKALL).
+ * msi_capability_init, pci_msi_shutdown (v4.4 order: write messages, ENABLE|MASKALL, clear MASKALL; with
+ * `guestMsixEarlyEnable`, 438553958ba1, ENABLE|MASKALL first, as drivers/pci/msi/msi.c @017239c8db20).
  *
  * The native path (arch/x86/pci/xen.c:pci_xen_hvm_init / xen_hvm_msi_init decide at boot: no
  * XENFEAT_hvm_pirqs, or APIC virtualization in cpuid leaf 4): the x86 PCI/MSI irqdomain, no hypercall, every
@@ -412,14 +413,27 @@ export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number
     d.driver = { stage: d.driver.stage === 'idle' ? 'probe-enabled' : 'io-enabled', nvec, next: 0 };
     return nvec;
   }
+  // With guestMsixEarlyEnable (438553958ba1) the pirq path takes the same order as the native one:
+  // drivers/pci/msi/msi.c:msix_capability_init @017239c8db20 writes ENABLE|MASKALL before
+  // msix_setup_interrupts (xen_hvm_setup_msi_irqs writes the messages), and on a failure out_disable clears
+  // both after pci_free_msi_irqs; msix_mask_all writes nothing here (pci_msi_ignore_mask, 7e0815b3e099).
+  const early = s.flags.guestMsixEarlyEnable;
+  if (early) {
+    s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
+    d.msix_enabled = true;
+  }
   const r = s.fn.guest.xen_hvm_setup_msi_irqs(s, k, dev, d, nvec, true);
   if (r < 0) {
     s.fn.guest.xen_teardown_msi_irqs(s, k, d);
+    if (early) {
+      s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, false, false);
+      d.msix_enabled = false;
+    }
     d.driver = { stage: 'idle', nvec: 0, next: 0 };
     s.log.log(`${devp(d)}Removing after probe failure status: ${rc(r)}`);
     return r;
   }
-  s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
+  if (!early) s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
   d.msix_enabled = true;
   d.driver = { stage: d.driver.stage === 'idle' ? 'probe-enabled' : 'io-enabled', nvec, next: 0 };
   return nvec;
