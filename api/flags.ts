@@ -144,6 +144,10 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'guest',
     doc: 'drivers/pci/msi.c:pci_write_msg_msix (native path): a message for an entry Linux believes unmasked is bracketed by a mask and an unmask (da181dc974ad, Linux 5.14).',
   },
+  guestPirqMsixMasking: {
+    component: 'guest',
+    doc: 'drivers/pci/msi.c @5.15.85 on the Xen pirq path (before 7e0815b3e099, Linux 5.18): each entry\'s vector control read at setup, the message bracketed by mask/unmask when read unmasked, msix_mask_all after the setup (83dbf898a2d4), pci_msix_shutdown masks each entry.',
+  },
   qemuLatchMsixTable: {
     component: 'qemu',
     doc: 'hw/xen/xen_pt_msi.c:pci_msix_write: address/data writes latched, never refused; an unmask of an updated entry while enabled commits it (f0ada3608ac1, QEMU 2.6).',

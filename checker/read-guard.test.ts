@@ -9,10 +9,11 @@
  */
 import { types } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, resolveConfig, type Config, type Resolved } from '../model/config.ts';
+import { DEFAULT_CONFIG, resolveConfig, type Config } from '../model/config.ts';
 import { edit, own } from '../model/cow.ts';
 import { INVARIANTS } from '../model/invariants.ts';
-import { resolveFunctions, type AnyOverride, type FunctionLayer } from '../model/overrides.ts';
+import { type AnyOverride } from '../model/overrides.ts';
+import { withFix } from '../model/testkit.ts';
 import type { VariantComponent } from '../model/variants.ts';
 import type { World } from '../model/world.ts';
 import { exhaustiveSet } from './exhaustive.ts';
@@ -25,12 +26,6 @@ const cfg = (scenario: string, guest: string, qemu: string): Config => ({ ...DEF
 /** Today's stack: QEMU with the latch and commit-on-mask (maskall read, committed and stale messages not), a guest that never reuses. */
 const today = (scenario: string): Config => ({ scenario, guest: 'linux-6x', qemu: 'bind-unmasked', xen: '4.22', dom0: 'pvops-6x', toolstack: 'libxl-4.22' });
 
-let layerIndex = 950;
-/** The configuration with one in-memory variant layer overriding `overrides` of `component`. */
-function withFix(c: Config, component: VariantComponent, overrides: Record<string, AnyOverride>): Resolved {
-  const layer: FunctionLayer = { index: layerIndex++, component, variant: 't', file: 'mem.ts', overrides };
-  return { ...resolveConfig(c), fns: resolveFunctions([layer]), user: { layers: [layer], verifyLeft: 0 } };
-}
 
 /** The options explore ends with after its fallbacks. */
 const after = (o: IdentityOptions, fallbacks: readonly IdentityGuard[]) => fallbacks.reduce(withoutGuarded, o);

@@ -5,6 +5,9 @@ import { DEFAULT_FLAGS, type Flags } from './variants.ts';
 import { BUILTIN_FUNCTIONS } from './functions.ts';
 import { cloneWorld, type World, type WorldDraft } from './world.ts';
 import { findScenario, initialWorld } from './scenarios.ts';
+import { resolveConfig, type Config, type Resolved } from './config.ts';
+import { resolveFunctions, type AnyOverride, type FunctionLayer } from './overrides.ts';
+import type { VariantComponent } from './variants.ts';
 
 export type TestSys = Omit<Sys, 'w'> & { readonly w: WorldDraft };
 
@@ -27,4 +30,11 @@ export function logLines(s: Sys): string[] {
 /** The results of every call to `fn` so far. */
 export function results(s: Sys, fn: string): string[] {
   return s.log.calls.filter((c) => c.fn === fn).map((c) => c.result);
+}
+
+let layerIndex = 950;
+/** The configuration with one in-memory variant layer (a fix written as code) overriding `overrides` of `component`. */
+export function withFix(c: Config, component: VariantComponent, overrides: Record<string, AnyOverride>): Resolved {
+  const layer: FunctionLayer = { index: layerIndex++, component, variant: 't', file: 'mem.ts', overrides };
+  return { ...resolveConfig(c), fns: resolveFunctions([layer]), user: { layers: [layer], verifyLeft: 0 } };
 }

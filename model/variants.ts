@@ -139,6 +139,15 @@ export interface Flags {
    */
   readonly guestMsixMaskForUpdate: boolean;
   /**
+   * The pirq path's descriptors can mask (pci_msi_ignore_mask 0 in an HVM guest, before 7e0815b3e099 "x86/pci/xen:
+   * Disable PCI/MSI[-X] masking for XEN_HVM guests", Linux 5.18, stable): drivers/pci/msi.c @5.15.85
+   * msix_setup_entries reads each entry's vector control (can_mask), __pci_write_msi_msg brackets the message
+   * of an entry read unmasked (with `guestMsixMaskForUpdate`), msix_mask_all masks the whole table after the setup
+   * (83dbf898a2d4, 5.15.11 / 5.16), pci_msix_shutdown masks each entry before clearing ENABLE. The Xen pirq
+   * irq_chip (drivers/xen/events/events_base.c) never unmasks a vector control.
+   */
+  readonly guestPirqMsixMasking: boolean;
+  /**
    * hw/xen/xen_pt_msi.c:pci_msix_write, f0ada3608ac1 "xen/MSI-X: latch MSI-X table writes" (QEMU 2.6, qemu-xen
    * b324ef9654 / Xen 4.7): table writes are never refused, only latched, and committed at the next unmask or
    * enable (xen_pt_msix_update_one's rule), and the guest's MASKALL is recorded.
@@ -207,6 +216,7 @@ export const DEFAULT_FLAGS: Flags = {
   guestXenMsiIrqdomain: false,
   guestMsixEarlyEnable: false,
   guestMsixMaskForUpdate: false,
+  guestPirqMsixMasking: false,
   qemuLatchMsixTable: false,
   qemuMsixCommitOnMask: false,
   qemuBindUnmasked: false,
@@ -316,13 +326,23 @@ export const VARIANTS: readonly Variant[] = [
     flags: { guestReuse: 'never', guestXenMsiIrqdomain: true },
   },
   {
+    id: 'linux-5.15',
+    component: 'guest',
+    title: 'Linux 5.15.11 - 5.17: MSI-X enabled and function-masked first (438553958ba1), and the Xen pirq path still masks: the message written between a mask and an unmask (da181dc974ad), the whole table masked after the setup (83dbf898a2d4), every entry masked at shutdown',
+    upstream: '438553958ba1 + da181dc974ad (Linux 5.14), 83dbf898a2d4 (5.15.11 / 5.16), before 7e0815b3e099 (5.18, stable)',
+    versions: 'Linux 5.15.11 - 5.17, and stable kernels that took 83dbf898a2d4 (5.10.y, 5.15.11+) until they took 7e0815b3e099 (releases not pinned); 5.14 - 5.15.10 masked the table before the messages',
+    link: 'https://git.kernel.org/torvalds/c/7e0815b3e099',
+    confidence: 'drivers/pci/msi.c @5.15.85 (Tptogiar/linux-5.15.85, 4600a5e9) read: msix_capability_init, msix_setup_entries, __pci_write_msi_msg, msix_mask_all, pci_msix_shutdown; the 83dbf898a2d4 diff and the 7e0815b3e099 thread (lore 87tuaduxj5.ffs@tglx: AWS instances, ixgbevf without network on 5.15.11 and 5.10 stable, "older versions of Xen") read; by Xen\'s code the loss needs a hypervisor without 84d6add559 (4.6: arch_evtchn_bind_pirq unmasks); the stable releases that took 7e0815b3e099 not pinned; the native path as linux-6x',
+    flags: { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, guestPirqMsixMasking: true },
+  },
+  {
     id: 'linux-6x',
     component: 'guest',
     title: 'Linux 6.x: MSI-X enabled and function-masked first (438553958ba1), table entries masked for update (da181dc974ad), the Xen pirq domain writes no vector control (7e0815b3e099)',
     upstream: '438553958ba1 + da181dc974ad (Linux 5.14, stable), 7e0815b3e099 (5.18, stable), msix_mask_all late (Stefan Roese, 2021-12, stable)',
     versions: 'Linux 5.18 - 6.x (5.14 - 5.17 for the native path)',
     link: 'https://git.kernel.org/torvalds/c/438553958ba19296663c6d6583d208dfb6792830',
-    confidence: 'diffs of 438553958ba1, da181dc974ad, 7e0815b3e099 and the late msix_mask_all read in list/stable mails; pci_write_msg_msix and msi_domain_deactivate (zero message) read in 6.x text; the early (reservation-mode) message carries MANAGED_IRQ_SHUTDOWN_VECTOR (arch/x86/kernel/apic/vector.c:x86_vector_activate `if (reserve || irqd_is_managed_and_shutdown(irqd)) vector_assign_managed_shutdown(irqd);` read in stored text; its value 0xef from irq_vectors.h not re-read); 5.14-5.17 pirq-path vector-control writes left out',
+    confidence: 'diffs of 438553958ba1, da181dc974ad, 7e0815b3e099 and the late msix_mask_all read in list/stable mails; pci_write_msg_msix and msi_domain_deactivate (zero message) read in 6.x text; the early (reservation-mode) message carries MANAGED_IRQ_SHUTDOWN_VECTOR (arch/x86/kernel/apic/vector.c:x86_vector_activate `if (reserve || irqd_is_managed_and_shutdown(irqd)) vector_assign_managed_shutdown(irqd);` read in stored text; its value 0xef from irq_vectors.h not re-read); the 5.14-5.17 pirq path\'s vector-control writes are linux-5.15',
     flags: { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true },
   },
   {

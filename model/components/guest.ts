@@ -18,8 +18,10 @@
  * MANAGED_IRQ_SHUTDOWN_VECTOR, request_irq's final message + unmask, free_irq's mask + zero message
  * (msi_domain_deactivate), pci_msix_shutdown.
  *
- * Left out: per-vector mask writes of the pirq path before 7e0815b3e099 (5.14 - 5.17: msix_mask_all on a pirq
- * device), multi-vector MSI, CPU affinity and vector spreading (the model gives each native irq the lowest
+ * The pirq path's vector-control writes before 7e0815b3e099 (5.15.11 - 5.17, `guestPirqMsixMasking`): the mask
+ * bracket of each message, msix_mask_all after the setup, pci_msix_shutdown's masks.
+ *
+ * Left out: those writes in 5.14 - 5.15.10 (msix_mask_all before the messages), multi-vector MSI, CPU affinity and vector spreading (the model gives each native irq the lowest
  * free vector from 0x22 and compares only for equality), and everything of the drivers except their
  * interrupt setup and teardown order.
  */
@@ -232,7 +234,11 @@ export function xen_hvm_setup_msi_irqs(s: Sys, k: G, dev: number, d: GD, nvec: n
           return -19;
         }
         const m = xen_msi_compose_msg(pirq, irqdomain);
-        if (msix) s.fn.xen.msixtbl_write(s, k.domid, dev, e, m);
+        // guestPirqMsixMasking (before 7e0815b3e099): a can_mask descriptor, so __pci_write_msi_msg brackets the
+        // message by its vector control as read at setup (msix_setup_entries; nothing writes this entry's
+        // vector control in between, so it is read here).
+        if (msix && s.flags.guestPirqMsixMasking) s.fn.guest.pci_write_msg_msix(s, k.domid, dev, e, m, s.fn.xen.msixtbl_read_vector_ctrl(s, k.domid, dev, e));
+        else if (msix) s.fn.xen.msixtbl_write(s, k.domid, dev, e, m);
         else s.fn.qemu.xen_pt_msg_reg_write(s, k.domid, dev, m);
         s.log.log(`${devp(d)}xen: msi bound to pirq=${pirq} [dev_dbg]`);
       }
@@ -434,6 +440,11 @@ export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number
     return r;
   }
   if (!early) s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
+  if (s.flags.guestPirqMsixMasking) {
+    // msix_mask_all(base, tsize) after msix_setup_interrupts (83dbf898a2d4): every entry of the table.
+    const tsize = s.w.qemu[domid]?.devices[dev]?.msix.msix_entry.length ?? nvec;
+    for (let e = 0; e < tsize; e++) writeVectorCtrl(s, domid, dev, e, true);
+  }
   d.msix_enabled = true;
   d.driver = { stage: d.driver.stage === 'idle' ? 'probe-enabled' : 'io-enabled', nvec, next: 0 };
   return nvec;
@@ -551,6 +562,9 @@ export function pci_disable_msix(s: Sys, domid: number, dev: number): number {
       const rec = k.native_irqs?.[irq];
       if (rec && !rec.msix_ctrl_masked) writeVectorCtrl(s, domid, dev, rec.entry, true);
     }
+  } else if (s.flags.guestPirqMsixMasking) {
+    // The same pci_msix_mask of each descriptor on the pirq path while its descriptors can mask.
+    for (const e of Object.keys(d.msi_list)) writeVectorCtrl(s, domid, dev, Number(e), true);
   }
   s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, false, false);
   d.msix_enabled = false;
