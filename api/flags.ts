@@ -128,6 +128,10 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
     component: 'xen',
     doc: 'xen/arch/x86/msi.c:msi_set_mask_bit: the first "cannot mask IRQ" warning for a Dom0-owned device is printed (MSIX_CHECK_WARN, e9607d4061, Xen 4.19); before, `warned` starts at 0 and Dom0 is skipped.',
   },
+  xenMsixtblRefcountFixed: {
+    component: 'xen',
+    doc: 'xen/arch/x86/hvm/vmsi.c:msixtbl_pt_unregister: the msixtbl entry deleted when the last bound pirq of the device is unbound (ea87662c77, Xen 4.22); before, the inverted test deletes it at an unbind that leaves others bound and keeps it after the last.',
+  },
   libxlDeviceDelTimeout: {
     component: 'toolstack',
     doc: 'tools/libxl/libxl_pci.c:pci_remove_timeout (fae4880c45, c9cccbdff8, libxl 4.13+): the forced removal of a destroy waits 10 s for an eject that never comes, warns "timed out waiting for DM to remove pci-pt-BB_DD.F" and goes on.',

@@ -185,6 +185,14 @@ export interface Flags {
    * device model" (Xen 4.19, XENFEAT_dm_msix_all_writes): a vector-control write Xen handled also goes to QEMU.
    */
   readonly xenMsixtblForwardAll: boolean;
+  /**
+   * xen/arch/x86/hvm/vmsi.c:msixtbl_pt_unregister, ea87662c77 "x86/msix: fix incorrect refcount decrease in
+   * msixtlb" (Xen 4.22): the device's msixtbl entry is deleted when its last bound pirq is unbound. Before it
+   * (34097f0d3080, Xen 3.4, to 4.21) the test was inverted, `if ( !atomic_dec_and_test(&entry->refcnt) )
+   * del_msixtbl_entry(entry);`: an unbind that leaves other pirqs of the device bound deletes the entry, and the
+   * unbind of the last one keeps it (refcnt 0, found again by the next msixtbl_pt_register).
+   */
+  readonly xenMsixtblRefcountFixed: boolean;
 }
 
 export const DEFAULT_FLAGS: Flags = {
@@ -224,6 +232,7 @@ export const DEFAULT_FLAGS: Flags = {
   qemuLogPlainHex: false,
   pcibackMsixEnableChecks: false,
   xenMsixtblForwardAll: false,
+  xenMsixtblRefcountFixed: false,
 };
 
 export type VariantComponent = Extract<Component, 'guest' | 'qemu' | 'xen' | 'dom0' | 'toolstack'>;
@@ -634,16 +643,17 @@ export const VARIANTS: readonly Variant[] = [
   {
     id: '4.22',
     component: 'xen',
-    title: 'Xen 4.22.0: same modelled behaviour as 4.21',
+    title: 'Xen 4.22.0: 4.21 with msixtbl_pt_unregister\'s refcount test fixed (ea87662c77)',
     upstream: 'RELEASE-4.22.0 (d45d5687f144)',
     versions: 'Xen 4.22.0 and staging (4.23-dev) for the modelled functions',
     link: 'https://xenbits.xen.org/gitweb/?p=xen.git;a=tree;hb=RELEASE-4.22.0',
-    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function)',
-    flags: XEN_4_19_FLAGS,
+    confidence: 'read in code at the tag: every modelled function diffed against the previous release (git log -L per function), and vmsi.c / passthrough/x86/hvm.c by their logs (RELEASE-4.21.0..RELEASE-4.22.0: ea87662c77, 4aa218acd4)',
+    flags: { ...XEN_4_19_FLAGS, xenMsixtblRefcountFixed: true },
     release: {
       tag: 'RELEASE-4.22.0',
       previous: '4.21',
       commits: [
+        { id: 'ea87662c77', what: 'msixtbl_pt_unregister deletes the msixtbl entry when the last bound pirq goes, not when others are still bound (xenMsixtblRefcountFixed; xen/arch/x86/hvm/vmsi.c)' },
         { id: '4aa218acd4', what: 'pirq_cleanup_check() macro deleted, callers test pirq->evtchn themselves; memory only' },
       ],
     },

@@ -298,9 +298,9 @@ describe('xen vmsi.c msixtbl intercept', () => {
   it('an unmask after an address/data write exits to QEMU, then msix_write_completion unmasks', () => {
     const s = bound();
     xen.msixtbl_write(s, D, A, 0, { address_lo: 0xfee00000, address_hi: 0, data: 0x23 });
-    expect(s.w.xen.domains[D]!.msixtbl).toEqual({ devices: { [A]: { table_flags: 1 } } });
+    expect(s.w.xen.domains[D]!.msixtbl).toEqual({ devices: { [A]: { refcnt: 1, table_flags: 1 } } });
     xen.msixtbl_write_vector_ctrl(s, D, A, 0, false);
-    expect(s.w.xen.domains[D]!.msixtbl).toBeUndefined();
+    expect(s.w.xen.domains[D]!.msixtbl).toEqual({ devices: { [A]: { refcnt: 1, table_flags: 0 } } });
     expect(s.w.xen.domains[D]!.pirqs[55]!.dpci).toEqual({ gvec: 0x23 }); // QEMU committed and re-bound
     expect(s.w.xen.irqs[48]!.msi_desc!.guest_masked).toBe(false);
   });
@@ -309,11 +309,43 @@ describe('xen vmsi.c msixtbl intercept', () => {
     xen.msixtbl_write_vector_ctrl(s, D, A, 1, true);
     expect(qemuWrites(s)).toBe(1);
   });
-  it('the last unbind of the device frees the msixtbl entry and its table_flags', () => {
-    const s = bound();
+  it('ea87662c77 (Xen 4.22): the last unbind of the device frees the msixtbl entry and its table_flags', () => {
+    const s = bound({ ...q, xenMsixtblRefcountFixed: true });
     xen.msixtbl_write(s, D, A, 0, { address_lo: 0xfee00000, address_hi: 0, data: 0x23 });
     expect(xen.XEN_DOMCTL_unbind_pt_irq(s, D, 55)).toBe(0);
     expect(s.w.xen.domains[D]!.msixtbl).toBeUndefined();
+  });
+  it('before ea87662c77 (Xen 3.4 - 4.21) the last unbind keeps the entry (refcnt 0), and the next bind finds it', () => {
+    const s = bound();
+    expect(xen.XEN_DOMCTL_unbind_pt_irq(s, D, 55)).toBe(0);
+    expect(s.w.xen.domains[D]!.msixtbl).toEqual({ devices: { [A]: { refcnt: 0, table_flags: 0 } } });
+    expect(xen.XEN_DOMCTL_bind_pt_irq(s, D, 55, 0x22)).toBe(0);
+    expect(s.w.xen.domains[D]!.msixtbl).toEqual({ devices: { [A]: { refcnt: 1, table_flags: 0 } } });
+  });
+  /** Entries 0 and 1 mapped (pirqs 55, 54) and bound. */
+  function twoBound(flags: object) {
+    const s = bound(flags);
+    expect(mapMsix(s, -1, A, 1)).toBe(54);
+    expect(xen.XEN_DOMCTL_bind_pt_irq(s, D, 54, 0x23)).toBe(0);
+    expect(s.w.xen.domains[D]!.msixtbl).toEqual({ devices: { [A]: { refcnt: 2, table_flags: 0 } } });
+    return s;
+  }
+  it('before ea87662c77 an unbind that leaves another pirq of the device bound deletes the entry: the bound vector\'s mask write then goes to QEMU only', () => {
+    const s = twoBound(q);
+    expect(xen.XEN_DOMCTL_unbind_pt_irq(s, D, 55)).toBe(0);
+    expect(s.w.xen.domains[D]!.msixtbl).toBeUndefined();
+    const before = s.w.xen.irqs[49]!.msi_desc!.guest_masked;
+    xen.msixtbl_write_vector_ctrl(s, D, A, 1, !before);
+    expect(s.w.xen.irqs[49]!.msi_desc!.guest_masked).toBe(before);
+    expect(s.log.calls.filter((c) => c.fn === 'msixtbl_write').at(-1)!.result).toBe('device model');
+  });
+  it('with ea87662c77 the entry stays for the pirq still bound, and Xen applies its mask', () => {
+    const s = twoBound({ ...q, xenMsixtblRefcountFixed: true });
+    expect(xen.XEN_DOMCTL_unbind_pt_irq(s, D, 55)).toBe(0);
+    expect(s.w.xen.domains[D]!.msixtbl).toEqual({ devices: { [A]: { refcnt: 1, table_flags: 0 } } });
+    const before = s.w.xen.irqs[49]!.msi_desc!.guest_masked;
+    xen.msixtbl_write_vector_ctrl(s, D, A, 1, !before);
+    expect(s.w.xen.irqs[49]!.msi_desc!.guest_masked).toBe(!before);
   });
   it('deliver(): with emuirq IRQ_UNBOUND a native-path caller gets the vMSI vector, a pirq-path caller a non-delivery', () => {
     const s = bound();

@@ -9,15 +9,15 @@ import { ERRNO, IRQ_UNBOUND, hex } from '../../types.ts';
 import type { Sys } from '../../context.ts';
 import { type HwDevice } from '../device.ts';
 import { pirqInfo, setPirq, dom, type XenState } from './state.ts';
-import { msixtbl_pt_unregister } from './vmsi.ts';
+import { msixtbl_pt_register, msixtbl_pt_unregister } from './vmsi.ts';
 
 /**
  * Models xen/drivers/passthrough/io.c:pt_irq_create_bind @4.12, PT_IRQ_TYPE_MSI. A first bind sets
  * MAPPED and calls pirq_guest_bind (-EINVAL for a pirq with no irq, rolled back); a bind of an already
  * MAPPED pirq only updates gvec, whichever device the pirq belongs to. With `unmasked` (the
  * XEN_DOMCTL_VMSI_X86_UNMASKED bit of gflags, 69d99d1b22, Xen 4.10, in every modelled Xen) the bind ends with
- * guest_mask_msi_irq(desc, false). The msixtbl entry of an MSI-X device (msixtbl_pt_register) exists from
- * here on; the model derives it from the dpci bindings (vmsi.ts msixtblRegistered).
+ * guest_mask_msi_irq(desc, false). A first bind of an MSI-X pirq takes a reference on the device's msixtbl
+ * entry (msixtbl_pt_register, vmsi.ts), the unbind gives it back (msixtbl_pt_unregister).
  */
 export function XEN_DOMCTL_bind_pt_irq(s: Sys, domid: number, p: number, gvec: number, unmasked = false): number {
   return s.log.call('xen', 'XEN_DOMCTL_bind_pt_irq', `domid=${domid} PT_IRQ_TYPE_MSI pirq=${p} gvec=${hex(gvec)}${unmasked ? ' gflags=XEN_DOMCTL_VMSI_X86_UNMASKED' : ''}`, () => {
@@ -34,6 +34,10 @@ export function XEN_DOMCTL_bind_pt_irq(s: Sys, domid: number, p: number, gvec: n
         setPirq(s, d, p, { dpci: null });
         return r;
       }
+      // "if ( rc == 0 && pt_irq_bind->u.msi.gtable ) rc = msixtbl_pt_register(d, info, gtable);": QEMU passes the
+      // table address for MSI-X only.
+      const md = s.w.xen.irqs[pirqInfo(d, p).irq]?.msi_desc;
+      if (md?.msix) msixtbl_pt_register(s, d, md.dev);
     }
     // 69d99d1b22: "if ( pt_irq_bind->u.msi.gflags & VMSI_UNMASKED ) ... guest_mask_msi_irq(desc, false);"
     if (unmasked) s.fn.xen.guest_mask_msi_irq(s, pirqInfo(d, p).irq, false);

@@ -61,15 +61,20 @@ export interface XenDomain {
    */
   readonly use_pirq?: false;
   /**
-   * xen/arch/x86/hvm/vmsi.c d->arch.hvm.msixtbl_list: struct msixtbl_entry.table_flags of each device's
-   * msixtbl entry, in `devices` by device index (the record name every device-keyed record has, which
-   * checker/explore-symmetry.ts relies on): the entries (bit n) whose address/data the guest wrote since Xen
-   * last let an unmask through. Present only while some bit is set; the msixtbl entry itself exists while a
-   * pirq of the device is dpci-bound (msixtbl_pt_register at pt_irq_create_bind, msixtbl_pt_unregister at
-   * pt_irq_destroy_bind), which the model reads from the dpci bindings (`msixtblRegistered`) instead of
-   * storing.
+   * xen/arch/x86/hvm/vmsi.c d->arch.hvm.msixtbl_list: the msixtbl entry of each device that has one, in
+   * `devices` by device index (the record name every device-keyed record has, which
+   * checker/explore-symmetry.ts relies on): `refcnt` (msixtbl_pt_register at pt_irq_create_bind adds one,
+   * msixtbl_pt_unregister at pt_irq_destroy_bind takes one, and deletes the entry as `xenMsixtblRefcountFixed`
+   * says) and `table_flags`, the entries (bit n) whose address/data the guest wrote since Xen last let an
+   * unmask through. Absent when no device has an entry.
    */
-  readonly msixtbl?: { readonly devices: Readonly<Record<number, { readonly table_flags: number }>> };
+  readonly msixtbl?: { readonly devices: Readonly<Record<number, MsixtblEntry>> };
+}
+
+/** struct msixtbl_entry (xen/arch/x86/hvm/vmsi.c), the fields the model needs. */
+export interface MsixtblEntry {
+  readonly refcnt: number;
+  readonly table_flags: number;
 }
 
 /** struct msi_desc (asm-x86/msi.h), only the fields the model needs. */

@@ -1,59 +1,82 @@
 /**
  * Models xen/arch/x86/hvm/vmsi.c @RELEASE-4.22.0 (same in substance since 4.12, apart from 64b21662b1's return
- * code): the msixtbl intercept of an HVM guest's writes to the MSI-X table of a passed-through device,
- * msixtbl_write / _msixtbl_write, with msix_write_completion's deferred unmask and the 3a6222bd57 snoop of the
- * first unmask (msixtbl_range / msixtbl_pt_register).
+ * code and ea87662c77's refcount test, `xenMsixtblForwardAll` and `xenMsixtblRefcountFixed`): the msixtbl
+ * intercept of an HVM guest's writes to the MSI-X table of a passed-through device, msixtbl_write /
+ * _msixtbl_write, with msix_write_completion's deferred unmask and the 3a6222bd57 snoop of the first unmask
+ * (msixtbl_range / msixtbl_pt_register), and the entry's references (msixtbl_pt_register /
+ * msixtbl_pt_unregister).
  *
  * Left out: reads other than the vector control word, the PBA, unaligned and 64-bit accesses, entries past
  * MAX_MSIX_ACC_ENTRIES (the model's devices have 3), REP MOVS (854c6aab46).
  */
 import type { Sys } from '../../context.ts';
 import type { MsiMsg } from '../../types.ts';
-import { dom, type D, type XenDomain, type XenState } from './state.ts';
+import { dom, type D, type MsixtblEntry, type XenDomain, type XenState } from './state.ts';
 
-/** msixtbl_find_entry: the domain has an msixtbl entry for `dev` (some pirq of the device is dpci-bound). */
-export function msixtblRegistered(x: XenState, d: XenDomain, dev: number): boolean {
-  for (const pS in d.pirqs) {
-    const info = d.pirqs[pS]!;
-    if (info.dpci && info.irq > 0 && x.irqs[info.irq]?.msi_desc?.dev === dev && x.irqs[info.irq]?.msi_desc?.msix) return true;
-  }
-  return false;
+/** msixtbl_find_entry: the domain has an msixtbl entry for `dev`. */
+export function msixtblRegistered(_x: XenState, d: XenDomain, dev: number): boolean {
+  return d.msixtbl?.devices[dev] !== undefined;
 }
 
-/** msixtbl_addr_to_desc: the Xen irq whose msi_desc is (dev, entry) among the domain's dpci-bound pirqs. */
+/**
+ * msixtbl_addr_to_desc: the Xen irq whose msi_desc is MSI-X entry `entry` of `dev` ("list_for_each_entry( desc,
+ * &entry->pdev->msi_list, list ) if ( ... entry_nr == nr_entry )": any descriptor of the device, bound or not),
+ * when the domain has an msixtbl entry for the device.
+ */
 function msixtblAddrToIrq(x: XenState, d: XenDomain, dev: number, entry: number): number | undefined {
-  for (const pS in d.pirqs) {
-    const info = d.pirqs[pS]!;
-    const md = info.irq > 0 ? x.irqs[info.irq]?.msi_desc : undefined;
-    if (info.dpci && md && md.msix && md.dev === dev && md.entry_nr === entry) return info.irq;
+  if (!msixtblRegistered(x, d, dev)) return undefined;
+  for (const iS in x.irqs) {
+    const md = x.irqs[iS]!.msi_desc;
+    if (md && md.msix && md.dev === dev && md.entry_nr === entry) return Number(iS);
   }
   return undefined;
 }
 
-/** msixtbl_pt_unregister: the last bound pirq of the device gone, the entry (and its table_flags) freed. */
+/**
+ * msixtbl_pt_register (pt_irq_create_bind of an MSI-X pirq with a guest table): the device's entry, made with
+ * refcnt 0 and no table_flags if it has none (add_msixtbl_entry), gets one more reference.
+ */
+export function msixtbl_pt_register(_s: Sys, d: D, dev: number | undefined): void {
+  if (dev === undefined) return;
+  const cur = d.msixtbl?.devices[dev];
+  setEntry(d, dev, { refcnt: (cur?.refcnt ?? 0) + 1, table_flags: cur?.table_flags ?? 0 });
+}
+
+/**
+ * msixtbl_pt_unregister (pt_irq_destroy_bind): one reference less; with `xenMsixtblRefcountFixed` (ea87662c77,
+ * Xen 4.22) the entry and its table_flags are freed when none is left, before it when some are left (the
+ * inverted `!atomic_dec_and_test`), so the last unbind keeps the entry. The count is an atomic_t: it can go
+ * below zero when a pirq bound to a deleted entry is unbound from a newer one.
+ */
 export function msixtbl_pt_unregister(s: Sys, d: D, dev: number | undefined): void {
-  if (dev === undefined || d.msixtbl?.devices[dev] === undefined) return;
-  if (msixtblRegistered(s.w.xen, d, dev)) return;
-  setTableFlags(d, dev, 0);
+  if (dev === undefined) return;
+  const cur = d.msixtbl?.devices[dev];
+  if (!cur) return;
+  const refcnt = cur.refcnt - 1;
+  // The one read of xenMsixtblRefcountFixed.
+  const del = s.flags.xenMsixtblRefcountFixed ? refcnt === 0 : refcnt !== 0;
+  setEntry(d, dev, del ? null : { ...cur, refcnt });
 }
 
 function tableFlags(d: XenDomain, dev: number): number {
   return d.msixtbl?.devices[dev]?.table_flags ?? 0;
 }
 
-/** Store the device's table_flags (replacing the small record, never writing into a shared one). */
-function setTableFlags(d: D, dev: number, next: number): void {
-  if (next === tableFlags(d, dev)) return;
-  const f: Record<number, { readonly table_flags: number }> = { ...(d.msixtbl?.devices ?? {}) };
-  if (next) f[dev] = { table_flags: next };
+/** Store the device's msixtbl entry, or delete it (null), replacing the small records, never writing into a shared one. */
+function setEntry(d: D, dev: number, next: MsixtblEntry | null): void {
+  const f: Record<number, MsixtblEntry> = { ...(d.msixtbl?.devices ?? {}) };
+  if (next) f[dev] = next;
   else delete f[dev];
   if (Object.keys(f).length) d.msixtbl = { devices: f };
   else delete d.msixtbl;
 }
 
+/** Set or clear table_flags bit `entry` of the device's msixtbl entry (callers know it has one). */
 function setTableFlag(d: D, dev: number, entry: number, on: boolean): void {
-  const cur = tableFlags(d, dev);
-  setTableFlags(d, dev, on ? cur | (1 << entry) : cur & ~(1 << entry));
+  const cur = d.msixtbl?.devices[dev];
+  if (!cur) return;
+  const next = on ? cur.table_flags | (1 << entry) : cur.table_flags & ~(1 << entry);
+  if (next !== cur.table_flags) setEntry(d, dev, { ...cur, table_flags: next });
 }
 
 /**
@@ -114,8 +137,8 @@ export function msixtbl_write_vector_ctrl(s: Sys, domid: number, dev: number, en
 }
 
 /**
- * Models vmsi.c:msixtbl_read of a vector-control dword: with a bound descriptor Xen answers from
- * msi_attrib.guest_masked, otherwise the read goes to QEMU (pci_msix_read: its latch).
+ * Models vmsi.c:msixtbl_read of a vector-control dword: with an msixtbl entry and a descriptor for the entry Xen
+ * answers from msi_attrib.guest_masked, otherwise the read goes to QEMU (pci_msix_read: its latch).
  */
 export function msixtbl_read_vector_ctrl(s: Sys, domid: number, dev: number, entry: number): boolean {
   const d = s.w.xen.domains[domid];
