@@ -29,8 +29,8 @@ export interface ExhaustiveBudget {
   readonly identity?: IdentityOptions;
 }
 
-/** The budget of a matrix row's exploration: no depth bound, 600,000 classes (every row but today's hostile-hvm completes: docs/performance.md). */
-export const EXHAUSTIVE_BUDGET: ExhaustiveBudget = { depth: Infinity, maxStates: 600_000 };
+/** The budget of a matrix row's exploration: no depth bound, 1,000,000 classes (every row but today's hostile-hvm completes: docs/performance.md). */
+export const EXHAUSTIVE_BUDGET: ExhaustiveBudget = { depth: Infinity, maxStates: 1_000_000 };
 
 /**
  * The budget of the corpus's exploration (counterexamples/corpus.ts and its test): every state within 60 steps,

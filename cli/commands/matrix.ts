@@ -18,7 +18,7 @@ import { INTERRUPTED_EXIT, interruptible, progress, yieldToSignals } from '../pr
 import { outputWidth, plainTable, wrap } from '../table.ts';
 
 /** The explore side's budget of `npm run prove` (package.json; cli/ci.test.ts keeps the two equal). */
-export const PROVE_MAX_STATES = 8_000_000;
+export const PROVE_MAX_STATES = 5_000_000;
 
 export function register(program: Command): void {
   const cmd = program

@@ -80,23 +80,32 @@ function setTableFlag(d: D, dev: number, entry: number, on: boolean): void {
 }
 
 /**
+ * msixtbl_range @RELEASE-4.22.0 (the same test since 4.12): Xen's handler takes a write to the table only when
+ * the device has an msixtbl entry and a descriptor for the table entry ("entry && ... msixtbl_addr_to_desc(entry,
+ * addr)"); any other write goes to the device model alone, an unmask of it snooped (msix_snoop_address).
+ */
+function accepted(x: XenState, d: XenDomain | undefined, dev: number, entry: number): number | undefined {
+  return d ? msixtblAddrToIrq(x, d, dev, entry) : undefined;
+}
+
+/**
  * Models vmsi.c:msixtbl_write + _msixtbl_write for the address/data dwords of entry `entry` (one call for the
- * three): with an msixtbl entry, Xen shadows them and sets the entry's table_flags bit; either way the write
- * is X86EMUL_UNHANDLEABLE and goes on to the device model (QEMU's pci_msix_write).
+ * three): when msixtbl_range takes the write, Xen shadows them and sets the entry's table_flags bit; either way
+ * the write goes on to the device model (QEMU's pci_msix_write).
  */
 export function msixtbl_write(s: Sys, domid: number, dev: number, entry: number, m: MsiMsg): void {
   const d = dom(s, domid);
-  if (d && msixtblRegistered(s.w.xen, d, dev)) setTableFlag(d, dev, entry, true);
+  if (d && accepted(s.w.xen, d, dev, entry) !== undefined) setTableFlag(d, dev, entry, true);
   s.fn.qemu.pci_msix_write(s, domid, dev, entry, m);
 }
 
 /**
  * Models vmsi.c:_msixtbl_write -> msixtbl_write for a vector-control dword, then msix_write_completion:
- * - no msixtbl entry for the device yet: QEMU handles it; if it was an unmask and QEMU's handling bound a pirq
- *   of the entry (msixtbl_pt_register found the snooped address, 3a6222bd57), Xen applies the unmask after.
+ * - not taken by msixtbl_range (no msixtbl entry for the device, or no descriptor for the table entry): QEMU
+ *   handles it; if it was an unmask and QEMU's handling bound a pirq of the entry (msixtbl_pt_register found
+ *   the snooped address, 3a6222bd57), Xen applies the unmask after.
  * - an unmask of an entry whose address/data were written since ("Exit to device model when unmasking and
  *   address/data got modified"): the table_flags bit cleared, QEMU handles it, then the deferred unmask.
- * - an entry with no bound descriptor: QEMU handles it.
  * - otherwise Xen applies it (guest_mask_msi_irq); with `xenMsixtblForwardAll` (64b21662b1, Xen 4.19,
  *   XENFEAT_dm_msix_all_writes) it returns X86EMUL_UNHANDLEABLE all the same, so QEMU sees the write too;
  *   before it the write ends in Xen (X86EMUL_OKAY).
@@ -109,7 +118,8 @@ export function msixtbl_write_vector_ctrl(s: Sys, domid: number, dev: number, en
       const irq = dd ? msixtblAddrToIrq(s.w.xen, dd, dev, entry) : undefined;
       if (irq !== undefined) s.fn.xen.guest_mask_msi_irq(s, irq, false);
     };
-    if (!d || !msixtblRegistered(s.w.xen, d, dev)) {
+    const irq = accepted(s.w.xen, d, dev, entry);
+    if (!d || irq === undefined) {
       s.fn.qemu.pci_msix_write_vector_ctrl(s, domid, dev, entry, masked);
       if (!masked) deferredUnmask();
       return 'device model';
@@ -119,11 +129,6 @@ export function msixtbl_write_vector_ctrl(s: Sys, domid: number, dev: number, en
       s.fn.qemu.pci_msix_write_vector_ctrl(s, domid, dev, entry, masked);
       deferredUnmask();
       return 'device model, then msix_write_completion';
-    }
-    const irq = msixtblAddrToIrq(s.w.xen, d, dev, entry);
-    if (irq === undefined) {
-      s.fn.qemu.pci_msix_write_vector_ctrl(s, domid, dev, entry, masked);
-      return 'device model';
     }
     s.fn.xen.guest_mask_msi_irq(s, irq, masked);
     // The one read of xenMsixtblForwardAll (64b21662b1): "returns X86EMUL_UNHANDLEABLE even if write is
