@@ -142,7 +142,7 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
   },
   guestMsixEarlyEnable: {
     component: 'guest',
-    doc: 'drivers/pci/msi.c:msix_capability_init (native path): ENABLE and MASKALL first, the entries programmed while enabled and masked (438553958ba1, Linux 5.14).',
+    doc: 'drivers/pci/msi.c:msix_capability_init (both paths): ENABLE and MASKALL first, the entries programmed while enabled and masked, and cleared again if the setup fails (438553958ba1, Linux 5.14).',
   },
   guestMsixMaskForUpdate: {
     component: 'guest',

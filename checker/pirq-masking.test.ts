@@ -5,36 +5,20 @@
  * entries in hardware; EVTCHNOP_bind_pirq unmasks at request_irq, xen/arch/x86/irq.c:arch_evtchn_bind_pirq
  * @RELEASE-4.22.0, from 84d6add559, Xen 4.6). So on Xen 4.6 and later every vector delivers, and the row is
  * proved. With a hypervisor whose event-channel bind leaves the mask alone (as before 84d6add559, written here
- * as code on 4.22) the same guest loses the interrupt, as the reports behind 7e0815b3e099 saw ("older versions
+ * as code on 4.22, examples/xen-bind-keeps-mask.ts) the same guest loses the interrupt, as the reports behind 7e0815b3e099 saw ("older versions
  * of Xen"), while linux-6x (pci_msi_ignore_mask set, no vector-control write) still delivers.
  */
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type Config } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants.ts';
-import type { AnyOverride } from '../model/overrides.ts';
-import { sysFor, withFix } from '../model/testkit.ts';
+import { sysFor } from '../model/testkit.ts';
 import * as guest from '../model/components/guest.ts';
-import { pirqInfo } from '../model/components/xen/state.ts';
-import type { Sys } from '../model/context.ts';
 import { explore } from './explore.ts';
 
 const D = 1;
 const A = 0;
 const today = (g: string): Config => ({ scenario: 'nvme-hvm', guest: g, qemu: 'bind-unmasked', xen: '4.22', dom0: 'pvops-6x', toolstack: 'libxl-4.22' });
 const delivers = INVARIANTS.filter((i) => i.name === 'enabled-vector-delivers');
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/** Xen's EVTCHNOP_bind_pirq without arch_evtchn_bind_pirq's unmask: a vector masked before the bind stays masked. */
-const bindKeepsMask: Record<string, AnyOverride> = {
-  EVTCHNOP_bind_pirq: (builtin, s: Sys, domid: number, p: number) => {
-    const d = s.w.xen.domains[domid];
-    const irq = d ? pirqInfo(d, p).irq : 0;
-    const masked = irq > 0 && s.w.xen.irqs[irq]?.msi_desc?.guest_masked === true;
-    const port = (builtin as (s: Sys, domid: number, p: number) => number)(s, domid, p);
-    if (masked) s.fn.xen.guest_mask_msi_irq(s, irq, true);
-    return port;
-  },
-};
 
 describe('the pirq path with vector-control writes (linux-5.15, before 7e0815b3e099)', () => {
   it('the bracket binds each entry during the setup, msix_mask_all masks the bound entries in hardware, request_irq unmasks', () => {
@@ -87,12 +71,15 @@ describe('the pirq path with vector-control writes (linux-5.15, before 7e0815b3e
     expect(res.complete).toBe(true);
   }, 60_000);
 
-  it('with an event-channel bind that leaves the mask alone (before 84d6add559) the vector is lost; linux-6x still delivers', async () => {
-    const lost = await explore(withFix(today('linux-5.15'), 'xen', bindKeepsMask), { maxStates: 100_000, invariants: delivers });
+  it('with an event-channel bind that leaves the mask alone (before 84d6add559, examples/xen-bind-keeps-mask.ts) the vector is lost; linux-6x still delivers', async () => {
+    const { loadVariantFile } = await import('../api/load.ts');
+    await loadVariantFile(new URL('../examples/xen-bind-keeps-mask.ts', import.meta.url).pathname);
+    const bindKeepsMask = (g: string) => resolveConfig({ ...today(g), xen: '4.22-bind-keeps-mask' });
+    const lost = await explore(bindKeepsMask('linux-5.15'), { maxStates: 100_000, invariants: delivers });
     expect(lost.verdict).toBe('violated');
     expect(lost.violation!.invariant).toBe('enabled-vector-delivers');
     expect(lost.violation!.evidence.text).toMatch(/masked/i);
-    const six = await explore(withFix(today('linux-6x'), 'xen', bindKeepsMask), { maxStates: 100_000, invariants: delivers });
+    const six = await explore(bindKeepsMask('linux-6x'), { maxStates: 100_000, invariants: delivers });
     expect(six.verdict).toBe('holds');
     expect(six.complete).toBe(true);
   }, 120_000);

@@ -122,52 +122,51 @@ const ARMS = new Map<Action['kind'], Arm>();
 function arm<K extends Action['kind']>(_kind: K, f: (s: Sys, x: Extract<Action, { kind: K }>, r: Resolved) => void): Arm {
   return f as Arm;
 }
-const show = (v: number): string => rc(v);
 
 /** The dispatcher: one arm per action kind, exhaustive over the kinds, no catch-all. */
 function armOf(kind: Action['kind']): Arm {
   return match(kind)
     .with('guest.pci_enable_msix', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'pci_enable_msix', `nvec=${x.nvec}`, () => s.fn.guest.pci_enable_msix(s, x.domid, x.dev, x.nvec), show),
+      s.log.call('guest', 'pci_enable_msix', `nvec=${x.nvec}`, () => s.fn.guest.pci_enable_msix(s, x.domid, x.dev, x.nvec), rc),
     ))
     .with('guest.pci_msix_clear_and_set_ctrl', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'pci_msix_clear_and_set_ctrl', 'clear=PCI_MSIX_FLAGS_MASKALL', () => s.fn.guest.pci_msix_clear_and_set_ctrl(s, x.domid, x.dev), show),
+      s.log.call('guest', 'pci_msix_clear_and_set_ctrl', 'clear=PCI_MSIX_FLAGS_MASKALL', () => s.fn.guest.pci_msix_clear_and_set_ctrl(s, x.domid, x.dev), rc),
     ))
     .with('guest.pci_enable_msi', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'pci_enable_msi', '', () => s.fn.guest.pci_enable_msi(s, x.domid, x.dev), show),
+      s.log.call('guest', 'pci_enable_msi', '', () => s.fn.guest.pci_enable_msi(s, x.domid, x.dev), rc),
     ))
     .with('guest.request_irq', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'request_irq', `entry=${x.entry}`, () => s.fn.guest.request_irq(s, x.domid, x.dev, x.entry), show),
+      s.log.call('guest', 'request_irq', `entry=${x.entry}`, () => s.fn.guest.request_irq(s, x.domid, x.dev, x.entry), rc),
     ))
     .with('guest.free_irq', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'free_irq', `entry=${x.entry}`, () => s.fn.guest.free_irq(s, x.domid, x.dev, x.entry), show),
+      s.log.call('guest', 'free_irq', `entry=${x.entry}`, () => s.fn.guest.free_irq(s, x.domid, x.dev, x.entry), rc),
     ))
     .with('guest.pci_disable_msix', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'pci_disable_msix', '', () => s.fn.guest.pci_disable_msix(s, x.domid, x.dev), show),
+      s.log.call('guest', 'pci_disable_msix', '', () => s.fn.guest.pci_disable_msix(s, x.domid, x.dev), rc),
     ))
     .with('guest.pci_disable_msi', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'pci_disable_msi', '', () => s.fn.guest.pci_disable_msi(s, x.domid, x.dev), show),
+      s.log.call('guest', 'pci_disable_msi', '', () => s.fn.guest.pci_disable_msi(s, x.domid, x.dev), rc),
     ))
     .with('guest.pci_write_config_word', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'pci_write_config_word', `${x.reg} ${'0x' + x.value.toString(16)}`, () => s.fn.guest.pci_write_config_word(s, x.domid, x.dev, (x.value & 0x8000) !== 0), show),
+      s.log.call('guest', 'pci_write_config_word', `${x.reg} ${'0x' + x.value.toString(16)}`, () => s.fn.guest.pci_write_config_word(s, x.domid, x.dev, (x.value & 0x8000) !== 0), rc),
     ))
     .with('guest.igbvf_probe', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'igbvf_probe', `nvec=${x.nvec}`, () => s.fn.guest.igbvf_probe(s, x.domid, x.dev, x.nvec), show),
+      s.log.call('guest', 'igbvf_probe', `nvec=${x.nvec}`, () => s.fn.guest.igbvf_probe(s, x.domid, x.dev, x.nvec), rc),
     ))
-    .with('guest.igbvf_remove', (k) => arm(k, (s, x) => s.log.call('guest', 'igbvf_remove', '', () => s.fn.guest.igbvf_remove(s, x.domid, x.dev), show)))
+    .with('guest.igbvf_remove', (k) => arm(k, (s, x) => s.log.call('guest', 'igbvf_remove', '', () => s.fn.guest.igbvf_remove(s, x.domid, x.dev), rc)))
     .with('guest.igbvf_shutdown', (k) => arm(k, (s, x) =>
       s.log.call('guest', 'igbvf_shutdown', '', () => {
         const rc = s.fn.guest.igbvf_shutdown(s, x.domid, x.dev);
         return rc < 0 ? rc : life.guest_power_off(s, x.domid);
-      }, show),
+      }, rc),
     ))
     .with('guest.kernel_power_off', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'kernel_power_off', 'driver leaves MSI-X enabled', () => life.guest_power_off(s, x.domid), show),
+      s.log.call('guest', 'kernel_power_off', 'driver leaves MSI-X enabled', () => life.guest_power_off(s, x.domid), rc),
     ))
-    .with('qemu.sigkill', (k) => arm(k, (s, x) => s.log.call('qemu', 'sigkill', `dom${x.domid}`, () => life.qemu_sigkill(s, x.domid), show)))
-    .with('dom0.pcistub_probe', (k) => arm(k, (s, x) => s.log.call('dom0', 'pcistub_init_device', 'admin bind to pciback', () => s.fn.dom0.pcistub_init_device(s, x.dev), show)))
+    .with('qemu.sigkill', (k) => arm(k, (s, x) => s.log.call('qemu', 'sigkill', `dom${x.domid}`, () => life.qemu_sigkill(s, x.domid), rc)))
+    .with('dom0.pcistub_probe', (k) => arm(k, (s, x) => s.log.call('dom0', 'pcistub_init_device', 'admin bind to pciback', () => s.fn.dom0.pcistub_init_device(s, x.dev), rc)))
     .with('dom0.pcistub_remove', (k) => arm(k, (s, x) =>
-      s.log.call('dom0', 'pcistub_device_release', 'admin unbind from pciback', () => s.fn.dom0.pcistub_device_release(s, x.dev), show),
+      s.log.call('dom0', 'pcistub_device_release', 'admin unbind from pciback', () => s.fn.dom0.pcistub_device_release(s, x.dev), rc),
     ))
     .with('toolstack.libxl__device_pci_add', (k) => arm(k, (s, x, r) =>
       s.log.call('toolstack', 'libxl__device_pci_add', 'new domain', () => {
@@ -176,22 +175,22 @@ function armOf(kind: Action['kind']): Arm {
       }, (v) => (v > 0 ? `dom${v}` : rc(v))),
     ))
     .with('toolstack.libxl__destroy_domid', (k) => arm(k, (s, x) =>
-      s.log.call('toolstack', 'libxl__destroy_domid', `dom${x.domid}`, () => s.fn.toolstack.libxl__destroy_domid(s, x.domid, x.dev), show),
+      s.log.call('toolstack', 'libxl__destroy_domid', `dom${x.domid}`, () => s.fn.toolstack.libxl__destroy_domid(s, x.domid, x.dev), rc),
     ))
     .with('toolstack.libxl__device_pci_remove', (k) => arm(k, (s, x) =>
-      s.log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => s.fn.toolstack.libxl__device_pci_remove(s, x.domid, x.dev), show),
+      s.log.call('toolstack', 'libxl__device_pci_remove', `dom${x.domid} (xl pci-detach)`, () => s.fn.toolstack.libxl__device_pci_remove(s, x.domid, x.dev), rc),
     ))
     .with('guest.acpiphp_eject', (k) => arm(k, (s, x) =>
-      s.log.call('guest', 'acpiphp_eject', `dom${x.domid} hotplug SCI: eject the slot`, () => s.fn.qemu.acpi_pcihp_eject_slot(s, x.domid, x.dev), show),
+      s.log.call('guest', 'acpiphp_eject', `dom${x.domid} hotplug SCI: eject the slot`, () => s.fn.qemu.acpi_pcihp_eject_slot(s, x.domid, x.dev), rc),
     ))
     .with('toolstack.libxl__device_pci_reset', (k) => arm(k, (s, x) =>
-      s.log.call('toolstack', 'libxl__device_pci_reset', `dom${x.domid} (do_pci_remove, device_del returned)`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'reset'), show),
+      s.log.call('toolstack', 'libxl__device_pci_reset', `dom${x.domid} (do_pci_remove, device_del returned)`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'reset'), rc),
     ))
     .with('toolstack.xc_deassign_device', (k) => arm(k, (s, x) =>
-      s.log.call('toolstack', 'xc_deassign_device', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'deassign'), show),
+      s.log.call('toolstack', 'xc_deassign_device', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'deassign'), rc),
     ))
     .with('toolstack.libxl__device_pci_remove_xenstore', (k) => arm(k, (s, x) =>
-      s.log.call('toolstack', 'libxl__device_pci_remove_xenstore', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'xenstore'), show),
+      s.log.call('toolstack', 'libxl__device_pci_remove_xenstore', `dom${x.domid}`, () => life.do_pci_remove_step(s, x.domid, x.dev, 'xenstore'), rc),
     ))
     .exhaustive();
 }

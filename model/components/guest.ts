@@ -21,9 +21,9 @@
  * The pirq path's vector-control writes before 7e0815b3e099 (5.15.11 - 5.17, `guestPirqMsixMasking`): the mask
  * bracket of each message, msix_mask_all after the setup, pci_msix_shutdown's masks.
  *
- * Left out: those writes in 5.14 - 5.15.10 (msix_mask_all before the messages), multi-vector MSI, CPU affinity and vector spreading (the model gives each native irq the lowest
- * free vector from 0x22 and compares only for equality), and everything of the drivers except their
- * interrupt setup and teardown order.
+ * Left out: those writes in 5.14 - 5.15.10 (msix_mask_all before the messages), multi-vector MSI, CPU
+ * affinity and vector spreading (the model gives each native irq the lowest free vector from 0x22 and compares
+ * only for equality), and everything of the drivers except their interrupt setup and teardown order.
  */
 import {
   MSI_ADDR_BASE_LO,
@@ -296,6 +296,12 @@ function writeVectorCtrl(s: Sys, domid: number, dev: number, entry: number, mask
   s.fn.xen.msixtbl_write_vector_ctrl(s, domid, dev, entry, masked);
 }
 
+/** drivers/pci/msi/msi.c:msix_mask_all(base, tsize): a mask write to every entry of the table (QEMU's size, else nvec). */
+function msixMaskAll(s: Sys, domid: number, dev: number, nvec: number): void {
+  const tsize = s.w.qemu[domid]?.devices[dev]?.msix.msix_entry.length ?? nvec;
+  for (let e = 0; e < tsize; e++) writeVectorCtrl(s, domid, dev, e, true);
+}
+
 /**
  * Models drivers/pci/msi/msi.c:pci_write_msg_msix (irq_chip_write_msi_msg of the PCI/MSI domain): with
  * `guestMsixMaskForUpdate` (da181dc974ad, the one read) a message for an entry Linux believes unmasked is
@@ -331,8 +337,8 @@ function nativeEnableMsix(s: Sys, k: G, dev: number, d: GD, nvec: number): numbe
       s.fn.guest.pci_write_msg_msix(s, k.domid, dev, e, nativeMsiMsg(MANAGED_IRQ_SHUTDOWN_VECTOR), ctrlMasked);
     }
     if (!early) s.fn.qemu.xen_pt_msixctrl_reg_write(s, k.domid, dev, true, true);
-    const tsize = s.w.qemu[k.domid]?.devices[dev]?.msix.msix_entry.length ?? nvec;
-    for (let e = 0; e < (early ? tsize : nvec); e++) writeVectorCtrl(s, k.domid, dev, e, true);
+    if (early) msixMaskAll(s, k.domid, dev, nvec);
+    else for (let e = 0; e < nvec; e++) writeVectorCtrl(s, k.domid, dev, e, true);
     if (!early) {
       // msix_program_entries: "entry->masked = readl(...); msix_mask_irq(entry, 1);"
       for (const irq of Object.values(d.msi_list)) {
@@ -440,11 +446,8 @@ export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number
     return r;
   }
   if (!early) s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
-  if (s.flags.guestPirqMsixMasking) {
-    // msix_mask_all(base, tsize) after msix_setup_interrupts (83dbf898a2d4): every entry of the table.
-    const tsize = s.w.qemu[domid]?.devices[dev]?.msix.msix_entry.length ?? nvec;
-    for (let e = 0; e < tsize; e++) writeVectorCtrl(s, domid, dev, e, true);
-  }
+  // msix_mask_all after msix_setup_interrupts (83dbf898a2d4), while the pirq path's descriptors can mask.
+  if (s.flags.guestPirqMsixMasking) msixMaskAll(s, domid, dev, nvec);
   d.msix_enabled = true;
   d.driver = { stage: d.driver.stage === 'idle' ? 'probe-enabled' : 'io-enabled', nvec, next: 0 };
   return nvec;

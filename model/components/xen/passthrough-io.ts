@@ -37,7 +37,7 @@ export function XEN_DOMCTL_bind_pt_irq(s: Sys, domid: number, p: number, gvec: n
       // "if ( rc == 0 && pt_irq_bind->u.msi.gtable ) rc = msixtbl_pt_register(d, info, gtable);": QEMU passes the
       // table address for MSI-X only.
       const md = s.w.xen.irqs[pirqInfo(d, p).irq]?.msi_desc;
-      if (md?.msix) msixtbl_pt_register(s, d, md.dev);
+      if (md?.msix) msixtbl_pt_register(d, md.dev);
     }
     // 69d99d1b22: "if ( pt_irq_bind->u.msi.gflags & VMSI_UNMASKED ) ... guest_mask_msi_irq(desc, false);"
     if (unmasked) s.fn.xen.guest_mask_msi_irq(s, pirqInfo(d, p).irq, false);

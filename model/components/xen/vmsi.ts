@@ -13,18 +13,15 @@ import type { Sys } from '../../context.ts';
 import type { MsiMsg } from '../../types.ts';
 import { dom, type D, type MsixtblEntry, type XenDomain, type XenState } from './state.ts';
 
-/** msixtbl_find_entry: the domain has an msixtbl entry for `dev`. */
-export function msixtblRegistered(_x: XenState, d: XenDomain, dev: number): boolean {
-  return d.msixtbl?.devices[dev] !== undefined;
-}
-
 /**
- * msixtbl_addr_to_desc: the Xen irq whose msi_desc is MSI-X entry `entry` of `dev` ("list_for_each_entry( desc,
- * &entry->pdev->msi_list, list ) if ( ... entry_nr == nr_entry )": any descriptor of the device, bound or not),
- * when the domain has an msixtbl entry for the device.
+ * msixtbl_addr_to_desc(msixtbl_find_entry(...)): when the domain has an msixtbl entry for `dev`, the Xen irq whose
+ * msi_desc is MSI-X entry `entry` of the device ("list_for_each_entry( desc, &entry->pdev->msi_list, list ) if (
+ * ... entry_nr == nr_entry )": any descriptor of the device, bound or not). That is also msixtbl_range's test
+ * (@RELEASE-4.22.0, the same since 4.12): Xen's handler takes a write to the table only when this finds an irq;
+ * any other write goes to the device model alone, an unmask of it snooped (msix_snoop_address).
  */
-function msixtblAddrToIrq(x: XenState, d: XenDomain, dev: number, entry: number): number | undefined {
-  if (!msixtblRegistered(x, d, dev)) return undefined;
+function msixtblAddrToIrq(x: XenState, d: XenDomain | undefined, dev: number, entry: number): number | undefined {
+  if (d?.msixtbl?.devices[dev] === undefined) return undefined;
   for (const iS in x.irqs) {
     const md = x.irqs[iS]!.msi_desc;
     if (md && md.msix && md.dev === dev && md.entry_nr === entry) return Number(iS);
@@ -36,7 +33,7 @@ function msixtblAddrToIrq(x: XenState, d: XenDomain, dev: number, entry: number)
  * msixtbl_pt_register (pt_irq_create_bind of an MSI-X pirq with a guest table): the device's entry, made with
  * refcnt 0 and no table_flags if it has none (add_msixtbl_entry), gets one more reference.
  */
-export function msixtbl_pt_register(_s: Sys, d: D, dev: number | undefined): void {
+export function msixtbl_pt_register(d: D, dev: number | undefined): void {
   if (dev === undefined) return;
   const cur = d.msixtbl?.devices[dev];
   setEntry(d, dev, { refcnt: (cur?.refcnt ?? 0) + 1, table_flags: cur?.table_flags ?? 0 });
@@ -80,22 +77,13 @@ function setTableFlag(d: D, dev: number, entry: number, on: boolean): void {
 }
 
 /**
- * msixtbl_range @RELEASE-4.22.0 (the same test since 4.12): Xen's handler takes a write to the table only when
- * the device has an msixtbl entry and a descriptor for the table entry ("entry && ... msixtbl_addr_to_desc(entry,
- * addr)"); any other write goes to the device model alone, an unmask of it snooped (msix_snoop_address).
- */
-function accepted(x: XenState, d: XenDomain | undefined, dev: number, entry: number): number | undefined {
-  return d ? msixtblAddrToIrq(x, d, dev, entry) : undefined;
-}
-
-/**
  * Models vmsi.c:msixtbl_write + _msixtbl_write for the address/data dwords of entry `entry` (one call for the
  * three): when msixtbl_range takes the write, Xen shadows them and sets the entry's table_flags bit; either way
  * the write goes on to the device model (QEMU's pci_msix_write).
  */
 export function msixtbl_write(s: Sys, domid: number, dev: number, entry: number, m: MsiMsg): void {
   const d = dom(s, domid);
-  if (d && accepted(s.w.xen, d, dev, entry) !== undefined) setTableFlag(d, dev, entry, true);
+  if (d && msixtblAddrToIrq(s.w.xen, d, dev, entry) !== undefined) setTableFlag(d, dev, entry, true);
   s.fn.qemu.pci_msix_write(s, domid, dev, entry, m);
 }
 
@@ -114,11 +102,10 @@ export function msixtbl_write_vector_ctrl(s: Sys, domid: number, dev: number, en
   s.log.call('xen', 'msixtbl_write', `${masked ? 'mask' : 'unmask'} entry ${entry} (vector control)`, () => {
     const d = dom(s, domid);
     const deferredUnmask = () => {
-      const dd = s.w.xen.domains[domid];
-      const irq = dd ? msixtblAddrToIrq(s.w.xen, dd, dev, entry) : undefined;
+      const irq = msixtblAddrToIrq(s.w.xen, s.w.xen.domains[domid], dev, entry);
       if (irq !== undefined) s.fn.xen.guest_mask_msi_irq(s, irq, false);
     };
-    const irq = accepted(s.w.xen, d, dev, entry);
+    const irq = msixtblAddrToIrq(s.w.xen, d, dev, entry);
     if (!d || irq === undefined) {
       s.fn.qemu.pci_msix_write_vector_ctrl(s, domid, dev, entry, masked);
       if (!masked) deferredUnmask();
@@ -146,8 +133,7 @@ export function msixtbl_write_vector_ctrl(s: Sys, domid: number, dev: number, en
  * answers from msi_attrib.guest_masked, otherwise the read goes to QEMU (pci_msix_read: its latch).
  */
 export function msixtbl_read_vector_ctrl(s: Sys, domid: number, dev: number, entry: number): boolean {
-  const d = s.w.xen.domains[domid];
-  const irq = d && msixtblRegistered(s.w.xen, d, dev) ? msixtblAddrToIrq(s.w.xen, d, dev, entry) : undefined;
+  const irq = msixtblAddrToIrq(s.w.xen, s.w.xen.domains[domid], dev, entry);
   if (irq !== undefined) return s.w.xen.irqs[irq]?.msi_desc?.guest_masked ?? true;
   return s.fn.qemu.pci_msix_read_vector_ctrl(s, domid, dev, entry);
 }
