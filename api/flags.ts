@@ -150,7 +150,8 @@ export const FLAG_NOTES: Readonly<Partial<Record<string, FlagNote>>> = {
   },
   guestPirqMsixMasking: {
     component: 'guest',
-    doc: 'drivers/pci/msi.c @5.15.85 on the Xen pirq path (before 7e0815b3e099, Linux 5.18): each entry\'s vector control read at setup, the message bracketed by mask/unmask when read unmasked, msix_mask_all after the setup (83dbf898a2d4), pci_msix_shutdown masks each entry.',
+    doc: "drivers/pci/msi.c on the Xen pirq path of an HVM guest (pci_msi_ignore_mask 0 until 7e0815b3e099, Linux 5.18): 'program-entries' (v2.6.32 - 5.13: msix_program_entries masks each used entry after ENABLE|MASKALL), 'before-setup' (5.14 - 5.15.10: msix_mask_all before msix_setup_entries reads each entry, the message bracketed when it read unmasked, a failed setup clears ENABLE only), 'after-setup' (5.15.11 - 5.17: msix_mask_all after the setup, 83dbf898a2d4), 'none' (7e0815b3e099); pci_msix_shutdown masks each entry except with 'none'.",
+    values: ['program-entries', 'before-setup', 'after-setup', 'none'],
   },
   qemuLatchMsixTable: {
     component: 'qemu',

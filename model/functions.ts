@@ -104,7 +104,7 @@ export const GUEST_TABLE = {
   pci_write_msg_msix: m('drivers/pci/msi/msi.c @v6.x (da181dc974ad mask bracket with guestMsixMaskForUpdate)', "native path: an entry's message through Xen's msixtbl to QEMU, bracketed by mask/unmask when Linux believes it unmasked", guest.pci_write_msg_msix),
   xen_bind_pirq_msi_to_irq: m(`drivers/xen/events/events_base.c ${L}`, 'a new irq_info for the pirq; no hypercall, no duplicate check', guest.xen_bind_pirq_msi_to_irq),
   xen_teardown_msi_irqs: m(`arch/x86/pci/xen.c ${L}`, 'xen_destroy_irq of every vector: no unmap from an HVM guest, the irq_info dropped', guest.xen_teardown_msi_irqs),
-  pci_enable_msix: m(`drivers/pci/msi.c ${L}`, 'msix_capability_init up to ENABLE|MASKALL: xen_hvm_setup_msi_irqs, the control write QEMU traps', guest.pci_enable_msix),
+  pci_enable_msix: m(`drivers/pci/msi.c ${L}`, 'msix_capability_init up to ENABLE|MASKALL: xen_hvm_setup_msi_irqs, the control write QEMU traps, the vector-control masks of its generation (msix_program_entries, msix_mask_all; guestPirqMsixMasking)', guest.pci_enable_msix),
   pci_msix_clear_and_set_ctrl: m(`drivers/pci/msi.c ${L}`, "msix_capability_init's last write: MASKALL cleared", guest.pci_msix_clear_and_set_ctrl),
   pci_enable_msi: m(`drivers/pci/msi.c ${L}`, 'msi_capability_init: xen_hvm_setup_msi_irqs for one vector, then ENABLE', guest.pci_enable_msi),
   request_irq: m(`drivers/xen/events/events_base.c ${L}`, 'startup_pirq: EVTCHNOP_bind_pirq ("Failed to obtain physical IRQ" on failure, still 0)', guest.request_irq),

@@ -139,14 +139,21 @@ export interface Flags {
    */
   readonly guestMsixMaskForUpdate: boolean;
   /**
-   * The pirq path's descriptors can mask (pci_msi_ignore_mask 0 in an HVM guest, before 7e0815b3e099 "x86/pci/xen:
-   * Disable PCI/MSI[-X] masking for XEN_HVM guests", Linux 5.18, stable): drivers/pci/msi.c @5.15.85
-   * msix_setup_entries reads each entry's vector control (can_mask), __pci_write_msi_msg brackets the message
-   * of an entry read unmasked (with `guestMsixMaskForUpdate`), msix_mask_all masks the whole table after the setup
-   * (83dbf898a2d4, 5.15.11 / 5.16), pci_msix_shutdown masks each entry before clearing ENABLE. The Xen pirq
-   * irq_chip (drivers/xen/events/events_base.c) never unmasks a vector control.
+   * The vector-control writes of the MSI core on the Xen pirq path of an HVM guest, where `pci_msi_ignore_mask`
+   * was 0 until 7e0815b3e099 ("x86/pci/xen: Disable PCI/MSI[-X] masking for XEN_HVM guests", Linux 5.18, stable);
+   * the Xen pirq irq_chip (drivers/xen/events/events_base.c) never unmasks a vector control. By generation of
+   * drivers/pci/msi.c:msix_capability_init:
+   *   'program-entries' (v2.6.32 - 5.13): messages written with MSI-X disabled, then ENABLE|MASKALL and
+   *     msix_program_entries masks each used entry (`msix_mask_irq(entry, 1)`);
+   *   'before-setup' (5.14 - 5.15.10: 438553958ba1, 7d5ec3d36123, da181dc974ad): ENABLE|MASKALL, msix_mask_all over
+   *     the whole table, then msix_setup_entries reads each entry's vector control and __pci_write_msi_msg brackets
+   *     a message by mask/unmask when it read unmasked; a failed setup clears ENABLE only (MASKALL stays);
+   *   'after-setup' (5.15.11 - 5.17: 83dbf898a2d4, 94185adbfad5): the same with msix_mask_all after the setup,
+   *     and a failed setup clears ENABLE and MASKALL;
+   *   'none' (7e0815b3e099): no vector-control write.
+   * In every generation but 'none' pci_msix_shutdown masks each entry before clearing ENABLE.
    */
-  readonly guestPirqMsixMasking: boolean;
+  readonly guestPirqMsixMasking: 'program-entries' | 'before-setup' | 'after-setup' | 'none';
   /**
    * hw/xen/xen_pt_msi.c:pci_msix_write, f0ada3608ac1 "xen/MSI-X: latch MSI-X table writes" (QEMU 2.6, qemu-xen
    * b324ef9654 / Xen 4.7): table writes are never refused, only latched, and committed at the next unmask or
@@ -224,7 +231,7 @@ export const DEFAULT_FLAGS: Flags = {
   guestXenMsiIrqdomain: false,
   guestMsixEarlyEnable: false,
   guestMsixMaskForUpdate: false,
-  guestPirqMsixMasking: false,
+  guestPirqMsixMasking: 'program-entries',
   qemuLatchMsixTable: false,
   qemuMsixCommitOnMask: false,
   qemuBindUnmasked: false,
@@ -329,20 +336,30 @@ export const VARIANTS: readonly Variant[] = [
     component: 'guest',
     title: 'x86/xen: Wrap XEN MSI management into irqdomain (pirq message with delivery mode ExtINT, "Failed to create MSI%s! ret=%d!"); the native path on a domain without XENFEAT_hvm_pirqs or with APIC virtualization, messages written with MSI-X disabled',
     upstream: '2e4386eba0c0 and the x86/irq MSI series (Linux 5.10); xen_hvm_msi_init\'s leaf-4 rule (before 5.10, with Xen 3196856c65)',
-    versions: 'Linux 5.10 - 5.13',
+    versions: 'Linux 5.10 - 5.13 (the 5.10.y stable releases from 5.10.61 took the 5.14 MSI series, 438553958ba1, 7d5ec3d36123, da181dc974ad: as linux-5.14; 5.13.y release not pinned)',
     link: 'https://git.kernel.org/torvalds/c/2e4386eba0c0',
     confidence: 'arch/x86/pci/xen.c @01be83eea08d (5.10-5.16 shape) and the msi_msg shadow-struct version read; the first release of the error text not identified [derived: present in every 5.10+ version read]; the native path\'s order from drivers/pci/msi.c v4.4..5.13 read',
     flags: { guestReuse: 'never', guestXenMsiIrqdomain: true },
+  },
+  {
+    id: 'linux-5.14',
+    component: 'guest',
+    title: 'Linux 5.14 - 5.15.10: MSI-X enabled and function-masked first (438553958ba1), the whole table masked before the setup (7d5ec3d36123), a message bracketed by mask/unmask only if its entry read unmasked after that (da181dc974ad); a failed setup clears ENABLE only',
+    upstream: '438553958ba1, 7d5ec3d36123, da181dc974ad (Linux 5.14-rc6), before 83dbf898a2d4 and 94185adbfad5 (5.15.11 / 5.16) and 7e0815b3e099 (5.18)',
+    versions: 'Linux 5.14 - 5.15.10 (and 5.10.y from 5.10.61 until it took 83dbf898a2d4; releases not pinned)',
+    link: 'https://git.kernel.org/torvalds/c/7d5ec3d36123',
+    confidence: 'drivers/pci/msi.c read @5.14.2 (Kingdo777/linux-5.14.2-faascale-host @56e6f69d075f; upstream text but for 1a519dc7a73c, "Skip masking MSI-X on Xen PV", a PV-only test) and @5.15.0 (Han-fangyuan/linux-5.15-TPP @a5f17f8519ff): msix_capability_init, msix_setup_entries, msix_mask_all, __pci_write_msi_msg, pci_msix_shutdown; arch/x86/pci/xen.c:xen_hvm_setup_msi_irqs @5.14.2; the first 5.15.y with 83dbf898a2d4 (5.15.11) from its stable review series; the native path as linux-6x',
+    flags: { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, guestPirqMsixMasking: 'before-setup' },
   },
   {
     id: 'linux-5.15',
     component: 'guest',
     title: 'Linux 5.15.11 - 5.17: MSI-X enabled and function-masked first (438553958ba1), and the Xen pirq path still masks: the message written between a mask and an unmask (da181dc974ad), the whole table masked after the setup (83dbf898a2d4), every entry masked at shutdown',
     upstream: '438553958ba1 + da181dc974ad (Linux 5.14), 83dbf898a2d4 (5.15.11 / 5.16), before 7e0815b3e099 (5.18, stable)',
-    versions: 'Linux 5.15.11 - 5.17, and stable kernels that took 83dbf898a2d4 (5.10.y, 5.15.11+) until they took 7e0815b3e099 (releases not pinned); 5.14 - 5.15.10 masked the table before the messages',
+    versions: 'Linux 5.15.11 - 5.17, and stable kernels that took 83dbf898a2d4 (5.10.y, 5.15.11+) until they took 7e0815b3e099 (releases not pinned); 5.14 - 5.15.10 masked the table before the messages (linux-5.14)',
     link: 'https://git.kernel.org/torvalds/c/7e0815b3e099',
-    confidence: 'drivers/pci/msi.c @5.15.85 (Tptogiar/linux-5.15.85, 4600a5e9) read: msix_capability_init, msix_setup_entries, __pci_write_msi_msg, msix_mask_all, pci_msix_shutdown; the 83dbf898a2d4 diff and the 7e0815b3e099 thread (lore 87tuaduxj5.ffs@tglx: AWS instances, ixgbevf without network on 5.15.11 and 5.10 stable, "older versions of Xen") read; by Xen\'s code the loss needs a hypervisor without 84d6add559 (4.6: arch_evtchn_bind_pirq unmasks); the stable releases that took 7e0815b3e099 not pinned; the native path as linux-6x',
-    flags: { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, guestPirqMsixMasking: true },
+    confidence: 'drivers/pci/msi.c @5.15.85 (Tptogiar/linux-5.15.85, 4600a5e9) read: msix_capability_init, msix_setup_entries, __pci_write_msi_msg, msix_mask_all, pci_msix_shutdown; the 83dbf898a2d4 diff and the 7e0815b3e099 thread (lore 87tuaduxj5.ffs@tglx: AWS instances, ixgbevf without network on 5.15.11 and 5.10 stable, "older versions of Xen") read; by Xen\'s code the loss needs a hypervisor without 84d6add559 (4.6: arch_evtchn_bind_pirq unmasks), which no release is, and every guest before 7e0815b3e099 loses there, so the model does not reproduce that report\'s mechanism; the stable releases that took 7e0815b3e099 not pinned; the native path as linux-6x',
+    flags: { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, guestPirqMsixMasking: 'after-setup' },
   },
   {
     id: 'linux-6x',
@@ -351,8 +368,8 @@ export const VARIANTS: readonly Variant[] = [
     upstream: '438553958ba1 + da181dc974ad (Linux 5.14, stable), 7e0815b3e099 (5.18, stable), msix_mask_all late (Stefan Roese, 2021-12, stable)',
     versions: 'Linux 5.18 - 6.x (5.14 - 5.17 for the native path)',
     link: 'https://git.kernel.org/torvalds/c/438553958ba19296663c6d6583d208dfb6792830',
-    confidence: 'diffs of 438553958ba1, da181dc974ad, 7e0815b3e099 and the late msix_mask_all read in list/stable mails; pci_write_msg_msix and msi_domain_deactivate (zero message) read in 6.x text; the early (reservation-mode) message carries MANAGED_IRQ_SHUTDOWN_VECTOR (arch/x86/kernel/apic/vector.c:x86_vector_activate `if (reserve || irqd_is_managed_and_shutdown(irqd)) vector_assign_managed_shutdown(irqd);` read in stored text; its value 0xef from irq_vectors.h not re-read); the 5.14-5.17 pirq path\'s vector-control writes are linux-5.15',
-    flags: { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true },
+    confidence: 'diffs of 438553958ba1, da181dc974ad, 7e0815b3e099 and the late msix_mask_all read in list/stable mails; pci_write_msg_msix and msi_domain_deactivate (zero message) read in 6.x text; the early (reservation-mode) message carries MANAGED_IRQ_SHUTDOWN_VECTOR (arch/x86/kernel/apic/vector.c:x86_vector_activate `if (reserve || irqd_is_managed_and_shutdown(irqd)) vector_assign_managed_shutdown(irqd);` read in stored text; its value 0xef from irq_vectors.h not re-read); the 5.14-5.17 pirq path\'s vector-control writes are linux-5.14 and linux-5.15',
+    flags: { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, guestPirqMsixMasking: 'none' },
   },
   {
     id: 'keep-pirqs',

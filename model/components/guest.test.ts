@@ -24,7 +24,7 @@ function sys(f: Partial<Flags>) {
 }
 
 describe('guest.pci_enable_msix on the pirq path: the order of msix_capability_init', () => {
-  const today: Partial<Flags> = { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true };
+  const today: Partial<Flags> = { guestReuse: 'never', guestXenMsiIrqdomain: true, guestMsixEarlyEnable: true, guestMsixMaskForUpdate: true, guestPirqMsixMasking: 'none' };
   const order = (s: ReturnType<typeof sysFor>) =>
     s.log.calls.filter((c) => c.fn === 'xen_pt_msixctrl_reg_write' || c.fn === 'PHYSDEVOP_get_free_pirq').map((c) => (c.fn === 'PHYSDEVOP_get_free_pirq' ? 'get_free_pirq' : c.args));
   it('438553958ba1 (guestMsixEarlyEnable): ENABLE|MASKALL before the pirqs are allocated and the messages written', () => {

@@ -18,10 +18,11 @@
  * MANAGED_IRQ_SHUTDOWN_VECTOR, request_irq's final message + unmask, free_irq's mask + zero message
  * (msi_domain_deactivate), pci_msix_shutdown.
  *
- * The pirq path's vector-control writes before 7e0815b3e099 (5.15.11 - 5.17, `guestPirqMsixMasking`): the mask
- * bracket of each message, msix_mask_all after the setup, pci_msix_shutdown's masks.
+ * The pirq path's vector-control writes before 7e0815b3e099 (`guestPirqMsixMasking`): msix_program_entries'
+ * masks (to 5.13), msix_mask_all before (5.14 - 5.15.10) or after (5.15.11 - 5.17) the setup with the mask
+ * bracket of each message, pci_msix_shutdown's masks.
  *
- * Left out: those writes in 5.14 - 5.15.10 (msix_mask_all before the messages), multi-vector MSI, CPU
+ * Left out: multi-vector MSI, CPU
  * affinity and vector spreading (the model gives each native irq the lowest free vector from 0x22 and compares
  * only for equality), and everything of the drivers except their interrupt setup and teardown order.
  */
@@ -234,10 +235,12 @@ export function xen_hvm_setup_msi_irqs(s: Sys, k: G, dev: number, d: GD, nvec: n
           return -19;
         }
         const m = xen_msi_compose_msg(pirq, irqdomain);
-        // guestPirqMsixMasking (before 7e0815b3e099): a can_mask descriptor, so __pci_write_msi_msg brackets the
-        // message by its vector control as read at setup (msix_setup_entries; nothing writes this entry's
-        // vector control in between, so it is read here).
-        if (msix && s.flags.guestPirqMsixMasking) s.fn.guest.pci_write_msg_msix(s, k.domid, dev, e, m, s.fn.xen.msixtbl_read_vector_ctrl(s, k.domid, dev, e));
+        // guestPirqMsixMasking 'before-setup' / 'after-setup' (5.14 - 5.17): a descriptor that can mask, so
+        // __pci_write_msi_msg brackets the message by its vector control as read at setup (msix_setup_entries,
+        // after msix_mask_all in 5.14 - 5.15.10; nothing writes this entry's vector control in between, so it is
+        // read here). Before 5.14 the message is written as is.
+        const bracket = s.flags.guestPirqMsixMasking === 'before-setup' || s.flags.guestPirqMsixMasking === 'after-setup';
+        if (msix && bracket) s.fn.guest.pci_write_msg_msix(s, k.domid, dev, e, m, s.fn.xen.msixtbl_read_vector_ctrl(s, k.domid, dev, e));
         else if (msix) s.fn.xen.msixtbl_write(s, k.domid, dev, e, m);
         else s.fn.qemu.xen_pt_msg_reg_write(s, k.domid, dev, m);
         s.log.log(`${devp(d)}xen: msi bound to pirq=${pirq} [dev_dbg]`);
@@ -428,17 +431,22 @@ export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number
   // With guestMsixEarlyEnable (438553958ba1) the pirq path takes the same order as the native one:
   // drivers/pci/msi/msi.c:msix_capability_init @017239c8db20 writes ENABLE|MASKALL before
   // msix_setup_interrupts (xen_hvm_setup_msi_irqs writes the messages), and on a failure out_disable clears
-  // both after pci_free_msi_irqs; msix_mask_all writes nothing here (pci_msi_ignore_mask, 7e0815b3e099).
+  // both after pci_free_msi_irqs (ENABLE only before 94185adbfad5, 'before-setup').
   const early = s.flags.guestMsixEarlyEnable;
+  // Where the MSI core masks the table on this path (guestPirqMsixMasking, the one read): drivers/pci/msi.c
+  // @5.14.2 "msix_mask_all(base, tsize)" right after ENABLE|MASKALL; @5.15.85 after msix_setup_interrupts
+  // (83dbf898a2d4); before 5.14 msix_program_entries; nothing once pci_msi_ignore_mask is set (7e0815b3e099).
+  const masking = s.flags.guestPirqMsixMasking;
   if (early) {
     s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
     d.msix_enabled = true;
+    if (masking === 'before-setup') msixMaskAll(s, domid, dev, nvec);
   }
   const r = s.fn.guest.xen_hvm_setup_msi_irqs(s, k, dev, d, nvec, true);
   if (r < 0) {
     s.fn.guest.xen_teardown_msi_irqs(s, k, d);
     if (early) {
-      s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, false, false);
+      s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, false, masking === 'before-setup');
       d.msix_enabled = false;
     }
     d.driver = { stage: 'idle', nvec: 0, next: 0 };
@@ -446,8 +454,11 @@ export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number
     return r;
   }
   if (!early) s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
-  // msix_mask_all after msix_setup_interrupts (83dbf898a2d4), while the pirq path's descriptors can mask.
-  if (s.flags.guestPirqMsixMasking) msixMaskAll(s, domid, dev, nvec);
+  // msix_program_entries (drivers/pci/msi.c v2.6.32 .. v5.13): "entry->masked = readl(...);
+  // msix_mask_irq(entry, 1);" for each used entry, a vector-control write to the table (x86_msi.msix_mask_irq,
+  // later __pci_msix_desc_mask_irq: only pci_msi_ignore_mask, set for PV guests, skips it), through Xen's msixtbl.
+  if (masking === 'program-entries') for (let e = 0; e < nvec; e++) writeVectorCtrl(s, domid, dev, e, true);
+  if (masking === 'after-setup') msixMaskAll(s, domid, dev, nvec);
   d.msix_enabled = true;
   d.driver = { stage: d.driver.stage === 'idle' ? 'probe-enabled' : 'io-enabled', nvec, next: 0 };
   return nvec;
@@ -565,8 +576,9 @@ export function pci_disable_msix(s: Sys, domid: number, dev: number): number {
       const rec = k.native_irqs?.[irq];
       if (rec && !rec.msix_ctrl_masked) writeVectorCtrl(s, domid, dev, rec.entry, true);
     }
-  } else if (s.flags.guestPirqMsixMasking) {
-    // The same pci_msix_mask of each descriptor on the pirq path while its descriptors can mask.
+  } else if (s.flags.guestPirqMsixMasking !== 'none') {
+    // The same mask of each descriptor on the pirq path until pci_msi_ignore_mask (7e0815b3e099): "Return the
+    // device with MSI-X masked as initial states" (arch_msix_mask_irq / __pci_msix_desc_mask_irq / pci_msix_mask).
     for (const e of Object.keys(d.msi_list)) writeVectorCtrl(s, domid, dev, Number(e), true);
   }
   s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, false, false);
