@@ -16,8 +16,9 @@
  * marmarek/qemu @217c906307 and patchew-project/qemu @033628ec19), errno in the log lines (3782f60d20, 2.4).
  *
  * Left out: INTx (machine_irq), gflags other than the UNMASKED bit (destination/delivery bits), the PBA, the
- * `warned` rate limit of "Can't update msix entry", the MSI mask register (the model's guests never mask
- * MSI, so `msi->mask & 1` is 0).
+ * `warned` rate limit of "Can't update msix entry", the MSI mask register (the modelled devices have no
+ * per-vector MSI mask, PCI_MSI_FLAGS_MASKBIT clear, so Linux's msi_capability_init masks nothing and
+ * `msi->mask & 1` is 0).
  */
 import { XEN_PT_UNASSIGNED_PIRQ, XEN_PIRQ_MSI_DATA, hex, rc, type MsiMsg } from '../types.ts';
 import type { Sys } from '../context.ts';
@@ -440,7 +441,7 @@ function msiMsg(m: XenPTMSI): MsiMsg {
 /** Models hw/xen/xen_pt_msi.c:xen_pt_msi_update: re-bind msi->pirq with the current gvec. */
 export function xen_pt_msi_update(s: Sys, domid: number, d: Dev): number {
   const old = { v: d.msi.pirq };
-  // "msi_msix_update(..., msi->mask & 1)": the model's guests never set the MSI mask register.
+  // "msi_msix_update(..., msi->mask & 1)": no modelled device has the MSI mask register (PCI_MSI_FLAGS_MASKBIT).
   const r = s.fn.qemu.msi_msix_update(s, domid, d, msiMsg(d.msi), d.msi.pirq, false, 0, old, false);
   msiW(s, d).pirq = old.v;
   return r;
