@@ -66,6 +66,7 @@ export {
   isFreePirq,
   mappedPirqsOf,
   deliver,
+  msixtblAddrToIrq,
   type XenState,
   type XenDomain,
   type XenPirq,

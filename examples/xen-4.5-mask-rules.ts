@@ -18,7 +18,7 @@
  *
  *   pirqcheck explore --variant-file examples/xen-4.5-mask-rules.ts --scenario nvme-hvm --guest linux-5.15 --qemu keep-pirqs --xen 4.12-with-4.5-mask-rules --invariant enabled-vector-delivers
  */
-import { defineVariant, edit, hwEntry, own, pirqInfo } from '../api/index.ts';
+import { defineVariant, edit, hwEntry, msixtblAddrToIrq, own, pirqInfo } from '../api/index.ts';
 
 export default defineVariant({
   id: '4.12-with-4.5-mask-rules',
@@ -54,17 +54,11 @@ export default defineVariant({
     // comes back here), else written to the hardware unless Xen holds the vector masked.
     msixtbl_write_vector_ctrl: (builtin, s, domid, dev, entry, masked) => {
       const d = s.w.xen.domains[domid];
-      const registered = d?.msixtbl?.devices[dev];
-      let irq = 0;
-      if (registered) {
-        for (const iS in s.w.xen.irqs) {
-          const md = s.w.xen.irqs[iS]!.msi_desc;
-          if (md && md.msix && md.dev === dev && md.entry_nr === entry) irq = Number(iS);
-        }
-      }
-      const pending = registered !== undefined && (registered.table_flags & (1 << entry)) !== 0;
-      // An unmask with address/data pending is 4.12's path too (device model, then msix_write_completion).
-      if (irq === 0 || (!masked && pending)) return builtin(s, domid, dev, entry, masked);
+      const irq = msixtblAddrToIrq(s.w.xen, d, dev, entry);
+      const pending = ((d?.msixtbl?.devices[dev]?.table_flags ?? 0) & (1 << entry)) !== 0;
+      // Not taken by Xen, or an unmask with address/data pending: 4.12's path (the device model, then
+      // msix_write_completion).
+      if (irq === undefined || (!masked && pending)) return builtin(s, domid, dev, entry, masked);
       if (pending) {
         s.log.call('xen', 'msixtbl_write', `mask entry ${entry} (vector control)`, () => {
           const rec = own(s, edit(s, 'xen', 'domains', domid, 'msixtbl', 'devices'), dev);

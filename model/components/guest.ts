@@ -22,9 +22,9 @@
  * masks (to 5.13), msix_mask_all before (5.14 - 5.15.10) or after (5.15.11 - 5.17) the setup with the mask
  * bracket of each message, pci_msix_shutdown's masks.
  *
- * Left out: multi-vector MSI, CPU
- * affinity and vector spreading (the model gives each native irq the lowest free vector from 0x22 and compares
- * only for equality), and everything of the drivers except their interrupt setup and teardown order.
+ * Left out: multi-vector MSI, CPU affinity and vector spreading (the model gives each native irq the lowest free
+ * vector from 0x22 and compares only for equality), and everything of the drivers except their interrupt setup
+ * and teardown order.
  */
 import {
   MSI_ADDR_BASE_LO,
@@ -306,6 +306,15 @@ function msixMaskAll(s: Sys, domid: number, dev: number, nvec: number): void {
 }
 
 /**
+ * drivers/pci/msi.c:msix_program_entries (v2.6.32 .. v5.13): "entry->masked = readl(...); msix_mask_irq(entry,
+ * 1);" for each used entry, a vector-control write to the table (x86_msi.msix_mask_irq, later
+ * __pci_msix_desc_mask_irq: only pci_msi_ignore_mask, set for PV guests, skips it), through Xen's msixtbl.
+ */
+function msixProgramEntries(s: Sys, domid: number, dev: number, nvec: number): void {
+  for (let e = 0; e < nvec; e++) writeVectorCtrl(s, domid, dev, e, true);
+}
+
+/**
  * Models drivers/pci/msi/msi.c:pci_write_msg_msix (irq_chip_write_msi_msg of the PCI/MSI domain): with
  * `guestMsixMaskForUpdate` (da181dc974ad, the one read) a message for an entry Linux believes unmasked is
  * bracketed by "ctrl | PCI_MSIX_ENTRY_CTRL_MASKBIT" and "ctrl"; the three dwords go through Xen's msixtbl to QEMU.
@@ -341,7 +350,7 @@ function nativeEnableMsix(s: Sys, k: G, dev: number, d: GD, nvec: number): numbe
     }
     if (!early) s.fn.qemu.xen_pt_msixctrl_reg_write(s, k.domid, dev, true, true);
     if (early) msixMaskAll(s, k.domid, dev, nvec);
-    else for (let e = 0; e < nvec; e++) writeVectorCtrl(s, k.domid, dev, e, true);
+    else msixProgramEntries(s, k.domid, dev, nvec);
     if (!early) {
       // msix_program_entries: "entry->masked = readl(...); msix_mask_irq(entry, 1);"
       for (const irq of Object.values(d.msi_list)) {
@@ -454,10 +463,7 @@ export function pci_enable_msix(s: Sys, domid: number, dev: number, nvec: number
     return r;
   }
   if (!early) s.fn.qemu.xen_pt_msixctrl_reg_write(s, domid, dev, true, true);
-  // msix_program_entries (drivers/pci/msi.c v2.6.32 .. v5.13): "entry->masked = readl(...);
-  // msix_mask_irq(entry, 1);" for each used entry, a vector-control write to the table (x86_msi.msix_mask_irq,
-  // later __pci_msix_desc_mask_irq: only pci_msi_ignore_mask, set for PV guests, skips it), through Xen's msixtbl.
-  if (masking === 'program-entries') for (let e = 0; e < nvec; e++) writeVectorCtrl(s, domid, dev, e, true);
+  if (masking === 'program-entries') msixProgramEntries(s, domid, dev, nvec);
   if (masking === 'after-setup') msixMaskAll(s, domid, dev, nvec);
   d.msix_enabled = true;
   d.driver = { stage: d.driver.stage === 'idle' ? 'probe-enabled' : 'io-enabled', nvec, next: 0 };

@@ -20,7 +20,7 @@ import { dom, type D, type MsixtblEntry, type XenDomain, type XenState } from '.
  * (@RELEASE-4.22.0, the same since 4.12): Xen's handler takes a write to the table only when this finds an irq;
  * any other write goes to the device model alone, an unmask of it snooped (msix_snoop_address).
  */
-function msixtblAddrToIrq(x: XenState, d: XenDomain | undefined, dev: number, entry: number): number | undefined {
+export function msixtblAddrToIrq(x: XenState, d: XenDomain | undefined, dev: number, entry: number): number | undefined {
   if (d?.msixtbl?.devices[dev] === undefined) return undefined;
   for (const iS in x.irqs) {
     const md = x.irqs[iS]!.msi_desc;
