@@ -14,7 +14,7 @@
  * Environment: DEPTH=n stops after n levels (and prints every level); MODE=concrete keeps get_free_pirq and
  * the pirq numbers as they are (the concrete graph, for comparison); the canonical renaming is by default
  * "refined" (pirqs ordered by where they occur, described without renamed numbers; every order of the pirqs
- * that tie is tried and the smallest key kept), EXACT=1 tries every order of all the pirqs that occur (slow),
+ * that tie is tried, in both device orders, and the smallest key kept), EXACT=1 tries every order of all the pirqs that occur (slow),
  * REFINED=0 names pirqs in first-occurrence order (fast, splits classes), CHECK=1 checks on every successor
  * that the refined form gives one key per exact class.
  *
@@ -54,48 +54,7 @@ const r0 = resolveConfig({
   toolstack: TODAY.toolstack,
 });
 
-/* ---- where a pirq number sits in a world (hostile-hvm / nvme-hvm: HVM guests, no PV, no lifecycle) ---- */
 type Mut = Record<string, any>;
-function forEachPirq(w: World, visit: (p: number) => void): void {
-  for (const q of Object.values(w.qemu)) {
-    for (const dev of Object.keys(q.devices).map(Number).sort((a, b) => a - b)) {
-      const qd = q.devices[dev]!;
-      for (const e of qd.msix.msix_entry) {
-        if (e.pirq >= 0) visit(e.pirq);
-        const m = pirqFromMsg({ address_lo: e.addr_lo, address_hi: e.addr_hi, data: e.data });
-        if (m >= 0 && (e.pirq >= 0 || e.updated)) visit(m);
-        if (e.committed && e.pirq >= 0) {
-          const c = pirqFromMsg({ address_lo: e.committed.addr_lo, address_hi: e.committed.addr_hi, data: e.committed.data });
-          if (c >= 0) visit(c);
-        }
-      }
-      if (qd.msi.pirq >= 0) visit(qd.msi.pirq);
-      const mm = pirqFromMsg({ address_lo: qd.msi.addr_lo, address_hi: qd.msi.addr_hi, data: qd.msi.data });
-      if (mm >= 0) visit(mm);
-    }
-  }
-  for (const k of Object.values(w.guests)) {
-    // Anchored first: the irqs of the devices' msi_list, by device and entry.
-    for (const dv of Object.keys(k.devices).map(Number).sort((a, b) => a - b)) {
-      const gd = k.devices[dv]!;
-      for (const en of Object.keys(gd.msi_list).map(Number).sort((a, b) => a - b)) {
-        const gi = k.irqs[gd.msi_list[en]!];
-        if (gi) visit(gi.pirq);
-      }
-    }
-    const rest = Object.values(k.irqs).slice().sort((a, b) => a.dev - b.dev || a.entry - b.entry || Number(a.requested) - Number(b.requested) || Number(a.evtchn > 0) - Number(b.evtchn > 0));
-    for (const gi of rest) visit(gi.pirq);
-  }
-  for (const d of Object.values(w.xen.domains)) {
-    // Unanchored: Xen's records by their content (evtchn bound, mapped, dpci), then by number.
-    const ps = Object.entries(d.pirqs).map(([k, v]) => ({ p: Number(k), sig: `${v.irq > 0 ? 'm' : v.irq}${v.evtchn ? 'e' : ''}${v.emuirq}${v.dpci ? v.dpci.gvec : 'n'}` }));
-    ps.sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : 0));
-    for (const x of ps) visit(x.p);
-    for (const v of Object.values(d.irq_pirq)) visit(Math.abs(v));
-    for (const v of Object.values(d.ports)) visit(v);
-    for (const k of Object.keys(d.forced)) visit(Number(k));
-  }
-}
 
 function renameMsg(m: MsiMsg, f: (p: number) => number): MsiMsg | null {
   const p = pirqFromMsg(m);
@@ -151,18 +110,15 @@ function canonical(w: World): World {
   if (CONCRETE_MODE) return w;
   if (EXACT) return exactCanonical(w);
   if (REFINED) return refinedCanonical(w);
+  // First-occurrence order: QEMU's entries by device and entry, the guest's irqs, then Xen's records.
   const names = new Map<number, number>();
   let next = NR - 1;
-  forEachPirq(w, (p) => {
-    if (p < GSI || p >= NR) throw new Error(`pirq ${p} outside the window`);
-    if (!names.has(p)) names.set(p, next--);
-  });
+  for (const p of signatures(w).keys()) names.set(p, next--);
   return renamed(w, (p) => names.get(p) ?? p);
 }
 
 function exactCanonical(w: World): World {
-  const occ: number[] = [];
-  forEachPirq(w, (p) => { if (!occ.includes(p)) occ.push(p); });
+  const occ = [...signatures(w).keys()];
   let best: string | null = null;
   let bestW = w;
   const perm = (rest: number[], order: number[]): void => {
@@ -179,8 +135,16 @@ function exactCanonical(w: World): World {
   return bestW;
 }
 
-/** Where each pirq occurs, described without any renamed number: the pirq's signature. */
-function signatures(w: World): Map<number, string[]> {
+/**
+ * Where each pirq occurs, described without any renamed number: the pirq's signature (hostile-hvm / nvme-hvm: HVM
+ * guests, no PV or lifecycle records). Xen's pirq records (keys), irq_pirq and ports (values); QEMU's MSI-X entries
+ * (pirq, and the pirq a message names, as pirqFromMsg decodes it); the guest's irqs. Left out, as the default
+ * identity leaves them out for today's stack: pirq_to_irq, and the message and committed message of an entry
+ * without a pirq that is not marked updated.
+ */
+function signatures(w: World, swap = false): Map<number, string[]> {
+  // The device indices of the labels, swapped for the other order of the two devices (the identity's swap).
+  const dx = (x: number | string): number => (swap && (Number(x) === 0 || Number(x) === 1) ? 1 - Number(x) : Number(x));
   const sig = new Map<number, string[]>();
   const at = (p: number, label: string): void => {
     if (p < GSI || p >= NR) throw new Error(`pirq ${p} outside the window`);
@@ -191,34 +155,34 @@ function signatures(w: World): Map<number, string[]> {
   for (const [dom, q] of Object.entries(w.qemu)) {
     for (const [dev, qd] of Object.entries(q.devices)) {
       qd.msix.msix_entry.forEach((e, k) => {
-        if (e.pirq >= 0) at(e.pirq, `q${dom}.${dev}.${k}.p`);
+        if (e.pirq >= 0) at(e.pirq, `q${dom}.${dx(dev)}.${k}.p`);
         const m = pirqFromMsg({ address_lo: e.addr_lo, address_hi: e.addr_hi, data: e.data });
-        if (m >= 0 && (e.pirq >= 0 || e.updated)) at(m, `q${dom}.${dev}.${k}.m`);
+        if (m >= 0 && (e.pirq >= 0 || e.updated)) at(m, `q${dom}.${dx(dev)}.${k}.m`);
         if (e.committed && e.pirq >= 0) {
           const c = pirqFromMsg({ address_lo: e.committed.addr_lo, address_hi: e.committed.addr_hi, data: e.committed.data });
-          if (c >= 0) at(c, `q${dom}.${dev}.${k}.c`);
+          if (c >= 0) at(c, `q${dom}.${dx(dev)}.${k}.c`);
         }
       });
-      if (qd.msi.pirq >= 0) at(qd.msi.pirq, `q${dom}.${dev}.msi.p`);
+      if (qd.msi.pirq >= 0) at(qd.msi.pirq, `q${dom}.${dx(dev)}.msi.p`);
       const mm = pirqFromMsg({ address_lo: qd.msi.addr_lo, address_hi: qd.msi.addr_hi, data: qd.msi.data });
-      if (mm >= 0) at(mm, `q${dom}.${dev}.msi.m`);
+      if (mm >= 0) at(mm, `q${dom}.${dx(dev)}.msi.m`);
     }
   }
   for (const [dom, k] of Object.entries(w.guests)) {
     const listed = new Map<number, string>();
-    for (const [dv, gd] of Object.entries(k.devices)) for (const [en, irq] of Object.entries(gd.msi_list)) listed.set(irq, `${dv}.${en}`);
+    for (const [dv, gd] of Object.entries(k.devices)) for (const [en, irq] of Object.entries(gd.msi_list)) listed.set(irq, `${dx(dv)}.${en}`);
     for (const [irqS, gi] of Object.entries(k.irqs)) {
-      at(gi.pirq, `g${dom}.${gi.dev}.${gi.entry}.${gi.msix ? 'x' : 'i'}.${gi.requested ? 'r' : '-'}.${gi.evtchn > 0 ? 'e' : '-'}.${listed.get(Number(irqS)) ?? 'stale'}`);
+      at(gi.pirq, `g${dom}.${dx(gi.dev)}.${gi.entry}.${gi.msix ? 'x' : 'i'}.${gi.requested ? 'r' : '-'}.${gi.evtchn > 0 ? 'e' : '-'}.${listed.get(Number(irqS)) ?? 'stale'}`);
     }
   }
   for (const [dom, d] of Object.entries(w.xen.domains)) {
     for (const [pS, v] of Object.entries(d.pirqs)) {
       const md = v.irq > 0 ? w.xen.irqs[v.irq]?.msi_desc : undefined;
-      at(Number(pS), `x${dom}.${v.irq > 0 ? 'm' : v.irq < 0 ? 'n' : v.irq}.${v.evtchn > 0 ? 'e' : '-'}.${v.emuirq}.${v.dpci ? v.dpci.gvec : '-'}.${md ? `${md.dev}/${md.entry_nr}/${md.msix}` : '-'}`);
+      at(Number(pS), `x${dom}.${v.irq > 0 ? 'm' : v.irq < 0 ? 'n' : v.irq}.${v.evtchn > 0 ? 'e' : '-'}.${v.emuirq}.${v.dpci ? v.dpci.gvec : '-'}.${md ? `${dx(md.dev)}/${md.entry_nr}/${md.msix}` : '-'}`);
     }
     for (const [irqS, v] of Object.entries(d.irq_pirq)) {
       const md = w.xen.irqs[Number(irqS)]?.msi_desc;
-      at(Math.abs(v), `x${dom}.ip.${v < 0 ? 'n' : 'p'}.${md ? `${md.dev}/${md.entry_nr}` : '-'}`);
+      at(Math.abs(v), `x${dom}.ip.${v < 0 ? 'n' : 'p'}.${md ? `${dx(md.dev)}/${md.entry_nr}` : '-'}`);
     }
     for (const v of Object.values(d.ports)) at(v, `x${dom}.port`);
     for (const [pS, f] of Object.entries(d.forced)) at(Number(pS), `x${dom}.f.${f.unmapped}.${f.unbound}`);
@@ -227,33 +191,39 @@ function signatures(w: World): Map<number, string[]> {
 }
 
 let capped = 0;
+/**
+ * The smallest key over the orders of the pirqs that signatures leave tied. The identity also swaps the two
+ * devices, so the signatures are taken in both device orders (their labels name devices) and the smaller key of
+ * the two kept: a form of the world up to pirq renaming and device swap together.
+ */
 function refinedCanonical(w: World): World {
-  const sig = signatures(w);
-  const groups = new Map<string, number[]>();
-  for (const [p, l] of sig) {
-    const key = l.sort().join(' ');
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(p);
-  }
-  const ordered = [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
-  let n = 1;
-  for (const g of ordered) for (let i = 2; i <= g.length; i++) n *= i;
-  if (n > 5040) { capped++; n = 1; }
   let best: string | null = null;
   let bestW = w;
-  const tryOrder = (order: number[]): void => {
-    const names = new Map(order.map((p, i) => [p, NR - 1 - i] as const));
-    const cw = renamed(w, (p) => names.get(p) ?? p);
-    const k = id.key(cw);
-    if (best === null || k < best) { best = k; bestW = cw; }
-  };
-  const perms = (g: number[]): number[][] => (g.length <= 1 || n === 1 ? [g] : g.flatMap((x, i) => perms([...g.slice(0, i), ...g.slice(i + 1)]).map((r) => [x, ...r])));
-  const rec = (i: number, acc: number[]): void => {
-    if (i === ordered.length) return tryOrder(acc);
-    for (const pg of perms(ordered[i]!)) rec(i + 1, [...acc, ...pg]);
-  };
-  rec(0, []);
+  for (const swap of id.options.symmetry ? [false, true] : [false]) {
+    const groups = new Map<string, number[]>();
+    for (const [p, l] of signatures(w, swap)) {
+      const key = l.sort().join(' ');
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(p);
+    }
+    const ordered = [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+    let n = 1;
+    for (const g of ordered) for (let i = 2; i <= g.length; i++) n *= i;
+    if (n > 5040) { capped++; n = 1; }
+    const tryOrder = (order: number[]): void => {
+      const names = new Map(order.map((p, i) => [p, NR - 1 - i] as const));
+      const cw = renamed(w, (p) => names.get(p) ?? p);
+      const k = id.key(cw);
+      if (best === null || k < best) { best = k; bestW = cw; }
+    };
+    const perms = (g: number[]): number[][] => (g.length <= 1 || n === 1 ? [g] : g.flatMap((x, i) => perms([...g.slice(0, i), ...g.slice(i + 1)]).map((r) => [x, ...r])));
+    const rec = (i: number, acc: number[]): void => {
+      if (i === ordered.length) return tryOrder(acc);
+      for (const pg of perms(ordered[i]!)) rec(i + 1, [...acc, ...pg]);
+    };
+    rec(0, []);
+  }
   return bestW;
 }
 
@@ -264,7 +234,7 @@ let counts: number[] = [];
 let returned = new Set<number>();
 function anyFreePirq(s: Sys, d: Parameters<typeof isFreePirq>[0]): number {
   const refs = new Set<number>(returned);
-  forEachPirq(s.w, (p) => refs.add(p));
+  for (const p of signatures(s.w).keys()) refs.add(p);
   const cands: number[] = [];
   let clean = false;
   for (let p = d.nr_pirqs - 1; p >= s.w.xen.nr_irqs_gsi; p--) {
