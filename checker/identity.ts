@@ -198,7 +198,12 @@ const enum T {
   Float = 0x1b,
   NegName = 0x1c,
   Sub = 0x1d,
+  /** Closes an object or a record: every one is T.Obj, its (key, value) pairs, T.End. */
+  End = 0x1e,
 }
+/** Token values a field key's token must not take (T's), so that a key is never read as a delimiter. */
+const RESERVED_LO = 0x11;
+const RESERVED_HI = 0x1f;
 
 /*
  * ---- A streaming hash of 32-bit tokens: the body of MurmurHash3 x86_128 over the token stream (4 tokens per
@@ -382,6 +387,7 @@ function fieldKey(s: string): void {
   let k = keyIds.get(s);
   if (k === undefined) {
     k = stringHash(s)[0];
+    if (k >= RESERVED_LO && k <= RESERVED_HI) throw new Error(`identity: key '${s}' hashes to a delimiter token`);
     const other = keyOf.get(k);
     if (other !== undefined && other !== s) throw new Error(`identity: keys '${s}' and '${other}' hash alike`);
     keyOf.set(k, s);
@@ -465,16 +471,10 @@ function isLabel(k: string): boolean {
 }
 
 /**
- * Number of keys JSON would write (value not undefined), labels left out where they are. (The walks use for-in,
- * which enumerates a plain object's own keys in the order Object.keys gives, without allocating the key array.)
+ * Generic encoding of JSON data, `dev` fields permuted; an object is T.Obj, key and value per key (labels and
+ * undefined values left out), T.End. (The walks use for-in, which enumerates a plain object's own keys in the order
+ * Object.keys gives, without allocating the key array.)
  */
-function count(o: Record<string, unknown>): number {
-  let n = 0;
-  for (const k in o) if (o[k] !== undefined && !isLabel(k)) n++;
-  return n;
-}
-
-/** Generic encoding of JSON data, `dev` fields permuted; objects: key count, then key and value per key. */
 function any(v: unknown): void {
   switch (typeof v) {
     case 'number':
@@ -502,7 +502,6 @@ function any(v: unknown): void {
   }
   const o = v as Record<string, unknown>;
   tok(T.Obj);
-  tok(count(o));
   for (const k in o) {
     const x = o[k];
     if (x === undefined || isLabel(k)) continue;
@@ -511,6 +510,7 @@ function any(v: unknown): void {
     else if (k === 'devices' && x !== null && typeof x === 'object' && !Array.isArray(x)) anyDevices(x as Record<string, unknown>);
     else any(x);
   }
+  tok(T.End);
 }
 
 /**
@@ -520,13 +520,13 @@ function any(v: unknown): void {
  */
 function anyDevices(o: Record<string, unknown>): void {
   tok(T.Obj);
-  tok(count(o));
   for (const dk of devKeys(o, K.Generic)) {
     const x = o[dk];
     if (x === undefined) continue;
     num(devIdx(dk));
     any(x);
   }
+  tok(T.End);
 }
 
 /* ---- Names: number -> 1, 2, ... in order of first appearance, one table per namespace instance. ---- */
@@ -674,7 +674,6 @@ function programmed(x: number, dev: number, entry: number, msix: boolean): void 
 function encHw(hw: HwDevice, dev: number): void {
   const o = hw as unknown as Record<string, unknown>;
   tok(T.Obj);
-  tok(count(o));
   for (const k in o) {
     const v = o[k];
     if (v === undefined || isLabel(k)) continue;
@@ -682,17 +681,16 @@ function encHw(hw: HwDevice, dev: number): void {
     if (k === 'msi') {
       const m = v as Record<string, unknown>;
       tok(T.Obj);
-      tok(count(m));
       for (const f in m) {
         if (m[f] === undefined) continue;
         fieldKey(f);
         if (f === 'xen_irq') programmed(m[f] as number, dev, 0, false);
         else any(m[f]);
       }
+      tok(T.End);
     } else if (k === 'msix') {
       const m = v as Record<string, unknown>;
       tok(T.Obj);
-      tok(count(m));
       for (const f in m) {
         if (m[f] === undefined) continue;
         fieldKey(f);
@@ -706,17 +704,19 @@ function encHw(hw: HwDevice, dev: number): void {
         for (let e = 0; e < es.length; e++) {
           const x = es[e]!;
           tok(T.Obj);
-          tok(count(x));
           for (const g in x) {
             if (x[g] === undefined) continue;
             fieldKey(g);
             if (g === 'xen_irq') programmed(x[g] as number, dev, e, true);
             else any(x[g]);
           }
+          tok(T.End);
         }
       }
+      tok(T.End);
     } else any(v);
   }
+  tok(T.End);
 }
 
 /** A pirq's arch.irq: > 0 an irq, < -1 minus an irq (forced unbind), 0 and PIRQ_ALLOCATED (-1) sentinels. */
@@ -736,7 +736,6 @@ function pirqIrq(v: number, domid: number, p: number): void {
 function encPirq(x: Pirq, d: XenDomain, p: number, pn: Names): void {
   const o = x as unknown as Record<string, unknown>;
   tok(T.Obj);
-  tok(count(o));
   for (const k in o) {
     const v = o[k];
     if (v === undefined) continue;
@@ -751,6 +750,7 @@ function encPirq(x: Pirq, d: XenDomain, p: number, pn: Names): void {
       }
     } else any(v);
   }
+  tok(T.End);
 }
 
 let ipRec: Readonly<Record<number, number>> = {};
@@ -765,7 +765,6 @@ function encDomain(d: XenDomain): void {
   const pn = portsOf(d.domid);
   const o = d as unknown as Record<string, unknown>;
   tok(T.Obj);
-  tok(count(o));
   for (const k in o) {
     const v = o[k];
     if (v === undefined) continue;
@@ -779,6 +778,7 @@ function encDomain(d: XenDomain): void {
         num(p);
         encPirq(rec[p]!, d, p, pn);
       }
+      tok(T.End);
     } else if (k === 'irq_pirq') {
       const rec = v as Readonly<Record<number, number>>;
       ipRec = rec;
@@ -789,6 +789,7 @@ function encDomain(d: XenDomain): void {
         xn.enc(i);
         num(rec[i]!);
       }
+      tok(T.End);
     } else if (k === 'ports') {
       const rec = v as Readonly<Record<number, number>>;
       portRec = rec;
@@ -797,14 +798,15 @@ function encDomain(d: XenDomain): void {
         pn.enc(e);
         num(rec[e]!);
       }
+      tok(T.End);
     } else any(v);
   }
+  tok(T.End);
 }
 
 function encGuestIrq(x: GuestIrq, domid: number, xd: XenDomain | undefined, pn: Names, irq: number): void {
   const o = x as unknown as Record<string, unknown>;
   tok(T.Obj);
-  tok(count(o));
   for (const k in o) {
     const v = o[k];
     if (v === undefined) continue;
@@ -820,6 +822,7 @@ function encGuestIrq(x: GuestIrq, domid: number, xd: XenDomain | undefined, pn: 
     } else if (k === 'dev' && typeof v === 'number') num(devIdx(v));
     else any(v);
   }
+  tok(T.End);
 }
 
 function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | undefined): void {
@@ -837,7 +840,6 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
   }
   const o = k as unknown as Record<string, unknown>;
   tok(T.Obj);
-  tok(count(o));
   for (const key in o) {
     const v = o[key];
     if (v === undefined) continue;
@@ -850,6 +852,7 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
         gn.enc(i);
         encGuestIrq(rec[i]!, domid, xd, pn, i);
       }
+      tok(T.End);
     } else if (key === 'pirq_to_irq') {
       // Read by nobody unless guestReuse is 'ever-bound' (guest.ts cachedPirqIsBound).
       if (dropPirqToIrq) {
@@ -871,6 +874,7 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
         if (renG && k.irqs[irq] === undefined) dangle('guest-irq', `dom${domid} pirq_to_irq[${ps[i]!}] names Linux irq ${irq}, which is freed`);
         gn.enc(irq);
       }
+      tok(T.End);
     } else if (key === 'devices') {
       const rec = v as World['guests'][number]['devices'];
       tok(T.Obj);
@@ -878,7 +882,6 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
         num(devIdx(dk));
         const gd = rec[dk]! as unknown as Record<string, unknown>;
         tok(T.Obj);
-        tok(count(gd));
         for (const f in gd) {
           const x = gd[f];
           if (x === undefined || isLabel(f)) continue;
@@ -891,18 +894,21 @@ function encGuest(k: World['guests'][number], domid: number, xd: XenDomain | und
               num(es[i]!);
               gn.enc(m[es[i]!]!);
             }
+            tok(T.End);
           } else any(x);
         }
+        tok(T.End);
       }
+      tok(T.End);
     } else any(v);
   }
+  tok(T.End);
 }
 
 /** One of QEMU's devices (XenPCIPassthroughState): reads no renamed number, so it is hashed as a subtree. */
 function encQemuDevice(d: object): void {
   const qd = d as Record<string, unknown>;
   tok(T.Obj);
-  tok(count(qd));
   for (const f in qd) {
     const x = qd[f];
     if (x === undefined || isLabel(f)) continue;
@@ -911,15 +917,16 @@ function encQemuDevice(d: object): void {
       // XenPTMSIX.maskall: written by xen_pt_msixctrl_reg_write, read only under qemuMsixCommitOnMask.
       const m = x as Record<string, unknown>;
       tok(T.Obj);
-      tok(count(m) - (dropMaskall && m['maskall'] !== undefined ? 1 : 0));
       for (const g in m) {
         if ((dropMaskall && g === 'maskall') || m[g] === undefined) continue;
         fieldKey(g);
         if (g === 'msix_entry') qemuEntries(m[g] as readonly Record<string, unknown>[]);
         else any(m[g]);
       }
+      tok(T.End);
     } else any(x);
   }
+  tok(T.End);
 }
 
 /** Fields of a QEMU MSI-X entry without a pirq that the configuration does not read (header, item 3). */
@@ -952,15 +959,13 @@ function qemuEntries(es: readonly Record<string, unknown>[]): void {
   for (let i = 0; i < es.length; i++) {
     const e = es[i]!;
     const ks = entryFields(e);
-    let n = 0;
-    for (const g of ks) if (e[g] !== undefined && !unreadEntryField(e, g)) n++;
     tok(T.Obj);
-    tok(n);
     for (const g of ks) {
       if (e[g] === undefined || unreadEntryField(e, g)) continue;
       fieldKey(g);
       any(e[g]);
     }
+    tok(T.End);
   }
 }
 
@@ -973,7 +978,6 @@ function anySub(v: unknown, slot: number): void {
 function encQemu(q: World['qemu'][number], domid: number): void {
   const o = q as unknown as Record<string, unknown>;
   tok(T.Obj);
-  tok(count(o));
   for (const k in o) {
     const v = o[k];
     if (v === undefined) continue;
@@ -985,6 +989,7 @@ function encQemu(q: World['qemu'][number], domid: number): void {
         num(devIdx(dk));
         subtree(rec[dk]!, encQemuDevice, slotOf(Slot.Qemu, 8, dk));
       }
+      tok(T.End);
     } else if (k === 'pcihp_down') {
       const a = (v as readonly number[]).map(devIdx).sort((x, y) => x - y);
       tok(T.Arr);
@@ -992,6 +997,7 @@ function encQemu(q: World['qemu'][number], domid: number): void {
       for (const d of a) num(d);
     } else any(v);
   }
+  tok(T.End);
 }
 
 function devRecord(ds: object, base: number, keySlot: number): void {
@@ -1001,6 +1007,7 @@ function devRecord(ds: object, base: number, keySlot: number): void {
     num(devIdx(dk));
     anySub(rec[dk], slotOf(base, 8, dk));
   }
+  tok(T.End);
 }
 
 /** Encode a world (its device order swapped or not) and hash it: the fingerprint is left in r1..r4. */
@@ -1018,6 +1025,7 @@ function encode(w: World, sw: boolean): void {
     num(devIdx(dk));
     encHw(w.hw[dk]!, dk);
   }
+  tok(T.End);
   // xen: domains first (their pirqs, in pirq order, anchor irq and port names), then the irq table.
   const x = w.xen;
   tok(T.Obj);
@@ -1028,27 +1036,32 @@ function encode(w: World, sw: boolean): void {
     num(domid);
     encDomain(x.domains[domid]!);
   }
+  tok(T.End);
   fieldKey('irqs');
   tok(T.Obj);
   for (const i of xn.keys(ikeys(irqs, K.Irqs), byIrqContent)) {
     xn.enc(i);
     anySub(irqs[i], slotOf(Slot.Irq, 16, i));
   }
+  tok(T.End);
   fieldKey('pdevs');
   devRecord(x.pdevs, Slot.Pdev, K.Pdevs);
   const xr = x as unknown as Record<string, unknown>;
   for (const k of Object.keys(xr)) if (k !== 'domains' && k !== 'irqs' && k !== 'pdevs') (fieldKey(k), any(xr[k]));
+  tok(T.End);
 
   tok(T.Obj);
   for (const q of ikeys(w.qemu, K.Qemu)) {
     num(q);
     encQemu(w.qemu[q]!, q);
   }
+  tok(T.End);
   tok(T.Obj);
   for (const domid of ikeys(w.guests, K.Guests)) {
     num(domid);
     encGuest(w.guests[domid]!, domid, x.domains[domid]);
   }
+  tok(T.End);
   // The rest (dom0, pv, toolstack, and any component added later), generically.
   const wr = w as unknown as Record<string, unknown>;
   let rest = 0;
@@ -1057,10 +1070,9 @@ function encode(w: World, sw: boolean): void {
     fieldKey(key);
     const v = wr[key] as Record<string, unknown>;
     if (key === 'dom0' && v && typeof v === 'object' && v['devices']) {
-      const ks = Object.keys(v);
       tok(T.Obj);
-      tok(ks.length);
-      for (const k of ks) (fieldKey(k), k === 'devices' ? devRecord(v[k] as object, Slot.Dom0, K.Dom0Devices) : any(v[k]));
+      for (const k of Object.keys(v)) (fieldKey(k), k === 'devices' ? devRecord(v[k] as object, Slot.Dom0, K.Dom0Devices) : any(v[k]));
+      tok(T.End);
     } else anySub(v, slotOf(Slot.Rest, 8, rest++));
   }
   swap = false;
