@@ -101,6 +101,29 @@ export function formatExplore(r: Resolved, res: ExploreResult, outcome?: Outcome
   return lines;
 }
 
+/**
+ * A failure before a hazard: the shortest path to a failure if one is reachable within the bound, else the shortest
+ * hazard. One exploration with every invariant decides it when nothing is violated (the same graph the failures and
+ * the hazards would each explore) or when its first violating successor violates a failure (no failure is nearer:
+ * it is also the first the failures alone meet; they are explored again so that the report names the failures
+ * only). When that successor violates hazards only, a failure may still be reachable further on: the failures are
+ * explored alone, and if none is reachable the result is the first exploration's, which is the hazards' alone (the
+ * same successors up to the same first hazard, since no failure comes before it). `first` is the exploration that
+ * decided about the failures; `proved`: every reachable state was checked (for a hazard: no failure is reachable).
+ */
+export async function failuresFirst(
+  invs: readonly Invariant[],
+  run: (only: readonly Invariant[]) => Promise<ExploreResult>,
+): Promise<{ res: ExploreResult; first: ExploreResult; proved: boolean }> {
+  const failures = invs.filter((i) => i.kind === 'failure');
+  const hazards = invs.filter((i) => i.kind === 'hazard');
+  const all = await run(failures.length && hazards.length ? [...failures, ...hazards] : failures.length ? failures : hazards);
+  if (all.verdict !== 'violated' || !failures.length || !hazards.length) return { res: all, first: all, proved: all.verdict === 'holds' && all.complete };
+  const first = await run(failures);
+  if (first.verdict === 'violated') return { res: first, first, proved: false };
+  return { res: all, first, proved: first.verdict === 'holds' && first.complete };
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('explore')
@@ -156,22 +179,11 @@ export function register(program: Command): void {
           ...(bar ? { onProgress: (p) => bar.update(p.distinctStates, { depth: p.depth, transitions: p.transitions, frontier: p.frontier }) } : {}),
         });
       };
-      // Failures first (the shortest path to one); the hazards only when no failure is reachable within the bound.
-      const failures = invs.filter((i) => i.kind === 'failure');
-      const hazards = invs.filter((i) => i.kind === 'hazard');
-      const first = await run(failures.length ? failures : hazards);
-      let res = first;
-      // proved: every reachable state was checked. For a hazard that is about the failures (none reachable);
-      // for holds, about both explorations.
-      let proved = first.verdict === 'holds' && first.complete;
-      if (first.verdict !== 'violated' && failures.length && hazards.length) {
-        const h = await run(hazards);
-        if (h.verdict === 'violated') res = h;
-        else proved &&= h.verdict === 'holds' && h.complete;
-      }
+      const { res, first, proved: provedAll } = await failuresFirst(invs, run);
+      let proved = provedAll;
       bar?.stop();
       const outcome: Outcome = res.verdict === 'violated' && res.violation ? outcomeOf([res.violation.invariant]) : 'holds';
-      if (outcome === 'fails' || (outcome === 'hazard' && failures.length === 0)) proved = false;
+      if (outcome === 'fails' || (outcome === 'hazard' && !invs.some((i) => i.kind === 'failure'))) proved = false;
       if (o['json']) process.stdout.write(JSON.stringify({ ...(exploreJson(r, res) as object), outcome, proved, kind: res.violation ? kindOf(res.violation.invariant) : null }, null, 2) + '\n');
       else {
         const lines = formatExplore(r, res, outcome);
