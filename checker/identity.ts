@@ -201,9 +201,9 @@ const enum T {
   /** Closes an object or a record: every one is T.Obj, its (key, value) pairs, T.End. */
   End = 0x1e,
 }
-/** Token values a field key's token must not take (T's), so that a key is never read as a delimiter. */
-const RESERVED_LO = 0x11;
-const RESERVED_HI = 0x1f;
+/** The tags' range (T.Num .. T.End): a field key's token may not take one, so that a key is never read as a tag. */
+const RESERVED_LO = T.Num;
+const RESERVED_HI = T.End;
 
 /*
  * ---- A streaming hash of 32-bit tokens: the body of MurmurHash3 x86_128 over the token stream (4 tokens per

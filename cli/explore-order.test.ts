@@ -55,14 +55,11 @@ describe('explore: a failure before a hazard', () => {
   for (const c of cases)
     it(`${c.what}: the result of failures-then-hazards, in ${c.passes} exploration(s)`, async () => {
       const r = resolveConfig(c.config);
+      const run = (only: readonly Invariant[]) => explore(r, { ...(c.depth !== undefined ? { depth: c.depth } : {}), maxStates: 100_000, invariants: only });
       let passes = 0;
-      const run = (only: readonly Invariant[]) => {
-        passes++;
-        return explore(r, { ...(c.depth !== undefined ? { depth: c.depth } : {}), maxStates: 100_000, invariants: only });
-      };
-      const got = await failuresFirst(INVARIANTS, run);
+      const got = await failuresFirst(INVARIANTS, (only) => (passes++, run(only)));
       expect(passes).toBe(c.passes);
-      const want = await definition(INVARIANTS, (only) => explore(r, { ...(c.depth !== undefined ? { depth: c.depth } : {}), maxStates: 100_000, invariants: only }));
+      const want = await definition(INVARIANTS, run);
       expect(shown(got)).toEqual(shown(want));
     });
 
